@@ -1,0 +1,1 @@
+"""The clinical core: plain Python, no framework imports, readable by a clinician."""

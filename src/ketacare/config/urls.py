@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ketacare.web.urls")),
+    path("accounts/", include("ketacare.accounts.urls")),
+    path("calculator/", include("ketacare.calculator.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ketacare.clinical import instruments
+from ketacare.clinical.instruments import InstrumentInputError
+from ketacare.clinical.outcomes import OutcomeRules, classify
+
+PHQ9 = instruments.get("phq9")
+
+
+@pytest.mark.parametrize(
+    ("baseline", "current", "category", "response", "partial"),
+    [
+        (20, 10, "response", True, False),  # exactly 50%
+        (20, 11, "partial_response", False, True),  # 45%
+        (20, 15, "partial_response", False, True),  # exactly 25%
+        (20, 16, "no_response", False, False),  # 20%
+        (20, 24, "no_response", False, False),  # +20%: not yet worsened
+        (20, 25, "worsened", False, False),  # exactly +25%
+        (20, 4, "remission", True, False),
+        (8, 5, "partial_response", False, True),
+    ],
+)
+def test_phq9_thresholds(baseline, current, category, response, partial) -> None:
+    out = classify(PHQ9, baseline, current)
+    assert (out.category, out.response, out.partial_response) == (category, response, partial)
+
+
+def test_remission_is_per_instrument() -> None:
+    assert classify(PHQ9, 20, 4).remission is True
+    assert classify(PHQ9, 20, 5).remission is False
+    qids = instruments.get("qids-sr16")
+    assert classify(qids, 20, 5).remission is True
+    assert classify(qids, 20, 6).remission is False
+    madrs = instruments.get("madrs")
+    assert classify(madrs, 30, 10).remission is True
+    assert classify(madrs, 30, 11).remission is False
+    assert classify(madrs, 30, 12, OutcomeRules(remission_max_total=12)).remission is True
+    gad7 = instruments.get("gad7")
+    assert classify(gad7, 15, 4).remission is True and classify(gad7, 15, 5).remission is False
+
+
+def test_pcl5_remission_needs_below_33_and_a_10_point_drop() -> None:
+    pcl5 = instruments.get("pcl5")
+    assert classify(pcl5, 42, 32).remission is True
+    assert classify(pcl5, 41, 32).remission is False  # drop of 9
+    assert classify(pcl5, 50, 33).remission is False  # not below 33
+
+
+def test_no_remission_rule_gives_none() -> None:
+    assert classify(instruments.get("cadss"), 20, 5).remission is None
+
+
+def test_floor_baseline_has_no_percent_and_any_rise_worsens() -> None:
+    out = classify(PHQ9, 0, 6)
+    assert out.percent_change is None and out.category == "worsened"
+    # Still under the remission ceiling: remission is the state that counts.
+    assert classify(PHQ9, 0, 3).category == "remission"
+    assert classify(PHQ9, 0, 0).category == "remission"
+
+
+def test_percent_is_measured_from_the_scale_floor() -> None:
+    bprs = instruments.get("bprs-positive")  # floor 4
+    out = classify(bprs, 12, 8)
+    assert out.percent_change == -50.0 and out.response is True
+
+
+def test_bad_totals_are_refused() -> None:
+    with pytest.raises(InstrumentInputError, match="current 28 is out of range"):
+        classify(PHQ9, 10, 28)
+    with pytest.raises(InstrumentInputError, match="baseline 'ten' is not a number"):
+        classify(PHQ9, "ten", 3)
+
+
+@given(st.integers(0, 27), st.integers(0, 27))
+def test_categories_are_exclusive_and_consistent(baseline: int, current: int) -> None:
+    out = classify(PHQ9, baseline, current)
+    assert not (out.response and out.partial_response)
+    assert out.change == current - baseline
+    if out.category == "response":
+        assert out.response and not out.remission
+    if out.category == "worsened":
+        assert current > baseline
+    if out.remission:
+        assert out.category == "remission" and current < 5
