@@ -1,0 +1,141 @@
+"""Population mode: streamed percentiles and metrics equal a direct computation; the
+benchmark runs (shape only, no timing); the web-facing scenario function."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ketacare.clinical import pk
+from ketacare.clinical.pk.population import row_percentiles, run_population
+from ketacare.clinical.pk.solve import evaluate
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_row_percentiles_equal_numpy() -> None:
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 1000, 1001):
+        block = rng.lognormal(size=(4, n))
+        got = row_percentiles(block, (5, 50, 95))
+        np.testing.assert_allclose(got, np.percentile(block, [5, 50, 95], axis=1), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("model", "doses", "patient"),
+    [
+        (
+            "domino",
+            [pk.Dose("iv", 35.0, 0.0, 40.0), pk.Dose("iv", 35.0, 2880.0, 40.0)],
+            pk.Patient(70),
+        ),
+        ("clements-250", [pk.Dose("oral", 150.0), pk.Dose("im", 30.0, 333.3)], pk.Patient(60)),
+        (
+            "perez-ruixo-2021",
+            [pk.Dose("intranasal", 84.0), pk.Dose("intranasal", 56.0, 5040.0)],
+            pk.Patient(age_y=70),
+        ),
+    ],
+)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_population_equals_direct(
+    model: str, doses: list[pk.Dose], patient: pk.Patient, workers: int
+) -> None:
+    prepared = pk.prepare(model, doses, patient, n_patients=300, seed=7)
+    n_times, step = 3 * 1440, 2.0
+    bands, metrics = run_population(
+        prepared, n_times, step, threshold_ng_ml=20.0, workers=workers, block_rows=17
+    )
+    times = np.arange(n_times, dtype=np.float64) * step
+    direct = evaluate(prepared.system, prepared.inputs, times)  # (P, o, T)
+    for o, name in enumerate(prepared.output_names):
+        conc = direct[:, o, :]
+        np.testing.assert_allclose(
+            bands[name], np.percentile(conc, [5, 50, 95], axis=0), rtol=1e-6, atol=1e-9
+        )
+        m = metrics[name]
+        np.testing.assert_allclose(m.cmax_ng_ml, conc.max(axis=1), rtol=1e-12)
+        np.testing.assert_array_equal(m.tmax_min, times[conc.argmax(axis=1)])
+        np.testing.assert_allclose(m.auc_ng_h_ml, np.trapezoid(conc, times, axis=1) / 60, rtol=2e-3)
+        np.testing.assert_array_equal(m.time_above_min, (conc > 20.0).sum(axis=1) * step)
+
+
+def test_population_is_reproducible_and_varies() -> None:
+    doses = [pk.Dose("intranasal", 56.0)]
+    a = pk.simulate_population(
+        "perez-ruixo-2021", doses, patients=200, seed=1, until_min=240, step_min=5
+    )
+    b = pk.simulate_population(
+        "perez-ruixo-2021", doses, patients=200, seed=1, until_min=240, step_min=5
+    )
+    c = pk.simulate_population(
+        "perez-ruixo-2021", doses, patients=200, seed=2, until_min=240, step_min=5
+    )
+    np.testing.assert_array_equal(a.bands["plasma"], b.bands["plasma"])
+    assert not np.array_equal(a.bands["plasma"], c.bands["plasma"])
+    p5, p50, p95 = a.bands["plasma"][:, 8]
+    assert 0 < p5 < p50 < p95
+    assert a.bands["metabolite"].shape == (3, 49)
+    # the typical patient sits near the middle of the population
+    typical = pk.simulate("perez-ruixo-2021", doses, times_min=[40.0]).plasma_ng_ml[0]
+    assert p5 < typical < p95
+
+
+def test_racemic_population_without_assumed_variability_is_the_typical_patient() -> None:
+    doses = [pk.Dose("iv", 35.0, 0.0, 40.0)]
+    r = pk.simulate_population(
+        "domino", doses, pk.Patient(70), patients=50, seed=0, assumed_cv=0.0, until_min=120
+    )
+    typical = pk.simulate("domino", doses, pk.Patient(70), until_min=120).plasma_ng_ml
+    for band in r.bands["plasma"]:
+        np.testing.assert_allclose(band, typical, rtol=1e-6)
+    assert any("ASSUMED" in a for a in r.assumptions)
+
+
+def test_compare_scenarios_for_the_web_page() -> None:
+    data = pk.compare_scenarios(
+        [
+            pk.Scenario("domino", "iv", 35.0, weight_kg=70, infusion_min=40),
+            pk.Scenario("hijazi-2003", "im", 50.0, weight_kg=70, label="IM 50"),
+            pk.Scenario("perez-ruixo-2021", "intranasal", 56.0, age_y=45),
+        ],
+        until_min=240,
+        step_min=2,
+    )
+    assert len(data["time_min"]) == 121
+    labels = [s["label"] for s in data["series"]]
+    assert labels[1] == "IM 50" and len(set(labels)) == 3
+    for s in data["series"]:
+        assert len(s["plasma_ng_ml"]) == 121 and s["assumptions"]
+    assert data["series"][2]["metabolite_ng_ml"] is not None
+    assert [b["label"] for b in data["effect_bands"]][0] == "analgesia"
+    assert data["effect_bands"][1]["low_ng_ml"] == 100.0
+    assert data["reference_points"][0]["conc_ng_ml"] == 185.0
+    with pytest.raises(pk.PKInputError) as err:
+        pk.compare_scenarios([pk.Scenario("domino", "iv", 35.0)])
+    assert err.value.field == "weight_kg"
+
+
+def _bench_module():  # type: ignore[no-untyped-def]
+    path = ROOT / "bench" / "pk" / "population.py"
+    spec = importlib.util.spec_from_file_location("ketacare_bench_pk_population", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_smoke() -> None:
+    bench = _bench_module()
+    out = bench.run_benchmark(patients=200, seed=3, workers=2, ivp_sample=1, quiet=True)
+    assert out["bands_shape"] == (3, 30_240)
+    assert out["metrics_shape"] == (200,)
+    assert out["baselines"]["LSODA"]["max_rel_err"] < 1e-5
+    m = out["metrics"]
+    assert np.all(m.cmax_ng_ml > 0) and np.all(m.time_above_min >= 0)
+    assert np.all(np.diff(out["bands"], axis=0) >= 0)  # p5 <= p50 <= p95
