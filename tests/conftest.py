@@ -1,27 +1,118 @@
-"""Shared fixtures. Personas grow with the clinic model (issue #3); for now a signed-in
-clinician and an anonymous visitor."""
+"""Shared fixtures, with the personas every clinic-scoped test uses: an admin, a prescriber,
+a nurse and an analyst of clinic A, and a prescriber of clinic B who must see nothing of
+clinic A."""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db.backends.signals import connection_created
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
 # from a thread with a running loop unless told this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def _allow_test_flush(sender: object, connection: Any, **kwargs: object) -> None:
+    """Django empties the test database with TRUNCATE after transactional and browser
+    tests; the audit trigger allows that only to a session that asks (audit migration 0002)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET ketacare.audit_truncate = 'allow'")
+
+
+connection_created.connect(_allow_test_flush)
 CHROMIUM = os.environ.get("KETACARE_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def clinician(django_user_model):  # type: ignore[no-untyped-def]
-    return django_user_model.objects.create_user(
-        username="rhea", password=PASSWORD, first_name="Rhea", last_name="Okafor"
+def clinic_a(db):  # type: ignore[no-untyped-def]
+    from ketacare.accounts.models import Clinic
+
+    return Clinic.objects.create(name="Clinic A", time_zone="America/New_York")
+
+
+@pytest.fixture
+def clinic_b(db):  # type: ignore[no-untyped-def]
+    from ketacare.accounts.models import Clinic
+
+    return Clinic.objects.create(name="Clinic B", time_zone="America/Los_Angeles")
+
+
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
+
+
+def make_staff(username: str, clinic, *roles: str):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    from ketacare.accounts.models import Membership
+
+    user = get_user_model().objects.create_user(
+        username=username, password=None, first_name=username.capitalize(),
+        last_name="Tester",
     )
+    user.password = _password_hash()  # the real Argon2 hash, computed once per run
+    user.save(update_fields=["password"])
+    for role in roles:
+        Membership.objects.create(user=user, clinic=clinic, role=role)
+    return user
+
+
+@pytest.fixture
+def admin_a(clinic_a):  # type: ignore[no-untyped-def]
+    return make_staff("ada", clinic_a, "admin")
+
+
+@pytest.fixture
+def prescriber_a(clinic_a):  # type: ignore[no-untyped-def]
+    return make_staff("priya", clinic_a, "prescriber")
+
+
+@pytest.fixture
+def nurse_a(clinic_a):  # type: ignore[no-untyped-def]
+    return make_staff("noah", clinic_a, "nurse")
+
+
+@pytest.fixture
+def analyst_a(clinic_a):  # type: ignore[no-untyped-def]
+    return make_staff("anya", clinic_a, "analyst")
+
+
+@pytest.fixture
+def prescriber_b(clinic_b):  # type: ignore[no-untyped-def]
+    return make_staff("bert", clinic_b, "prescriber")
+
+
+@pytest.fixture
+def clinician(clinic_a):  # type: ignore[no-untyped-def]
+    """A prescriber with a full name, for pages that show it."""
+    return make_staff("rhea", clinic_a, "prescriber")
+
+
+@pytest.fixture
+def patient_a(clinic_a, prescriber_a):  # type: ignore[no-untyped-def]
+    """A patient of clinic A, created through the real action."""
+    from datetime import date
+
+    from ketacare.accounts.staff import staff_for
+    from ketacare.patients import actions
+
+    staff = staff_for(prescriber_a, clinic_a)
+    return actions.create_patient(staff, {
+        "mrn": "A-0001", "given_name": "Jordan", "family_name": "Rivera",
+        "date_of_birth": date(1985, 4, 12), "sex_at_birth": "female",
+    })
 
 
 @pytest.fixture
@@ -53,3 +144,17 @@ def chromium() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def sign_in(live_server, clinician) -> Callable[[object], None]:  # type: ignore[no-untyped-def]
+    """Sign in through the real login form, as a person would."""
+
+    def _sign_in(page) -> None:  # type: ignore[no-untyped-def]
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", clinician.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+
+    return _sign_in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +42,9 @@ def test_changing_an_answer_rescores_and_clears_the_flag(chromium, live_server, 
     page.get_by_test_id("total").wait_for()
     assert page.locator("[data-flag=suicidal_ideation]").count() == 1
     page.locator("input[name=item_9][value='0']").check()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=total]').innerText === '8'"
-    )
-    assert page.get_by_test_id("severity").inner_text() == "Mild"
-    assert page.locator("[data-flag=suicidal_ideation]").count() == 0
+    expect(page.get_by_test_id("total")).to_have_text("8")
+    expect(page.get_by_test_id("severity")).to_have_text("Mild")
+    expect(page.locator("[data-flag=suicidal_ideation]")).to_have_count(0)
     page.close()
 
 

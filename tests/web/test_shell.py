@@ -22,7 +22,7 @@ def test_pages_redirect_anonymous_visitors_to_sign_in(client, url) -> None:
 def test_sign_in_and_out(client, clinician) -> None:
     response = client.post("/accounts/login/", {"username": "rhea", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
-    assert "Rhea Okafor" in client.get("/").content.decode()
+    assert "Rhea Tester" in client.get("/").content.decode()
     client.post("/accounts/logout/")
     assert client.get("/").status_code == 302
 
@@ -50,3 +50,9 @@ def test_static_assets_are_served_by_the_app(client) -> None:
 
     assert finders.find("ketacare/app.css")
     assert finders.find("django_htmx/htmx-2.min.js")
+
+
+def test_models_and_migrations_agree() -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,9 +51,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "ketacare.web",
     "ketacare.accounts",
+    "ketacare.audit",
+    "ketacare.patients",
     "ketacare.calculator",
+    "ketacare.pkexplorer",
 ]
 
 MIDDLEWARE = [
@@ -63,10 +68,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ketacare.accounts.middleware.SessionSafetyMiddleware",
+    "ketacare.accounts.middleware.StaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so it sees failed sign-ins after every other middleware has run.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ketacare.config.urls"
@@ -116,12 +125,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # lockout first: refuses before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: lock a username at one address after repeated failures.
+AXES_FAILURE_LIMIT = env_int("KETACARE_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KETACARE_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("KETACARE_SESSION_IDLE_MIN", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: each request pushes expiry forward
+KETACARE_SESSION_ABSOLUTE_SECONDS = env_int("KETACARE_SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -167,4 +189,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "INFO")},
+    # django-axes logs every attempt at INFO; lockouts still show at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

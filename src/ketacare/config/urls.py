@@ -5,5 +5,8 @@ urlpatterns = [
     path("", include("ketacare.web.urls")),
     path("accounts/", include("ketacare.accounts.urls")),
     path("calculator/", include("ketacare.calculator.urls")),
+    path("patients/", include("ketacare.patients.urls")),
+    path("audit/", include("ketacare.audit.urls")),
+    path("pk/", include("ketacare.pkexplorer.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,37 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ketacare.accounts.permissions import Perm
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
 from ketacare.clinical import instruments
+from ketacare.patients.models import Screening, Status
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"instruments": instruments.all_instruments()})
+    staff = getattr(request, "staff", None)
+    context: dict[str, object] = {"instruments": instruments.all_instruments()}
+    if staff is not None and staff.can(Perm.VIEW_CHART):
+        counts = dict(
+            staff.clinic.patients.values_list("status").annotate(n=Count("id")).order_by()
+        )
+        context["status_counts"] = [(s.label, counts.get(s.value, 0)) for s in Status]
+        # Screenings still waiting for a prescriber: the newest per patient and route.
+        awaiting = list(
+            Screening.objects.filter(
+                patient__clinic=staff.clinic, status="needs_review", decisions__isnull=True
+            ).select_related("patient", "screened_by").order_by("-screened_at")[:20]
+        )
+        context["awaiting"] = awaiting
+        if awaiting:
+            record(Action.VIEW, request=request, object_type="worklist",
+                   detail={"screenings_awaiting_decision": len(awaiting)})
+    return render(request, "web/home.html", context)
 
 
 @login_not_required
@@ -19,7 +41,6 @@ def health(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        database = "ok"
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+    except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": database})
+    return JsonResponse({"status": "ok", "database": "ok"})

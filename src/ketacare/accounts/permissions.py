@@ -1,0 +1,48 @@
+"""The permission matrix: which role may do what, in one place.
+
+Views, API, FHIR and CLI ask `can(roles, perm)`; nothing else decides. Analysts work on
+de-identified aggregates and never open a chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from .models import Role
+
+
+class Perm(StrEnum):
+    VIEW_CHART = "view_chart"
+    EDIT_PATIENT = "edit_patient"
+    SCREEN = "screen"  # record a screening checklist
+    DECIDE_ELIGIBILITY = "decide_eligibility"
+    SIGN_ORDERS = "sign_orders"
+    VIEW_AGGREGATES = "view_aggregates"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_CLINIC = "manage_clinic"
+
+
+MATRIX: dict[str, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(
+        {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT,
+         Perm.MANAGE_CLINIC}
+    ),
+    Role.PRESCRIBER: frozenset(
+        {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN, Perm.DECIDE_ELIGIBILITY,
+         Perm.SIGN_ORDERS, Perm.VIEW_AGGREGATES}
+    ),
+    Role.NURSE: frozenset({Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN}),
+    Role.ANALYST: frozenset({Perm.VIEW_AGGREGATES}),
+}
+
+
+def perms_for(roles: Iterable[str]) -> frozenset[Perm]:
+    out: set[Perm] = set()
+    for role in roles:
+        out |= MATRIX.get(role, frozenset())
+    return frozenset(out)
+
+
+def can(roles: Iterable[str], perm: Perm) -> bool:
+    return perm in perms_for(roles)

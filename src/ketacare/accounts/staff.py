@@ -1,0 +1,91 @@
+"""Who is acting, for which clinic, with which permissions. Every clinic-scoped view,
+API call and command works from a `Staff`, never from a bare user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from .models import Clinic, Membership
+from .permissions import Perm, perms_for
+
+SESSION_CLINIC = "ketacare_clinic_id"
+
+
+@dataclass(frozen=True)
+class Staff:
+    user: User
+    clinic: Clinic
+    roles: frozenset[str]
+
+    @property
+    def perms(self) -> frozenset[Perm]:
+        return perms_for(self.roles)
+
+    def can(self, perm: Perm) -> bool:
+        return perm in self.perms
+
+    def require(self, perm: Perm) -> None:
+        if not self.can(perm):
+            raise PermissionDenied(f"Your role in {self.clinic} does not allow this.")
+
+    @property
+    def role_label(self) -> str:
+        return ", ".join(sorted(self.roles))
+
+
+def clinics_of(user: User) -> dict[int, Clinic]:
+    memberships = Membership.objects.filter(user=user, active=True).select_related("clinic")
+    return {m.clinic_id: m.clinic for m in memberships}
+
+
+def staff_for(user: User, clinic: Clinic) -> Staff | None:
+    roles = frozenset(
+        Membership.objects.filter(user=user, clinic=clinic, active=True).values_list(
+            "role", flat=True
+        )
+    )
+    return Staff(user, clinic, roles) if roles else None
+
+
+def resolve(request: HttpRequest) -> Staff | None:
+    """The active clinic from the session; with a single clinic it is chosen for you."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    clinics = clinics_of(user)
+    chosen = request.session.get(SESSION_CLINIC)
+    if chosen not in clinics:
+        if len(clinics) != 1:
+            return None
+        chosen = next(iter(clinics))
+        request.session[SESSION_CLINIC] = chosen
+    return staff_for(user, clinics[chosen])
+
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def requires(perm: Perm) -> Callable[[V], V]:
+    """View decorator: an active clinic in which the user holds `perm`, else the clinic
+    picker (no clinic chosen yet) or 403 (role does not allow it)."""
+
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            staff = getattr(request, "staff", None)
+            if staff is None:
+                return redirect("choose-clinic")
+            staff.require(perm)
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,59 @@
+"""The audit trail: append-only, hash-chained. Rows are written by `log.record` only and
+never updated or deleted (PostgreSQL refuses both by trigger, see migrations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class Action(models.TextChoices):
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    SEARCH = "search"
+    EXPORT = "export"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(db_index=True)
+    # Plain values, not foreign keys: the trail must outlive and never block any change
+    # to the rows it describes.
+    user_id = models.BigIntegerField(null=True)
+    username = models.CharField(max_length=150)
+    role = models.CharField(max_length=100, blank=True)
+    clinic_id = models.BigIntegerField(null=True, db_index=True)
+    patient_id = models.UUIDField(null=True, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"audit #{self.pk}: {self.action} by {self.username or 'unknown'}"
+
+    def chained_fields(self) -> dict[str, Any]:
+        """What the hash covers: everything but the row id and the hashes themselves."""
+        return {
+            "at": self.at.isoformat(),
+            "user_id": self.user_id,
+            "username": self.username,
+            "role": self.role,
+            "clinic_id": self.clinic_id,
+            "patient_id": str(self.patient_id) if self.patient_id else None,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "ip": self.ip,
+            "detail": self.detail,
+        }

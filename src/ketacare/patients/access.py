@@ -1,0 +1,66 @@
+"""Clinic-scoped access: the only way views, API and FHIR fetch patient records.
+
+A patient of another clinic, or an id that does not exist, is the same 404: the answer
+never reveals that a record exists elsewhere. Reads are audited here, so no view can
+forget to."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
+
+from .models import Patient, Screening
+
+M = TypeVar("M", bound=Model)
+
+
+def patients_of(staff: Staff) -> QuerySet[Patient]:
+    staff.require(Perm.VIEW_CHART)
+    return Patient.objects.filter(clinic=staff.clinic)
+
+
+def _uuid(value: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such patient") from None
+
+
+def patient_for(
+    staff: Staff, patient_id: object, *, write: bool = False, request: HttpRequest | None = None,
+    audit_as: str = "patient",
+) -> Patient:
+    """The patient, if in the staff member's active clinic; a read is audited unless the
+    caller is about to write (the write action audits itself)."""
+    staff.require(Perm.EDIT_PATIENT if write else Perm.VIEW_CHART)
+    try:
+        patient = Patient.objects.get(clinic=staff.clinic, pk=_uuid(patient_id))
+    except Patient.DoesNotExist:
+        raise Http404("No such patient") from None
+    if not write:
+        record(Action.VIEW, request=request, user=staff.user, clinic_id=staff.clinic.pk,
+               role=staff.role_label, patient_id=patient.pk, object_type=audit_as,
+               object_id=str(patient.pk))
+    return patient
+
+
+def entry_for(staff: Staff, model: type[M], entry_id: object, *, write: bool = True) -> M:
+    """A chart entry (weight, diagnosis, ...) of a patient in the staff member's clinic."""
+    staff.require(Perm.EDIT_PATIENT if write else Perm.VIEW_CHART)
+    try:
+        return model._default_manager.get(patient__clinic=staff.clinic, pk=int(str(entry_id)))
+    except (model.DoesNotExist, ValueError):  # type: ignore[attr-defined]
+        raise Http404("No such record") from None
+
+
+def screening_for(staff: Staff, screening_id: object) -> Screening:
+    staff.require(Perm.VIEW_CHART)
+    return entry_for(staff, Screening, screening_id, write=False)

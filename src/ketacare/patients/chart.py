@@ -1,0 +1,126 @@
+"""What the chart shows, gathered once per page: the summary header and each tab's rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+
+from ketacare.clinical import history
+
+from .models import (
+    Diagnosis,
+    EligibilityDecision,
+    Medication,
+    MedicationCategory,
+    Patient,
+    PriorTreatment,
+    Screening,
+    TreatmentKind,
+    Weight,
+)
+
+# Asked on the Spravato REMS monitoring form (clinical reference s.4).
+REMS_CATEGORIES = {
+    MedicationCategory.BENZODIAZEPINE, MedicationCategory.HYPNOTIC,
+    MedicationCategory.PSYCHOSTIMULANT, MedicationCategory.MAOI,
+}
+# Product default for "weight must be recent" before a dose; a clinic may change it.
+WEIGHT_MAX_AGE_DAYS = 30
+
+
+class Chart:
+    def __init__(self, patient: Patient, today: date) -> None:
+        self.patient = patient
+        self.today = today
+
+    @property
+    def age(self) -> int:
+        return self.patient.age_on(self.today)
+
+    @cached_property
+    def weights(self) -> list[Weight]:
+        return list(Weight.objects.filter(patient=self.patient).select_related(
+            "recorded_by", "error_by"))
+
+    @cached_property
+    def latest_weight(self) -> Weight | None:
+        return next((w for w in self.weights if not w.entered_in_error), None)
+
+    @property
+    def weight_age_days(self) -> int | None:
+        return (self.today - self.latest_weight.measured_on).days if self.latest_weight else None
+
+    @property
+    def weight_max_age_days(self) -> int:
+        return int(self.patient.clinic.setting("weight_max_age_days", WEIGHT_MAX_AGE_DAYS))
+
+    @property
+    def weight_stale(self) -> bool:
+        days = self.weight_age_days
+        return days is None or days > self.weight_max_age_days
+
+    @property
+    def bmi(self) -> float | None:
+        if self.latest_weight is None or self.patient.height_cm is None:
+            return None
+        return history.bmi(float(self.latest_weight.weight_kg), float(self.patient.height_cm))
+
+    @cached_property
+    def diagnoses(self) -> list[Diagnosis]:
+        return list(Diagnosis.objects.filter(patient=self.patient).select_related(
+            "recorded_by", "error_by"))
+
+    @property
+    def active_diagnoses(self) -> list[Diagnosis]:
+        return [d for d in self.diagnoses if not d.entered_in_error]
+
+    @cached_property
+    def treatments(self) -> list[PriorTreatment]:
+        return list(PriorTreatment.objects.filter(patient=self.patient).select_related(
+            "recorded_by", "error_by"))
+
+    @property
+    def adequate_trials(self) -> int:
+        return sum(
+            1 for t in self.treatments
+            if t.kind == TreatmentKind.ANTIDEPRESSANT and t.adequate and not t.entered_in_error
+        )
+
+    @property
+    def treatment_resistant(self) -> bool:
+        return history.treatment_resistant(self.adequate_trials)
+
+    @cached_property
+    def medications(self) -> list[Medication]:
+        return list(Medication.objects.filter(patient=self.patient).select_related(
+            "recorded_by", "error_by"))
+
+    @property
+    def current_medications(self) -> list[Medication]:
+        return [m for m in self.medications if m.stopped_on is None and not m.entered_in_error]
+
+    @property
+    def rems_medications(self) -> list[Medication]:
+        return [m for m in self.current_medications if m.category in REMS_CATEGORIES]
+
+    @cached_property
+    def screenings(self) -> list[Screening]:
+        screenings = list(
+            Screening.objects.filter(patient=self.patient)
+            .select_related("screened_by")
+            .prefetch_related("decisions__decided_by")
+        )
+        return screenings
+
+    @property
+    def latest_by_route(self) -> list[tuple[Screening, EligibilityDecision | None]]:
+        """The newest screening of each route with its newest decision."""
+        seen: set[str] = set()
+        out = []
+        for s in self.screenings:
+            if s.route in seen:
+                continue
+            seen.add(s.route)
+            decisions = list(s.decisions.all())
+            out.append((s, decisions[0] if decisions else None))
+        return out

@@ -1,0 +1,140 @@
+"""Forms for the patient pages. Field rules live in the models and actions; these only
+shape input."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from ketacare.clinical import eligibility
+
+from .models import Condition, Diagnosis, Medication, Patient, PriorTreatment, Status, Weight
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn", "given_name", "family_name", "date_of_birth", "sex_at_birth",
+            "gender_identity", "pronouns", "email", "mobile", "escort_name", "escort_phone",
+            "escort_relationship", "height_cm", "status",
+        ]
+        widgets = {"date_of_birth": DATE}
+        labels = {"height_cm": "Height (cm)", "mrn": "MRN"}
+
+    def clean_date_of_birth(self) -> date:
+        dob: date = self.cleaned_data["date_of_birth"]
+        today = date.today()
+        if dob > today:
+            raise forms.ValidationError("Date of birth cannot be in the future.")
+        if today.year - dob.year > 120:
+            raise forms.ValidationError("Date of birth is more than 120 years ago.")
+        return dob
+
+
+class PatientEditForm(PatientForm):
+    reason = forms.CharField(
+        max_length=300, required=False, help_text="Why this changed (kept with the version)"
+    )
+
+
+class WeightForm(forms.ModelForm):
+    class Meta:
+        model = Weight
+        fields = ["weight_kg", "measured_on"]
+        widgets = {"measured_on": DATE}
+        labels = {"weight_kg": "Weight (kg)"}
+
+    def clean_measured_on(self) -> date:
+        day: date = self.cleaned_data["measured_on"]
+        if day > date.today():
+            raise forms.ValidationError("Measurement date cannot be in the future.")
+        return day
+
+
+class DiagnosisForm(forms.ModelForm):
+    class Meta:
+        model = Diagnosis
+        fields = ["icd10_code", "description", "primary"]
+        labels = {"icd10_code": "ICD-10-CM code"}
+        help_texts = {"icd10_code": "e.g. F33.1 (MDD, recurrent, moderate), F43.10 (PTSD), "
+                                    "F41.1 (GAD)"}
+
+
+class PriorTreatmentForm(forms.ModelForm):
+    class Meta:
+        model = PriorTreatment
+        fields = ["kind", "name", "detail", "started_on", "ended_on", "adequate", "outcome"]
+        widgets = {"started_on": DATE, "ended_on": DATE}
+        labels = {"adequate": "Adequate dose and duration"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("started_on"), data.get("ended_on")
+        if start and end and end < start:
+            self.add_error("ended_on", "End date is before the start date.")
+        return data
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "category", "started_on"]
+        widgets = {"started_on": DATE}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
+class StopForm(forms.Form):
+    stopped_on = forms.DateField(widget=DATE)
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Name, MRN or date of birth")
+    condition = forms.ChoiceField(
+        required=False, choices=[("", "Any condition"), *Condition.choices]
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
+
+
+class ScreeningForm(forms.Form):
+    """One yes/no question per criterion of the route, plus measured blood pressure."""
+
+    sbp_mmhg = forms.IntegerField(
+        label="Systolic BP (mmHg)", required=False, min_value=50, max_value=300
+    )
+    dbp_mmhg = forms.IntegerField(
+        label="Diastolic BP (mmHg)", required=False, min_value=20, max_value=200
+    )
+
+    def __init__(self, route: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.route = route
+        self.criteria = eligibility.criteria_for(route)
+        for criterion in self.criteria:
+            self.fields[criterion.code] = forms.ChoiceField(
+                label=criterion.question, choices=YES_NO, widget=forms.RadioSelect,
+                help_text=criterion.help,
+            )
+
+    def answers(self) -> dict[str, bool]:
+        return {c.code: self.cleaned_data[c.code] == "yes" for c in self.criteria}
+
+    def question_rows(self) -> list[tuple[eligibility.Criterion, forms.BoundField]]:
+        return [(c, self[c.code]) for c in self.criteria]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approved", "Approve"), ("declined", "Decline")],
+                                 widget=forms.RadioSelect)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

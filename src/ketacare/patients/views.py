@@ -1,0 +1,297 @@
+"""Patient pages: thin over `access` (scoped, audited reads) and `actions` (writes)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.forms import BaseForm, ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff, requires
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
+from ketacare.clinical import eligibility
+
+from . import actions
+from .access import entry_for, patient_for, patients_of, screening_for
+from .chart import Chart
+from .forms import (
+    DecisionForm,
+    DiagnosisForm,
+    ListFilterForm,
+    MedicationForm,
+    PatientEditForm,
+    PatientForm,
+    PriorTreatmentForm,
+    ReasonForm,
+    ScreeningForm,
+    StopForm,
+    WeightForm,
+)
+from .models import Diagnosis, Medication, Patient, PriorTreatment, Weight
+
+PAGE_SIZE = 50
+ENTRY_FORMS: dict[str, type[ModelForm]] = {
+    "weight": WeightForm,
+    "diagnosis": DiagnosisForm,
+    "treatment": PriorTreatmentForm,
+    "medication": MedicationForm,
+}
+ENTRY_MODELS: dict[str, type[Weight | Diagnosis | PriorTreatment | Medication]] = {
+    "weight": Weight, "diagnosis": Diagnosis, "treatment": PriorTreatment,
+                "medication": Medication}
+ENTRY_TAB = {"weight": "summary", "diagnosis": "summary", "treatment": "history",
+             "medication": "medications"}
+TABS = ("summary", "screening", "history", "medications")
+
+
+def _staff(request: HttpRequest) -> Staff:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    return staff
+
+
+def _apply_errors(form: BaseForm, error: ValidationError) -> None:
+    """An action's ValidationError shown on the form: by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+_DOB_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
+
+
+def _as_date(text: str) -> date | None:
+    for fmt in _DOB_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
+    """Name (any order, prefix), MRN, or date of birth."""
+    q = q.strip()
+    if not q:
+        return patients
+    dob = _as_date(q)
+    if dob is not None:
+        return patients.filter(date_of_birth=dob)
+    terms = [t for t in re.split(r"[\s,]+", q) if t]
+    by_name = Q()
+    for term in terms:
+        by_name &= Q(family_name__istartswith=term) | Q(given_name__istartswith=term)
+    return patients.filter(by_name | Q(mrn__iexact=q) | Q(mrn__istartswith=q))
+
+
+@requires(Perm.VIEW_CHART)
+@require_http_methods(["GET", "POST"])
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """Search by POST so names, MRNs and birth dates stay out of URLs and logs."""
+    staff = _staff(request)
+    form = ListFilterForm(request.POST if request.method == "POST" else None)
+    patients = patients_of(staff).only(
+        "id", "mrn", "given_name", "family_name", "date_of_birth", "sex_at_birth", "status",
+        "primary_condition",
+    )
+    page_number = 1
+    if form.is_valid():
+        data = form.cleaned_data
+        patients = search(patients, data["q"])
+        if data["condition"]:
+            patients = patients.filter(primary_condition=data["condition"])
+        if data["status"]:
+            patients = patients.filter(status=data["status"])
+        page_number = data["page"] or 1
+    page = Paginator(patients, PAGE_SIZE).get_page(page_number)
+    # A list shows names: it is a read of patient data like any other. The search text
+    # itself is not kept (it may be a name); the number of matches is.
+    searched = form.is_valid() and bool(form.cleaned_data["q"])
+    record(Action.SEARCH if searched else Action.VIEW, request=request,
+           object_type="patient_list",
+           detail={"matches": page.paginator.count, "page": page.number})
+    return render(request, "patients/list.html", {
+        "form": form, "page": page, "today": timezone.localdate(),
+        "can_edit": staff.can(Perm.EDIT_PATIENT),
+    })
+
+
+@requires(Perm.EDIT_PATIENT)
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = actions.create_patient(staff, form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("patient-chart", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": None})
+
+
+@requires(Perm.EDIT_PATIENT)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
+    staff = _staff(request)
+    patient = patient_for(staff, patient_id, request=request,
+                          write=request.method == "POST")
+    form = PatientEditForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        try:
+            actions.update_patient(staff, patient, data, reason=form.cleaned_data["reason"],
+                                   request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("patient-chart", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": patient})
+
+
+def _render_chart(request: HttpRequest, patient: Patient, tab: str,
+                  forms: dict[str, BaseForm] | None = None, status: int = 200,
+                  extra: dict[str, Any] | None = None) -> HttpResponse:
+    staff = _staff(request)
+    chart = Chart(patient, today=timezone.localdate())
+    entry_forms: dict[str, BaseForm] = {kind: form() for kind, form in ENTRY_FORMS.items()}
+    entry_forms.update(forms or {})
+    return render(request, "patients/chart.html", {
+        "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,
+        "routes": eligibility.ROUTES, "decision_form": DecisionForm(),
+        "can_edit": staff.can(Perm.EDIT_PATIENT), "can_screen": staff.can(Perm.SCREEN),
+        "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY), **(extra or {}),
+    }, status=status)
+
+
+@requires(Perm.VIEW_CHART)
+@require_http_methods(["GET"])
+def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = patient_for(_staff(request), patient_id, request=request)
+    tab = request.GET.get("tab", "summary")
+    if tab not in TABS:
+        tab = "summary"
+    return _render_chart(request, patient, tab)
+
+
+def _chart_url(patient: Patient, tab: str) -> str:
+    return f"{reverse('patient-chart', args=[patient.pk])}?tab={tab}"
+
+
+@requires(Perm.EDIT_PATIENT)
+@require_POST
+def entry_add(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse:
+    if kind not in ENTRY_FORMS:
+        raise Http404("No such record type")
+    staff = _staff(request)
+    patient = patient_for(staff, patient_id, write=True)
+    form = ENTRY_FORMS[kind](request.POST)
+    if form.is_valid():
+        try:
+            actions.add_entry(staff, patient, form.save(commit=False), request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect(_chart_url(patient, ENTRY_TAB[kind]))
+    return _render_chart(request, patient, ENTRY_TAB[kind], {kind: form}, status=400)
+
+
+@requires(Perm.EDIT_PATIENT)
+@require_POST
+def entry_error(request: HttpRequest, patient_id: str, kind: str, entry_id: str) -> HttpResponse:
+    if kind not in ENTRY_MODELS:
+        raise Http404("No such record type")
+    staff = _staff(request)
+    patient = patient_for(staff, patient_id, write=True)
+    entry = entry_for(staff, ENTRY_MODELS[kind], entry_id)
+    if entry.patient_id != patient.pk:
+        raise Http404("No such record")
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        # Already marked: the chart shows it as such, nothing more to do.
+        with contextlib.suppress(ValidationError):
+            actions.mark_entered_in_error(staff, entry, form.cleaned_data["reason"],
+                                          request=request)
+    return redirect(_chart_url(patient, ENTRY_TAB[kind]))
+
+
+@requires(Perm.EDIT_PATIENT)
+@require_POST
+def medication_stop(request: HttpRequest, patient_id: str, entry_id: str) -> HttpResponse:
+    staff = _staff(request)
+    patient = patient_for(staff, patient_id, write=True)
+    medication = entry_for(staff, Medication, entry_id)
+    if medication.patient_id != patient.pk:
+        raise Http404("No such record")
+    form = StopForm(request.POST)
+    if form.is_valid():
+        # Already stopped, or a date before the start: nothing changes.
+        with contextlib.suppress(ValidationError):
+            actions.stop_medication(staff, medication, form.cleaned_data["stopped_on"],
+                                    request=request)
+    return redirect(_chart_url(patient, "medications"))
+
+
+@requires(Perm.SCREEN)
+@require_http_methods(["GET", "POST"])
+def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
+    staff = _staff(request)
+    route = request.GET.get("route", "")
+    if route not in eligibility.ROUTES:
+        raise Http404("Unknown route")
+    patient = patient_for(staff, patient_id, request=request, write=request.method == "POST")
+    form = ScreeningForm(route, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            facts = eligibility.ScreeningFacts(
+                age_years=patient.age_on(timezone.localdate()),
+                sbp_mmhg=form.cleaned_data["sbp_mmhg"],
+                dbp_mmhg=form.cleaned_data["dbp_mmhg"],
+            )
+            actions.record_screening(staff, patient, route, form.answers(), facts,
+                                     request=request)
+        except eligibility.EligibilityInputError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect(_chart_url(patient, "screening"))
+    return render(request, "patients/screening_form.html", {
+        "patient": patient, "form": form, "route": route,
+        "route_label": eligibility.ROUTES[route],
+    })
+
+
+@requires(Perm.DECIDE_ELIGIBILITY)
+@require_POST
+def screening_decide(request: HttpRequest, patient_id: str, screening_id: str) -> HttpResponse:
+    staff = _staff(request)
+    patient = patient_for(staff, patient_id, write=True)
+    screening = screening_for(staff, screening_id)
+    if screening.patient_id != patient.pk:
+        raise Http404("No such screening")
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.decide_eligibility(staff, screening, form.cleaned_data["decision"],
+                                       form.cleaned_data["rationale"], request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect(_chart_url(patient, "screening"))
+    return _render_chart(request, patient, "screening", status=400,
+                         extra={"decision_errors": {screening.pk: form}})

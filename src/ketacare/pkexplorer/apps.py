@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PkExplorerConfig(AppConfig):
+    name = "ketacare.pkexplorer"
+    label = "pkexplorer"
