@@ -4,11 +4,13 @@ what each role may do lives in `permissions.py`, nowhere else."""
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 def validate_time_zone(value: str) -> None:
@@ -46,6 +48,11 @@ class Clinic(models.Model):
 
     def setting(self, key: str, default: Any) -> Any:
         return self.settings.get(key, default)
+
+    def today(self) -> date:
+        """The date at the clinic now: what "today" means for its doses and schedules,
+        whatever zone the server or the request runs in."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 class Membership(models.Model):

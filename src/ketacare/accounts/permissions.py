@@ -21,18 +21,26 @@ class Perm(StrEnum):
     VIEW_AGGREGATES = "view_aggregates"
     VIEW_AUDIT = "view_audit"
     MANAGE_CLINIC = "manage_clinic"
+    LEDGER_VIEW = "ledger_view"  # see stock, balances, entries and reports
+    LEDGER_RECORD = "ledger_record"  # receive, dispense, administer, waste, count
+    LEDGER_ADJUST = "ledger_adjust"  # adjust, reverse, transfer, add stock items
+    RUN_SESSION = "run_session"  # check in, vitals, dose, ratings, events, discharge, sign
 
 
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
         {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT,
-         Perm.MANAGE_CLINIC}
+         Perm.MANAGE_CLINIC, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD, Perm.LEDGER_ADJUST}
     ),
     Role.PRESCRIBER: frozenset(
         {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN, Perm.DECIDE_ELIGIBILITY,
-         Perm.SIGN_ORDERS, Perm.VIEW_AGGREGATES}
+         Perm.SIGN_ORDERS, Perm.VIEW_AGGREGATES, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD,
+         Perm.LEDGER_ADJUST, Perm.RUN_SESSION}
     ),
-    Role.NURSE: frozenset({Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN}),
+    Role.NURSE: frozenset(
+        {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD,
+         Perm.RUN_SESSION}
+    ),
     Role.ANALYST: frozenset({Perm.VIEW_AGGREGATES}),
 }
 

@@ -40,9 +40,10 @@ def concentration_chart(data: dict[str, Any], *, width: int = 820, height: int =
     band_layer = alt.Chart(values(bands)).mark_rect(opacity=0.12, color="#a15c00").encode(
         y=alt.Y("low:Q", scale=alt.Scale(domain=[0, ceiling], nice=False)), y2="high:Q"
     )
+    # Labels sit on each range's lower edge: upper edges may be clipped to the same ceiling.
     band_text = alt.Chart(values(bands)).mark_text(
-        align="right", baseline="top", dx=-4, dy=3, fontSize=10, color="#7a4500"
-    ).encode(y="high:Q", x=alt.value(width), text="label:N")
+        align="right", baseline="bottom", dx=-4, dy=-2, fontSize=10, color="#7a4500"
+    ).encode(y="low:Q", x=alt.value(width), text="label:N")
     lines = alt.Chart(values(rows)).mark_line(strokeWidth=2.2).encode(
         x=x, y=y,
         color=alt.Color("scenario:N", title=None, scale=alt.Scale(range=PALETTE),

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "ketacare.patients",
     "ketacare.calculator",
     "ketacare.pkexplorer",
+    "ketacare.ledger",
+    "ketacare.treatment",
+    "ketacare.rems",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +168,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# Email: console by default (demo); SMTP or file backends through the environment.
+EMAIL_BACKEND = env_str("KETACARE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("KETACARE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KETACARE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("KETACARE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KETACARE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_TLS", False)
+EMAIL_FILE_PATH = env_str("KETACARE_EMAIL_FILE_PATH", str(VAR_DIR / "email"))
+DEFAULT_FROM_EMAIL = env_str("KETACARE_FROM_EMAIL", "KetaCare <no-reply@localhost>")
+
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone

@@ -8,5 +8,8 @@ urlpatterns = [
     path("patients/", include("ketacare.patients.urls")),
     path("audit/", include("ketacare.audit.urls")),
     path("pk/", include("ketacare.pkexplorer.urls")),
+    path("ledger/", include("ketacare.ledger.urls")),
+    path("treatment/", include("ketacare.treatment.urls")),
+    path("rems/", include("ketacare.rems.urls")),
     path("admin/", admin.site.urls),
 ]

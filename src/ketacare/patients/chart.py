@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 
@@ -123,4 +124,15 @@ class Chart:
             seen.add(s.route)
             decisions = list(s.decisions.all())
             out.append((s, decisions[0] if decisions else None))
+        return out
+
+    @cached_property
+    def courses(self) -> Sequence[tuple[object, object | None, int]]:
+        """Each treatment course with its next open session and its session count."""
+        out = []
+        for course in self.patient.courses.prefetch_related("sessions"):
+            sessions = list(course.sessions.all())
+            upcoming = next((s for s in sessions
+                             if s.status in ("planned", "in_progress", "discharged")), None)
+            out.append((course, upcoming, len(sessions)))
         return out

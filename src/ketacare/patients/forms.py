@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from ketacare.clinical import eligibility
 
@@ -28,7 +29,7 @@ class PatientForm(forms.ModelForm):
 
     def clean_date_of_birth(self) -> date:
         dob: date = self.cleaned_data["date_of_birth"]
-        today = date.today()
+        today = timezone.localdate()
         if dob > today:
             raise forms.ValidationError("Date of birth cannot be in the future.")
         if today.year - dob.year > 120:
@@ -51,7 +52,7 @@ class WeightForm(forms.ModelForm):
 
     def clean_measured_on(self) -> date:
         day: date = self.cleaned_data["measured_on"]
-        if day > date.today():
+        if day > timezone.localdate():  # the clinic's zone is active during a request
             raise forms.ValidationError("Measurement date cannot be in the future.")
         return day
 

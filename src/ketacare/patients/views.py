@@ -53,7 +53,7 @@ ENTRY_MODELS: dict[str, type[Weight | Diagnosis | PriorTreatment | Medication]] 
                 "medication": Medication}
 ENTRY_TAB = {"weight": "summary", "diagnosis": "summary", "treatment": "history",
              "medication": "medications"}
-TABS = ("summary", "screening", "history", "medications")
+TABS = ("summary", "screening", "treatment", "history", "medications")
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -174,7 +174,8 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
         "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,
         "routes": eligibility.ROUTES, "decision_form": DecisionForm(),
         "can_edit": staff.can(Perm.EDIT_PATIENT), "can_screen": staff.can(Perm.SCREEN),
-        "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY), **(extra or {}),
+        "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY),
+        "can_order": staff.can(Perm.SIGN_ORDERS), **(extra or {}),
     }, status=status)
 
 

@@ -10,6 +10,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
 from ketacare.patients.models import Screening, Status
+from ketacare.treatment.models import Session
 
 
 @require_GET
@@ -28,9 +29,17 @@ def home(request: HttpRequest) -> HttpResponse:
             ).select_related("patient", "screened_by").order_by("-screened_at")[:20]
         )
         context["awaiting"] = awaiting
-        if awaiting:
+        today_sessions = list(
+            Session.objects.filter(course__patient__clinic=staff.clinic,
+                                   planned_date=staff.clinic.today())
+            .exclude(status__in=["missed", "cancelled"])
+            .select_related("course__patient", "dose").order_by("course__patient__family_name")
+        )
+        context["today_sessions"] = today_sessions
+        if awaiting or today_sessions:
             record(Action.VIEW, request=request, object_type="worklist",
-                   detail={"screenings_awaiting_decision": len(awaiting)})
+                   detail={"screenings_awaiting_decision": len(awaiting),
+                           "sessions_today": len(today_sessions)})
     return render(request, "web/home.html", context)
 
 

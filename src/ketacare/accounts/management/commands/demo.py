@@ -42,6 +42,7 @@ from ketacare.patients.models import (
     TreatmentKind,
     Weight,
 )
+from ketacare.treatment import demo as treatment_demo
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -591,12 +592,14 @@ class Command(BaseCommand):
         other_plans = Planner(OTHER, today).plan(list(OTHER_PROFILES))
         created[OTHER.name] = self._populate(other, other_plans, other_prescriber,
                                              other_prescriber, other_prescriber)
+        courses = treatment_demo.populate(prescriber, nurse)
 
         self.stdout.write("Demo data ready.")
         for clinic in clinics.values():
             total = Patient.objects.filter(clinic=clinic).count()
             self.stdout.write(f"  {clinic.name} ({clinic.time_zone}): {total} patients, "
                               f"{created[clinic.name]} added now")
+        self.stdout.write(f"  Treatment courses started now: {courses} (session 1 today)")
         self.stdout.write("Users (sign in at /accounts/login/):")
         for username, spec, role in USERS:
             self.stdout.write(f"  {username:<17} {role.label:<13} {spec.name}")

@@ -1,0 +1,54 @@
+"""Clinic-scoped, audited access to courses and sessions (404 for anything else)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
+
+from .models import ClinicProtocol, Course, Session
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise Http404("Not found") from None
+
+
+def course_for(staff: Staff, course_id: object, *, write: bool = False,
+               request: HttpRequest | None = None) -> Course:
+    staff.require(Perm.VIEW_CHART)
+    try:
+        course = Course.objects.select_related("patient", "clinic_protocol").get(
+            pk=_int(course_id), patient__clinic=staff.clinic)
+    except Course.DoesNotExist:
+        raise Http404("No such course") from None
+    if not write:
+        record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
+               clinic_id=staff.clinic.pk, patient_id=course.patient_id, obj=course)
+    return course
+
+
+def session_for(staff: Staff, session_id: object, *, write: bool = False,
+                request: HttpRequest | None = None) -> Session:
+    staff.require(Perm.RUN_SESSION if write else Perm.VIEW_CHART)
+    try:
+        session = Session.objects.select_related("course__patient__clinic").get(
+            pk=_int(session_id), course__patient__clinic=staff.clinic)
+    except Session.DoesNotExist:
+        raise Http404("No such session") from None
+    if not write:
+        record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
+               clinic_id=staff.clinic.pk, patient_id=session.course.patient_id, obj=session)
+    return session
+
+
+def protocol_for(staff: Staff, protocol_id: object) -> ClinicProtocol:
+    try:
+        return ClinicProtocol.objects.get(pk=_int(protocol_id), clinic=staff.clinic)
+    except ClinicProtocol.DoesNotExist:
+        raise Http404("No such protocol") from None

@@ -1,0 +1,57 @@
+"""Treatment data for the demo clinic: protocols, stock on the shelf, and courses for the
+patients in treatment whose screening allows one, with session 1 planned for today so a
+nurse can run it. Idempotent: patients who have a course are left alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ketacare.accounts.staff import Staff
+from ketacare.clinical import protocols
+from ketacare.ledger import actions as ledger
+from ketacare.ledger.models import StockItem
+from ketacare.patients.models import Patient
+
+from . import actions
+from .models import ClinicProtocol, Course
+
+# route -> (protocol key, weekdays as offsets from today)
+COURSES = {"iv": ("iv-induction", (0, 2, 4)), "esketamine_nasal": ("esketamine", (0, 3))}
+
+
+def populate(prescriber: Staff, nurse: Staff, *, limit: int = 8) -> int:
+    clinic = prescriber.clinic
+    actions.ensure_default_protocols(clinic)
+    today = clinic.today()
+    if not StockItem.objects.filter(clinic=clinic).exists():
+        expiry = today + timedelta(days=540)
+        vial = ledger.create_stock_item(prescriber, drug="racemic_ketamine", form="vial",
+                                        concentration_mg_ml="10", vial_ml="10")
+        ledger.receive(nurse, vial, vials=20, lot="KET-24A17", expiry=expiry,
+                       supplier="Hikma Pharmaceuticals", invoice="INV-88120")
+        strong = ledger.create_stock_item(prescriber, drug="racemic_ketamine", form="vial",
+                                          concentration_mg_ml="50", vial_ml="10")
+        ledger.receive(nurse, strong, vials=5, lot="KET-50B02", expiry=expiry,
+                       supplier="Hikma Pharmaceuticals", invoice="INV-88120")
+        spray = ledger.create_stock_item(prescriber, drug="esketamine", form="nasal_device",
+                                         device_mg=protocols.ESKETAMINE_DEVICE_MG)
+        ledger.receive(nurse, spray, devices=36, lot="ESK-3310", expiry=expiry,
+                       supplier="Janssen (REMS-certified distributor)", invoice="INV-90211")
+    if Course.objects.filter(patient__clinic=clinic).exists():
+        return 0  # already populated: the demo never adds a second round of courses
+    started = 0
+    candidates = Patient.objects.filter(clinic=clinic, status="active", courses__isnull=True)
+    for patient in candidates.order_by("mrn"):
+        if started >= limit:
+            break
+        for route, (key, offsets) in COURSES.items():
+            if not actions.eligibility_for(patient, route)[0]:
+                continue
+            weekdays = frozenset((today.weekday() + o) % 7 for o in offsets)
+            actions.start_course(
+                prescriber, patient, ClinicProtocol.objects.get(clinic=clinic, key=key),
+                indication="Treatment-resistant depression" if route == "esketamine_nasal"
+                else "Depression, induction series", start_date=today, weekdays=weekdays)
+            started += 1
+            break
+    return started

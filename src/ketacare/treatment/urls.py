@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import protocol_views, views
+
+urlpatterns = [
+    path("patients/<uuid:patient_id>/courses/new/", views.course_new, name="course-new"),
+    path("protocols/", protocol_views.protocol_list, name="protocol-list"),
+    path("protocols/<int:protocol_id>/edit/", protocol_views.protocol_edit, name="protocol-edit"),
+    path("protocols/<int:protocol_id>/copy/", protocol_views.protocol_copy, name="protocol-copy"),
+    path("courses/<int:course_id>/", views.course_detail, name="course-detail"),
+    path("sessions/<int:session_id>/", views.session_day, name="session-day"),
+    path("sessions/<int:session_id>/step/<slug:step>/", views.session_step, name="session-step"),
+    path("sessions/<int:session_id>/plan/<slug:change>/", views.session_plan,
+         name="session-plan"),
+]

@@ -1,0 +1,65 @@
+"""A clinic ready to treat: protocols, stock received, an eligible patient with a weight."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from ketacare.accounts.staff import staff_for
+from ketacare.clinical import eligibility
+from ketacare.ledger import actions as ledger
+from ketacare.patients import actions as patient_actions
+from ketacare.patients.models import Weight
+from ketacare.treatment import actions
+from ketacare.treatment.models import ClinicProtocol
+
+LOT = "KX-2291"
+
+
+@pytest.fixture
+def prescriber(clinic_a, prescriber_a):
+    return staff_for(prescriber_a, clinic_a)
+
+
+@pytest.fixture
+def nurse(clinic_a, nurse_a):
+    return staff_for(nurse_a, clinic_a)
+
+
+@pytest.fixture
+def stock(prescriber):
+    expiry = timezone.localdate() + timedelta(days=365)
+    vial = ledger.create_stock_item(prescriber, drug="racemic_ketamine", form="vial",
+                                    concentration_mg_ml="10", vial_ml="10")
+    ledger.receive(prescriber, vial, vials=5, lot=LOT, expiry=expiry, supplier="Acme",
+                   invoice="INV-1")
+    spray = ledger.create_stock_item(prescriber, drug="esketamine", form="nasal_device")
+    ledger.receive(prescriber, spray, devices=12, lot="ES-77", expiry=expiry,
+                   supplier="Janssen", invoice="INV-2")
+    return {"vial": vial, "spray": spray, "expiry": expiry}
+
+
+def screen(staff, patient, route: str, **findings: bool):
+    answers = {c.code: findings.get(c.code, False) for c in eligibility.criteria_for(route)}
+    return patient_actions.record_screening(staff, patient, route, answers)
+
+
+@pytest.fixture
+def ready_patient(prescriber, patient_a):
+    patient_actions.add_entry(prescriber, patient_a,
+                              Weight(weight_kg=80, measured_on=patient_a.clinic.today()))
+    screen(prescriber, patient_a, "iv")
+    screen(prescriber, patient_a, "esketamine_nasal")
+    return patient_a
+
+
+def protocol(clinic, key: str) -> ClinicProtocol:
+    actions.ensure_default_protocols(clinic)
+    return ClinicProtocol.objects.get(clinic=clinic, key=key)
+
+
+def next_monday() -> date:
+    today = timezone.localdate() + timedelta(days=1)  # the clinic's today may lag UTC
+    return today + timedelta(days=(7 - today.weekday()) % 7)
