@@ -147,6 +147,8 @@ def test_whole_esketamine_session_on_a_tablet(chromium, live_server, sign_in, cl
     for number in range(1, 7):
         page.fill(f"#id_item_{number}", "0")
     page.click("button:has-text('Record CADSS-6')")
+    page.select_option("#id_moaas", "5")
+    page.click("button:has-text('Record sedation')")
     page.check("#id_dissociation_resolved")
     page.click("button:has-text('Discharge')")
     # The label's two hours are not up: refused, with the reason on the page.
@@ -156,5 +158,18 @@ def test_whole_esketamine_session_on_a_tablet(chromium, live_server, sign_in, cl
     page.check("#id_dissociation_resolved")
     page.click("button:has-text('Discharge')")
     expect(page.locator("#discharge")).to_contain_text("Discharged")
+    page.click("button:has-text('Sign and lock')")
+    expect(page.get_by_test_id("session-status")).to_have_text("Signed")
     page.screenshot(path=f"{SHOTS}/session_esketamine.png", full_page=True)
+
+    # The REMS monitoring form, prefilled from the session just run.
+    page.get_by_test_id("rems-link").click()
+    expect(page.locator("#id_lot")).to_have_value("ES-77")
+    page.fill("#id_ready_minutes", "120")
+    # No reading fell 30-50 min after dosing in this session: the nurse enters the one
+    # taken on the paper strip (the form refuses to sign without it).
+    page.fill("#id_bp_40min", "134/84")
+    page.click("button:has-text('Save and sign')")
+    expect(page.get_by_test_id("rems-status")).to_have_text("Signed")
+    page.screenshot(path=f"{SHOTS}/session_esketamine_rems.png", full_page=True)
     page.close()

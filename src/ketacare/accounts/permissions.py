@@ -25,21 +25,26 @@ class Perm(StrEnum):
     LEDGER_RECORD = "ledger_record"  # receive, dispense, administer, waste, count
     LEDGER_ADJUST = "ledger_adjust"  # adjust, reverse, transfer, add stock items
     RUN_SESSION = "run_session"  # check in, vitals, dose, ratings, events, discharge, sign
+    SELFREPORT_VIEW = "selfreport_view"  # self-report responses, due/sent page, alert inbox
+    SELFREPORT_MANAGE = "selfreport_manage"  # send a questionnaire link, start kiosk entry
+    ALERTS_ACT = "alerts_act"  # acknowledge a self-report alert, record the action taken
 
 
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
         {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.VIEW_AGGREGATES, Perm.VIEW_AUDIT,
-         Perm.MANAGE_CLINIC, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD, Perm.LEDGER_ADJUST}
+         Perm.MANAGE_CLINIC, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD, Perm.LEDGER_ADJUST,
+         Perm.SELFREPORT_VIEW}
     ),
     Role.PRESCRIBER: frozenset(
         {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN, Perm.DECIDE_ELIGIBILITY,
          Perm.SIGN_ORDERS, Perm.VIEW_AGGREGATES, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD,
-         Perm.LEDGER_ADJUST, Perm.RUN_SESSION}
+         Perm.LEDGER_ADJUST, Perm.RUN_SESSION, Perm.SELFREPORT_VIEW, Perm.SELFREPORT_MANAGE,
+         Perm.ALERTS_ACT}
     ),
     Role.NURSE: frozenset(
         {Perm.VIEW_CHART, Perm.EDIT_PATIENT, Perm.SCREEN, Perm.LEDGER_VIEW, Perm.LEDGER_RECORD,
-         Perm.RUN_SESSION}
+         Perm.RUN_SESSION, Perm.SELFREPORT_VIEW, Perm.SELFREPORT_MANAGE, Perm.ALERTS_ACT}
     ),
     Role.ANALYST: frozenset({Perm.VIEW_AGGREGATES}),
 }

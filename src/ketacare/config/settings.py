@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ketacare.ledger",
     "ketacare.treatment",
     "ketacare.rems",
+    "ketacare.selfreport",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,23 @@ EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_TLS", False)
 EMAIL_FILE_PATH = env_str("KETACARE_EMAIL_FILE_PATH", str(VAR_DIR / "email"))
 DEFAULT_FROM_EMAIL = env_str("KETACARE_FROM_EMAIL", "KetaCare <no-reply@localhost>")
 
+# Patient self-report (selfreport app). Links in messages start with the base URL.
+KETACARE_BASE_URL = env_str("KETACARE_BASE_URL", "http://localhost:8000")
+KETACARE_SMS_BACKEND = env_str("KETACARE_SMS_BACKEND",
+                               "ketacare.selfreport.delivery.ConsoleSmsBackend")
+KETACARE_SMS_FILE_PATH = env_str("KETACARE_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Clinic settings override each of these (keys selfreport_*; see selfreport/config.py).
+KETACARE_SELFREPORT_CRISIS_TEXT = env_str(
+    "KETACARE_SELFREPORT_CRISIS_TEXT",
+    "If you are in crisis or thinking about suicide, call or text 988 (Suicide & Crisis "
+    "Lifeline, US) or call 911.",
+)
+KETACARE_SELFREPORT_REVIEW_TIME = env_str("KETACARE_SELFREPORT_REVIEW_TIME",
+                                          "within one business day")
+KETACARE_SELFREPORT_ESCALATE_MINUTES = env_int("KETACARE_SELFREPORT_ESCALATE_MINUTES", 60)
+KETACARE_SELFREPORT_REMINDER_HOURS = env_int("KETACARE_SELFREPORT_REMINDER_HOURS", 24)
+KETACARE_SELFREPORT_REMINDERS = env_int("KETACARE_SELFREPORT_REMINDERS", 3)
+KETACARE_SELFREPORT_GRACE_DAYS = env_int("KETACARE_SELFREPORT_GRACE_DAYS", 2)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone

@@ -11,5 +11,7 @@ urlpatterns = [
     path("ledger/", include("ketacare.ledger.urls")),
     path("treatment/", include("ketacare.treatment.urls")),
     path("rems/", include("ketacare.rems.urls")),
+    path("selfreport/", include("ketacare.selfreport.urls")),
+    path("r/", include("ketacare.selfreport.public_urls")),
     path("admin/", admin.site.urls),
 ]

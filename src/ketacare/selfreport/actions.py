@@ -1,0 +1,503 @@
+"""Self-report use cases: ask, open, save, submit, alert, acknowledge, act, send, escalate.
+
+Staff actions take a `Staff` and check permission and clinic; patient actions take the
+request a valid link resolved to. Each writes in one transaction with its audit entry.
+Public link access is audited as "patient-link" (no user account is involved)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from ketacare.accounts.models import Clinic, Membership, Role
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
+from ketacare.clinical.instruments import InstrumentInputError, get
+from ketacare.patients.models import Patient
+from ketacare.treatment.models import Course, CourseStatus
+
+from . import delivery, rules, schedule, tokens
+from .config import Config, for_clinic
+from .models import Alert, Delivery, Link, ReportRequest, Response, Source
+
+PATIENT_LINK = "patient-link"
+CLI_USER = "cli:selfreport"
+KIOSK_HOURS = 2
+MANUAL_DAYS = 3
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def end_of_day(clinic: Clinic, day: date) -> datetime:
+    """The first instant after `day` in the clinic's zone."""
+    zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    return datetime.combine(day + timedelta(days=1), time.min, zone)
+
+
+def _own(staff: Staff, patient: Patient) -> None:
+    if patient.clinic_id != staff.clinic.pk:
+        raise ValidationError("This patient is not in your active clinic.")
+
+
+def _audit_staff(staff: Staff, action: Action, patient: Patient, obj: Any,
+                 request: HttpRequest | None, detail: dict[str, Any] | None = None) -> None:
+    record(action, request=request, user=staff.user, role=staff.role_label,
+           clinic_id=staff.clinic.pk, patient_id=patient.pk, obj=obj, detail=detail)
+
+
+def _audit_link(action: Action, req: ReportRequest, request: HttpRequest | None,
+                detail: dict[str, Any] | None = None) -> None:
+    record(action, request=request, user=None, username=PATIENT_LINK, role="patient",
+           clinic_id=req.clinic_id, patient_id=req.patient_id, obj=req, detail=detail)
+
+
+def instruments_for(clinic: Clinic, patient: Patient) -> tuple[str, ...]:
+    return for_clinic(clinic).rules.instruments_for(patient.primary_condition)
+
+
+# --- requests and links ----------------------------------------------------------------
+
+def _new_request(clinic: Clinic, patient: Patient, instrument: str, *, kind: str, key: str,
+                 opens: date, closes: date, source: str, course: Course | None = None,
+                 session_number: int | None = None, created_by: User | None = None,
+                 expires_at: datetime | None = None) -> ReportRequest:
+    get(instrument)  # an unknown instrument fails here, naming the known ones
+    cfg = for_clinic(clinic)
+    return ReportRequest.objects.create(
+        clinic=clinic, patient=patient, course=course, instrument=instrument, kind=kind,
+        key=key, session_number=session_number, source=source, opens_on=opens,
+        closes_on=closes, created_by=created_by,
+        expires_at=expires_at or end_of_day(clinic, closes + timedelta(days=cfg.grace_days)),
+    )
+
+
+def issue_link(req: ReportRequest, channel: str) -> str:
+    """A new secret link to the request; returns the token (the only time it exists)."""
+    token, token_hash = tokens.new_token()
+    Link.objects.create(request=req, token_hash=token_hash, channel=channel)
+    return token
+
+
+def contact_channels(patient: Patient) -> list[str]:
+    return [c for c, ok in (("email", bool(patient.email)), ("sms", bool(patient.mobile))) if ok]
+
+
+def send_request(req: ReportRequest, *, reminder: bool = False,
+                 now: datetime | None = None) -> dict[str, int]:
+    """Email and/or text a fresh link; returns counts per channel sent. A failure on one
+    channel is recorded (Delivery.ok False) and does not stop the other."""
+    now = now or timezone.now()
+    patient = req.patient
+    channels = contact_channels(patient)
+    sent = {"email": 0, "sms": 0}
+    if not channels:
+        return sent
+    token = issue_link(req, "+".join(channels))
+    url = delivery.link_url(token)
+    subject, body, sms = delivery.message(req.clinic, patient.given_name, url, req.expires_at,
+                                          reminder)
+    for channel in channels:
+        try:
+            if channel == "email":
+                delivery.send_email(patient.email, subject, body)
+            else:
+                delivery.sms_backend().send(patient.mobile, sms)
+        except Exception as exc:  # SMTP or SMS gateway down: record, keep going
+            Delivery.objects.create(request=req, channel=channel, reminder=reminder, ok=False,
+                                    error=type(exc).__name__[:200])
+            continue
+        Delivery.objects.create(request=req, channel=channel, reminder=reminder)
+        sent[channel] += 1
+    if sent["email"] or sent["sms"]:
+        req.sent_at = req.sent_at or now
+        req.last_contact_at = now
+        if reminder:
+            req.reminders_sent += 1
+        req.save(update_fields=["sent_at", "last_contact_at", "reminders_sent"])
+    return sent
+
+
+@transaction.atomic
+def request_now(staff: Staff, patient: Patient, instrument: str, *,
+                request: HttpRequest | None = None) -> tuple[ReportRequest, dict[str, int]]:
+    """Staff send a questionnaire link now (outside the schedule)."""
+    staff.require(Perm.SELFREPORT_MANAGE)
+    _own(staff, patient)
+    if not contact_channels(patient):
+        raise ValidationError("This patient has no email address or mobile number on file.")
+    try:
+        today = staff.clinic.today()
+        req = _new_request(staff.clinic, patient, instrument, kind="manual", key="",
+                           opens=today, closes=today + timedelta(days=MANUAL_DAYS),
+                           source=Source.MANUAL, created_by=staff.user)
+    except InstrumentInputError as exc:
+        raise ValidationError({"instrument": str(exc)}) from None
+    sent = send_request(req)
+    _audit_staff(staff, Action.CREATE, patient, req, request,
+                 {"instrument": instrument, "kind": "manual", **sent})
+    return req, sent
+
+
+@transaction.atomic
+def start_kiosk(staff: Staff, patient: Patient, instrument: str, *,
+                request: HttpRequest | None = None) -> str:
+    """A questionnaire to hand over on a clinic tablet; returns the link token. The view
+    signs the staff member out, so the device is locked back when the patient is done."""
+    staff.require(Perm.SELFREPORT_MANAGE)
+    _own(staff, patient)
+    today = staff.clinic.today()
+    try:
+        req = _new_request(staff.clinic, patient, instrument, kind="kiosk", key="",
+                           opens=today, closes=today, source=Source.KIOSK,
+                           created_by=staff.user,
+                           expires_at=timezone.now() + timedelta(hours=KIOSK_HOURS))
+    except InstrumentInputError as exc:
+        raise ValidationError({"instrument": str(exc)}) from None
+    token = issue_link(req, "kiosk")
+    req.sent_at = req.last_contact_at = timezone.now()
+    req.save(update_fields=["sent_at", "last_contact_at"])
+    _audit_staff(staff, Action.CREATE, patient, req, request,
+                 {"instrument": instrument, "kind": "kiosk"})
+    return token
+
+
+# --- the patient's side ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LinkState:
+    req: ReportRequest | None
+    problem: str = ""  # "" (usable), "unknown", "expired", "used"
+
+
+def resolve_link(token: str) -> LinkState:
+    """The request a token opens, or why it does not. Constant work for any string."""
+    if not tokens.well_formed(token):
+        return LinkState(None, "unknown")
+    link = (Link.objects.select_related("request__clinic", "request__patient")
+            .filter(token_hash=tokens.digest(token)).first())
+    if link is None:
+        return LinkState(None, "unknown")
+    req = link.request
+    if req.completed_at is not None:
+        return LinkState(req, "used")
+    if timezone.now() >= req.expires_at:
+        return LinkState(req, "expired")
+    return LinkState(req)
+
+
+def opened(req: ReportRequest, request: HttpRequest | None) -> None:
+    if req.opened_at is None:
+        ReportRequest.objects.filter(pk=req.pk, opened_at__isnull=True).update(
+            opened_at=timezone.now())
+    _audit_link(Action.VIEW, req, request, {"instrument": req.instrument})
+
+
+def _clean_answers(req: ReportRequest, raw: Mapping[str, Any]) -> dict[str, int]:
+    """Only known items with allowed values; anything else is dropped, not stored."""
+    instrument = get(req.instrument)
+    out: dict[str, int] = {}
+    for item in instrument.items:
+        value = raw.get(f"item_{item.number}")
+        if value in (None, ""):
+            continue
+        try:
+            number = int(str(value))
+        except ValueError:
+            continue
+        if number in item.allowed:
+            out[str(item.number)] = number
+    return out
+
+
+@transaction.atomic
+def save_progress(req: ReportRequest, raw: Mapping[str, Any], *,
+                  request: HttpRequest | None = None) -> ReportRequest:
+    """Merge answers into the saved progress (a dropped connection loses nothing saved)."""
+    locked = ReportRequest.objects.select_for_update().get(pk=req.pk)
+    if locked.completed_at is not None:
+        return locked
+    answers = _clean_answers(locked, raw)
+    if answers:
+        locked.progress = {**locked.progress, **answers}
+        locked.save(update_fields=["progress"])
+        _audit_link(Action.UPDATE, locked, request, {"saved_items": sorted(answers, key=int)})
+    return locked
+
+
+def ordered_values(req: ReportRequest) -> list[int]:
+    """Saved answers in item order, stopping at the first unanswered optional item."""
+    out: list[int] = []
+    for item in get(req.instrument).items:
+        value = req.progress.get(str(item.number))
+        if value is None:
+            if item.optional:
+                break
+            raise InstrumentInputError(req.instrument, "please answer this question",
+                                       item.number)
+        out.append(int(value))
+    return out
+
+
+def baseline_response(patient: Patient, instrument: str, course: Course | None,
+                      before: datetime | None = None) -> Response | None:
+    """Reference s.2: the latest response at or before the first session of the course, no
+    older than 30 days; without a course (or none in that window), the patient's first
+    response on this instrument."""
+    done = Response.objects.filter(patient=patient, instrument=instrument,
+                                   total__isnull=False)
+    if before is not None:
+        done = done.filter(submitted_at__lt=before)
+    if course is not None:
+        first = (course.sessions.exclude(status__in=list(schedule.NOT_HELD))
+                 .order_by("planned_date").values_list("planned_date", flat=True).first())
+        if first is not None:
+            clinic = patient.clinic
+            hit = (done.filter(submitted_at__lt=end_of_day(clinic, first),
+                               submitted_at__gte=end_of_day(clinic, first - timedelta(days=31)))
+                   .order_by("-submitted_at").first())
+            if hit is not None:
+                return hit
+    return done.order_by("submitted_at").first()
+
+
+def baseline_total(patient: Patient, instrument: str, course: Course | None,
+                   before: datetime | None = None) -> int | None:
+    found = baseline_response(patient, instrument, course, before)
+    return found.total if found is not None else None
+
+
+def latest_course(patient: Patient) -> Course | None:
+    return Course.objects.filter(patient=patient).order_by("-start_date", "-id").first()
+
+
+@transaction.atomic
+def submit(req: ReportRequest, raw: Mapping[str, Any] | None = None, *,
+           request: HttpRequest | None = None) -> Response:
+    """Score and store once. A repeat (double click, retry after a dropped response)
+    returns the response already stored; raises InstrumentInputError when answers are
+    missing."""
+    locked = ReportRequest.objects.select_for_update(of=("self",)).select_related(
+        "clinic", "patient", "course").get(pk=req.pk)
+    if locked.completed_at is not None:
+        return locked.response
+    if raw:
+        answers = _clean_answers(locked, raw)
+        locked.progress = {**locked.progress, **answers}
+        locked.save(update_fields=["progress"])
+    values = ordered_values(locked)
+    result = get(locked.instrument).score(values)
+    now = timezone.now()
+    baseline = baseline_total(locked.patient, locked.instrument, locked.course, before=now)
+    try:
+        with transaction.atomic():  # a savepoint: the unique request is the last guard
+            response = Response.objects.create(
+                request=locked, patient=locked.patient, instrument=locked.instrument,
+                values=values, total=result.total, severity=result.severity or "",
+                flags=[f.code for f in result.flags], extras=dict(result.extras),
+                submitted_at=now, source=locked.source,
+            )
+    except IntegrityError:  # a database without row locks (SQLite) let a twin through
+        return Response.objects.get(request=locked)
+    cfg = for_clinic(locked.clinic)
+    specs = rules.alerts_for(result, baseline, cfg.rise_points)
+    for spec in specs:
+        Alert.objects.create(clinic=locked.clinic, patient=locked.patient, response=response,
+                             kind=spec.kind, message=spec.message[:400], created_at=now)
+    locked.completed_at = now
+    locked.save(update_fields=["completed_at"])
+    _audit_link(Action.CREATE, locked, request,
+                {"instrument": locked.instrument, "alerts": [s.kind for s in specs]})
+    return response
+
+
+# --- alerts ----------------------------------------------------------------------------
+
+@transaction.atomic
+def acknowledge(staff: Staff, alert: Alert, *, request: HttpRequest | None = None) -> Alert:
+    staff.require(Perm.ALERTS_ACT)
+    _own(staff, alert.patient)
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by, alert.acknowledged_at = staff.user, timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        _audit_staff(staff, Action.UPDATE, alert.patient, alert, request,
+                     {"alert": "acknowledged"})
+    return alert
+
+
+@transaction.atomic
+def record_action(staff: Staff, alert: Alert, text: str, *,
+                  request: HttpRequest | None = None) -> Alert:
+    """What was done (called the patient, safety plan, ...). Acknowledges it if nobody has."""
+    staff.require(Perm.ALERTS_ACT)
+    _own(staff, alert.patient)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"action_taken": "Say what was done."})
+    if len(text) > 2000:
+        raise ValidationError({"action_taken": "At most 2000 characters."})
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.action_at is not None:
+        raise ValidationError("An action is already recorded for this alert.")
+    now = timezone.now()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by, alert.acknowledged_at = staff.user, now
+    alert.action_taken, alert.action_by, alert.action_at = text, staff.user, now
+    alert.save()
+    _audit_staff(staff, Action.UPDATE, alert.patient, alert, request, {"alert": "action"})
+    return alert
+
+
+def escalation_due(clinic: Clinic, now: datetime, cfg: Config | None = None) -> list[Alert]:
+    cfg = cfg or for_clinic(clinic)
+    cutoff = now - timedelta(minutes=cfg.escalate_minutes)
+    return list(Alert.objects.filter(clinic=clinic, acknowledged_at__isnull=True,
+                                     escalated_at__isnull=True, created_at__lte=cutoff))
+
+
+def escalate(clinic: Clinic, alerts: list[Alert], now: datetime) -> int:
+    """Email the clinic's admins about unacknowledged alerts and mark them escalated. The
+    email carries counts and a link to the inbox, never who the patient is."""
+    if not alerts:
+        return 0
+    admins = (Membership.objects.filter(clinic=clinic, role=Role.ADMIN, active=True)
+              .select_related("user"))
+    to = sorted({m.user.email for m in admins if m.user.email})
+    inbox = f"{delivery_base()}{reverse('selfreport-alerts')}"
+    minutes = for_clinic(clinic).escalate_minutes
+    if to:
+        delivery.send_mail_many(
+            to, f"[{clinic.name}] {len(alerts)} patient alert(s) not acknowledged",
+            f"{len(alerts)} self-report alert(s) at {clinic.name} have not been acknowledged "
+            f"within {minutes} minutes.\n\nOpen the alert inbox: {inbox}\n",
+        )
+    with transaction.atomic():
+        for alert in alerts:
+            Alert.objects.filter(pk=alert.pk).update(escalated_at=now)
+            record(Action.UPDATE, username=CLI_USER, clinic_id=clinic.pk,
+                   patient_id=alert.patient_id, obj=alert,
+                   detail={"alert": "escalated", "emailed": len(to)})
+    return len(alerts)
+
+
+def delivery_base() -> str:
+    from django.conf import settings
+
+    return str(settings.KETACARE_BASE_URL).rstrip("/")
+
+
+# --- send-due: the cron job ------------------------------------------------------------
+
+@dataclass
+class Counts:
+    created: int = 0
+    emails: int = 0
+    sms: int = 0
+    reminders: int = 0
+    no_contact: int = 0
+    escalated: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"requests created: {self.created}, emails: {self.emails}, SMS: {self.sms}, "
+                f"reminders: {self.reminders}, no contact details: {self.no_contact}, "
+                f"alerts escalated: {self.escalated}")
+
+
+def session_facts(course: Course) -> list[schedule.SessionFact]:
+    return [schedule.SessionFact(s.number, s.planned_date, s.phase, s.status)
+            for s in course.sessions.all()]
+
+
+def dues_for(course: Course, day: date, cfg: Config) -> list[tuple[schedule.Due, str]]:
+    """(due, instrument) pairs open on `day` that have no request yet."""
+    dues = schedule.open_on(schedule.plan(session_facts(course), cfg.rules), day)
+    if not dues:
+        return []
+    have = set(ReportRequest.objects.filter(course=course).values_list("key", "instrument"))
+    out = []
+    for due in dues:
+        for instrument in cfg.rules.instruments_for(course.patient.primary_condition):
+            if (due.key, instrument) not in have:
+                out.append((due, instrument))
+    return out
+
+
+def active_courses(clinic: Clinic) -> list[Course]:
+    return list(Course.objects.filter(patient__clinic=clinic, status=CourseStatus.ACTIVE)
+                .select_related("patient").prefetch_related("sessions"))
+
+
+def reminders_due(clinic: Clinic, now: datetime, cfg: Config) -> list[ReportRequest]:
+    cutoff = now - timedelta(hours=cfg.reminder_hours)
+    return list(ReportRequest.objects.filter(
+        clinic=clinic, completed_at__isnull=True, expires_at__gt=now, sent_at__isnull=False,
+        last_contact_at__lte=cutoff, reminders_sent__lt=cfg.reminders,
+    ).exclude(source=Source.KIOSK).select_related("patient", "clinic"))
+
+
+def send_due(now: datetime | None = None, *, dry_run: bool = False,
+             clinics: list[Clinic] | None = None,
+             advance: Callable[[], None] | None = None) -> Counts:
+    """Create and send what is due today, remind, escalate. `advance` ticks a progress bar
+    once per course. Each request is its own transaction: one failure loses one message."""
+    now = now or timezone.now()
+    counts = Counts()
+    for clinic in clinics if clinics is not None else list(Clinic.objects.all()):
+        cfg = for_clinic(clinic)
+        day = timezone.localtime(now, zoneinfo.ZoneInfo(clinic.time_zone)).date()
+        for course in active_courses(clinic):
+            for due, instrument in dues_for(course, day, cfg):
+                counts.created += 1
+                if dry_run:
+                    continue
+                _create_and_send(clinic, course, due, instrument, now, counts)
+            if advance is not None:
+                advance()
+        for req in reminders_due(clinic, now, cfg):
+            counts.reminders += 1
+            if dry_run:
+                continue
+            with transaction.atomic():
+                sent = send_request(req, reminder=True, now=now)
+                counts.emails += sent["email"]
+                counts.sms += sent["sms"]
+                record(Action.UPDATE, username=CLI_USER, clinic_id=clinic.pk,
+                       patient_id=req.patient_id, obj=req, detail={"reminder": sent})
+        late = escalation_due(clinic, now, cfg)
+        counts.escalated += len(late)
+        if not dry_run:
+            escalate(clinic, late, now)
+    return counts
+
+
+def _create_and_send(clinic: Clinic, course: Course, due: schedule.Due, instrument: str,
+                     now: datetime, counts: Counts) -> None:
+    try:
+        with transaction.atomic():
+            req = _new_request(clinic, course.patient, instrument, kind=due.kind, key=due.key,
+                               opens=due.opens, closes=due.closes, source=Source.SCHEDULE,
+                               course=course, session_number=due.session_number)
+            sent = send_request(req, now=now)
+            record(Action.CREATE, username=CLI_USER, clinic_id=clinic.pk,
+                   patient_id=course.patient_id, obj=req,
+                   detail={"instrument": instrument, "kind": due.kind, **sent})
+    except IntegrityError:  # another run created it a moment ago
+        counts.created -= 1
+        return
+    counts.emails += sent["email"]
+    counts.sms += sent["sms"]
+    if not (sent["email"] or sent["sms"]):
+        counts.no_contact += 1

@@ -1,0 +1,45 @@
+"""A clinic's self-report settings: product defaults (settings.py) overridden by the
+clinic's settings JSON (keys `selfreport_*`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ketacare.accounts.models import Clinic
+
+from . import rules, schedule
+
+
+@dataclass(frozen=True)
+class Config:
+    rules: schedule.Rules
+    rise_points: dict[str, int]
+    escalate_minutes: int
+    reminder_hours: int
+    reminders: int
+    grace_days: int
+    crisis_text: str
+    review_time: str
+    phone: str
+
+
+def for_clinic(clinic: Clinic) -> Config:
+    s = clinic.settings or {}
+    return Config(
+        rules=schedule.Rules.from_settings(s),
+        rise_points={**rules.DEFAULT_RISE_POINTS,
+                     **{k: int(v) for k, v in s.get("selfreport_rise_points", {}).items()}},
+        escalate_minutes=int(s.get("selfreport_escalate_minutes",
+                                   settings.KETACARE_SELFREPORT_ESCALATE_MINUTES)),
+        reminder_hours=int(s.get("selfreport_reminder_hours",
+                                 settings.KETACARE_SELFREPORT_REMINDER_HOURS)),
+        reminders=int(s.get("selfreport_reminders", settings.KETACARE_SELFREPORT_REMINDERS)),
+        grace_days=int(s.get("selfreport_grace_days", settings.KETACARE_SELFREPORT_GRACE_DAYS)),
+        crisis_text=str(s.get("selfreport_crisis_text",
+                              settings.KETACARE_SELFREPORT_CRISIS_TEXT)),
+        review_time=str(s.get("selfreport_review_time",
+                              settings.KETACARE_SELFREPORT_REVIEW_TIME)),
+        phone=str(s.get("selfreport_phone") or s.get("phone") or ""),
+    )

@@ -1,0 +1,124 @@
+"""The patient's pages, opened from a secret link without an account.
+
+They show the patient's first name at most, never cache, and answer a bad link with a
+friendly page (404 unknown, 410 expired or already answered) that says what to do. The
+token is in the path, so these responses are kept out of Django's request log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from ketacare.clinical.instruments import InstrumentInputError, get
+
+from . import actions, rules
+from .config import for_clinic
+from .models import ReportRequest
+
+PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    """Keep the path (it holds the token) out of the "Not Found: /r/..." log line."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _clinic_context(req: ReportRequest | None) -> dict[str, Any]:
+    if req is None:
+        return {}
+    cfg = for_clinic(req.clinic)
+    return {"clinic": req.clinic, "crisis_text": cfg.crisis_text, "review_time": cfg.review_time,
+            "phone": cfg.phone}
+
+
+def _problem(request: HttpRequest, state: actions.LinkState) -> HttpResponse:
+    context = {"problem": state.problem, **_clinic_context(state.req)}
+    if state.req is not None:
+        actions._audit_link(actions.Action.VIEW, state.req, request,
+                            {"refused": state.problem})
+    response = render(request, "selfreport/link_problem.html", context,
+                      status=PROBLEM_STATUS[state.problem])
+    return _quiet(response)
+
+
+def _page(request: HttpRequest, token: str, req: ReportRequest,
+          error: InstrumentInputError | None = None, status: int = 200) -> HttpResponse:
+    instrument = get(req.instrument)
+    answers = {int(k): v for k, v in req.progress.items()}
+    items = [
+        {"item": item, "value": answers.get(item.number),
+         "error": error is not None and error.item == item.number}
+        for item in instrument.items
+    ]
+    context = {
+        "token": token, "req": req, "instrument": instrument, "items": items,
+        "first_name": req.patient.given_name, "answered": len(answers),
+        "required": instrument.required_count, "error": error,
+        "kiosk": req.source == "kiosk",
+        "show_crisis": rules.needs_crisis_text(req.instrument, answers),
+        **_clinic_context(req),
+    }
+    return _quiet(render(request, "selfreport/questionnaire.html", context, status=status))
+
+
+@login_not_required
+@never_cache
+@require_GET
+def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
+    state = actions.resolve_link(token)
+    if state.problem or state.req is None:
+        return _problem(request, state)
+    actions.opened(state.req, request)
+    return _page(request, token, state.req)
+
+
+@login_not_required
+@never_cache
+@require_POST
+def save(request: HttpRequest, token: str) -> HttpResponse:
+    """htmx posts the whole form on every change; without JavaScript the "Save" button
+    posts here too and gets the page back."""
+    state = actions.resolve_link(token)
+    if state.problem or state.req is None:
+        return _problem(request, state)
+    req = actions.save_progress(state.req, request.POST, request=request)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return _page(request, token, req)
+    answers = {int(k): v for k, v in req.progress.items()}
+    instrument = get(req.instrument)
+    context = {"answered": len(answers), "required": instrument.required_count,
+               "show_crisis": rules.needs_crisis_text(req.instrument, answers),
+               **_clinic_context(req)}
+    return _quiet(render(request, "selfreport/_saved.html", context))
+
+
+@login_not_required
+@never_cache
+@require_POST
+def submit(request: HttpRequest, token: str) -> HttpResponse:
+    """Idempotent: a second submit (double click, a retry after a dropped response) shows
+    the same result, even though the link is now used."""
+    state = actions.resolve_link(token)
+    if state.req is None or state.problem == "expired":
+        return _problem(request, state)
+    # Saved first, in its own transaction: answers survive a submit that is refused.
+    actions.save_progress(state.req, request.POST, request=request)
+    try:
+        response = actions.submit(state.req, request=request)
+    except InstrumentInputError as exc:
+        state.req.refresh_from_db()
+        return _page(request, token, state.req, error=exc, status=422)
+    req = response.request
+    alerts = list(response.alerts.all())
+    context = {
+        "response": response, "first_name": req.patient.given_name,
+        "alert": any(a.critical for a in alerts) or bool(set(response.flags) & rules.CRISIS_FLAGS),
+        "kiosk": req.source == "kiosk", **_clinic_context(req),
+    }
+    return _quiet(render(request, "selfreport/thanks.html", context))
