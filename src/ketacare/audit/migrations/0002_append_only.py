@@ -19,9 +19,9 @@ re-create them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from ketacare.db import vendor_sql
 
 PG_INSTALL = [
     """
@@ -72,19 +72,7 @@ STATEMENTS = {
 }
 
 
-def install(apps: Any, schema_editor: Any) -> None:
-    install_sql, _ = STATEMENTS.get(schema_editor.connection.vendor, ([], []))
-    for sql in install_sql:
-        schema_editor.execute(sql, params=None)  # None: the '%' in RAISE is not a parameter
-
-
-def remove(apps: Any, schema_editor: Any) -> None:
-    _, remove_sql = STATEMENTS.get(schema_editor.connection.vendor, ([], []))
-    for sql in remove_sql:
-        schema_editor.execute(sql, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(install, remove)]
+    operations = [vendor_sql(STATEMENTS)]

@@ -13,9 +13,9 @@ re-create it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
+
+from ketacare.db import vendor_sql
 
 PG_INSTALL = [
     """
@@ -53,19 +53,7 @@ STATEMENTS = {
 }
 
 
-def install(apps: Any, schema_editor: Any) -> None:
-    install_sql, _ = STATEMENTS.get(schema_editor.connection.vendor, ([], []))
-    for sql in install_sql:
-        schema_editor.execute(sql, params=None)  # None: the '%' in RAISE is not a parameter
-
-
-def remove(apps: Any, schema_editor: Any) -> None:
-    _, remove_sql = STATEMENTS.get(schema_editor.connection.vendor, ([], []))
-    for sql in remove_sql:
-        schema_editor.execute(sql, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0001_initial")]
 
-    operations = [migrations.RunPython(install, remove)]
+    operations = [vendor_sql(STATEMENTS)]
