@@ -23,6 +23,8 @@ class Config:
     crisis_text: str
     review_time: str
     phone: str
+    # After submitting, the patient sees their own score history (issue #5 item 6).
+    show_progress: bool = True
 
 
 def for_clinic(clinic: Clinic) -> Config:
@@ -42,4 +44,5 @@ def for_clinic(clinic: Clinic) -> Config:
         review_time=str(s.get("selfreport_review_time",
                               settings.KETACARE_SELFREPORT_REVIEW_TIME)),
         phone=str(s.get("selfreport_phone") or s.get("phone") or ""),
+        show_progress=bool(s.get("selfreport_show_progress", True)),
     )

@@ -14,11 +14,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from ketacare.charts import to_svg
+from ketacare.charts.trajectory import points_from, trajectory_chart
 from ketacare.clinical.instruments import InstrumentInputError, get
 
 from . import actions, rules
 from .config import for_clinic
-from .models import ReportRequest
+from .models import ReportRequest, Response
 
 PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
 
@@ -120,5 +122,21 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
         "response": response, "first_name": req.patient.given_name,
         "alert": any(a.critical for a in alerts) or bool(set(response.flags) & rules.CRISIS_FLAGS),
         "kiosk": req.source == "kiosk", **_clinic_context(req),
+        "progress": _progress_chart(req) if req.source != "kiosk" else None,
     }
     return _quiet(render(request, "selfreport/thanks.html", context))
+
+
+def _progress_chart(req: ReportRequest) -> str | None:
+    """The patient's own history on this instrument, if the clinic shows it."""
+    if not for_clinic(req.clinic).show_progress:
+        return None
+    instrument = get(req.instrument)
+    if not instrument.has_total:
+        return None
+    points = points_from(list(Response.objects.filter(patient=req.patient,
+                                                      instrument=req.instrument)))
+    if len(points) < 2:
+        return None
+    return to_svg(trajectory_chart(instrument, points, width=320, height=220,
+                                   plain_language=True))

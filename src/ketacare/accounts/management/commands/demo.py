@@ -42,6 +42,7 @@ from ketacare.patients.models import (
     TreatmentKind,
     Weight,
 )
+from ketacare.selfreport import demo as selfreport_demo
 from ketacare.treatment import demo as treatment_demo
 
 if TYPE_CHECKING:
@@ -593,6 +594,7 @@ class Command(BaseCommand):
         created[OTHER.name] = self._populate(other, other_plans, other_prescriber,
                                              other_prescriber, other_prescriber)
         courses = treatment_demo.populate(prescriber, nurse)
+        responses = selfreport_demo.populate(demo)
 
         self.stdout.write("Demo data ready.")
         for clinic in clinics.values():
@@ -600,6 +602,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {clinic.name} ({clinic.time_zone}): {total} patients, "
                               f"{created[clinic.name]} added now")
         self.stdout.write(f"  Treatment courses started now: {courses} (session 1 today)")
+        self.stdout.write(f"  Self-report responses added now: {responses}")
         self.stdout.write("Users (sign in at /accounts/login/):")
         for username, spec, role in USERS:
             self.stdout.write(f"  {username:<17} {role.label:<13} {spec.name}")
