@@ -132,8 +132,9 @@ def test_demo_builds_two_clinics_staff_and_patients_once(monkeypatch: MonkeyPatc
     created = AuditEvent.objects.filter(action="create", object_type="patient")
     assert created.count() == Patient.objects.count()
     assert set(created.values_list("username", flat=True)) == {"demo-admin", "other-prescriber"}
+    # Plus "patient-link": the demo's self-report histories are submitted as patients do.
     assert set(AuditEvent.objects.values_list("username", flat=True)) <= {
-        "demo-admin", "demo-prescriber", "demo-nurse", "other-prescriber"}
+        "demo-admin", "demo-prescriber", "demo-nurse", "other-prescriber", "patient-link"}
 
 
 @pytest.mark.django_db

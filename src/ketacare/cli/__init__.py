@@ -52,5 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketacare.config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["ketacare", *args])
+    # `ketacare api-token` reads better than Django's module name `api_token`.
+    execute_from_command_line(["ketacare", args[0].replace("-", "_"), *args[1:]])
     return 0

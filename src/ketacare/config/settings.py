@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ketacare.treatment",
     "ketacare.rems",
     "ketacare.selfreport",
+    "ketacare.interop",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,7 @@ urlpatterns = [
     path("rems/", include("ketacare.rems.urls")),
     path("selfreport/", include("ketacare.selfreport.urls")),
     path("r/", include("ketacare.selfreport.public_urls")),
+    path("fhir/", include("ketacare.interop.fhir_urls")),
+    path("api/v1/", include("ketacare.interop.api_urls")),
     path("admin/", admin.site.urls),
 ]

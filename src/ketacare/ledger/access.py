@@ -8,6 +8,7 @@ from django.http import Http404
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
+from ketacare.db import int_id
 
 from .models import LedgerEntry, StockItem
 
@@ -19,7 +20,7 @@ def stock_of(staff: Staff) -> QuerySet[StockItem]:
 
 def item_for(staff: Staff, item_id: object) -> StockItem:
     try:
-        return stock_of(staff).get(pk=int(str(item_id)))
+        return stock_of(staff).get(pk=int_id(item_id))
     except (StockItem.DoesNotExist, ValueError):
         raise Http404("No such stock item") from None
 
@@ -28,6 +29,6 @@ def entry_for(staff: Staff, entry_id: object) -> LedgerEntry:
     staff.require(Perm.LEDGER_VIEW)
     try:
         return LedgerEntry.objects.select_related("stock_item").get(
-            clinic=staff.clinic, pk=int(str(entry_id)))
+            clinic=staff.clinic, pk=int_id(entry_id))
     except (LedgerEntry.DoesNotExist, ValueError):
         raise Http404("No such ledger entry") from None

@@ -16,6 +16,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.db import int_id
 
 from .models import Patient, Screening
 
@@ -56,7 +57,7 @@ def entry_for(staff: Staff, model: type[M], entry_id: object, *, write: bool = T
     """A chart entry (weight, diagnosis, ...) of a patient in the staff member's clinic."""
     staff.require(Perm.EDIT_PATIENT if write else Perm.VIEW_CHART)
     try:
-        return model._default_manager.get(patient__clinic=staff.clinic, pk=int(str(entry_id)))
+        return model._default_manager.get(patient__clinic=staff.clinic, pk=int_id(entry_id))
     except (model.DoesNotExist, ValueError):  # type: ignore[attr-defined]
         raise Http404("No such record") from None
 

@@ -13,6 +13,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.db import int_id
 from ketacare.treatment.models import Session
 
 from . import fields
@@ -26,7 +27,7 @@ def rems_session_for(staff: Staff, session_id: object, *, write: bool = False,
     try:
         session = Session.objects.select_related(
             "course__patient__clinic", "dose__given_by").get(
-            pk=int(str(session_id)), course__patient__clinic=staff.clinic,
+            pk=int_id(session_id), course__patient__clinic=staff.clinic,
             dose__route=ESKETAMINE_ROUTE)
     except (Session.DoesNotExist, ValueError):
         raise Http404("No such esketamine session") from None

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
+from ketacare.db import int_id
 
 from .models import Alert, ReportRequest
 
@@ -20,7 +21,7 @@ def alert_for(staff: Staff, alert_id: object) -> Alert:
     staff.require(Perm.ALERTS_ACT)
     try:
         return Alert.objects.select_related("patient").get(
-            clinic=staff.clinic, patient__clinic=staff.clinic, pk=int(str(alert_id)))
+            clinic=staff.clinic, patient__clinic=staff.clinic, pk=int_id(alert_id))
     except (Alert.DoesNotExist, ValueError):
         raise Http404("No such alert") from None
 

@@ -8,15 +8,9 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.db import int_id
 
 from .models import ClinicProtocol, Course, Session
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
 
 
 def course_for(staff: Staff, course_id: object, *, write: bool = False,
@@ -24,7 +18,7 @@ def course_for(staff: Staff, course_id: object, *, write: bool = False,
     staff.require(Perm.VIEW_CHART)
     try:
         course = Course.objects.select_related("patient", "clinic_protocol").get(
-            pk=_int(course_id), patient__clinic=staff.clinic)
+            pk=int_id(course_id), patient__clinic=staff.clinic)
     except Course.DoesNotExist:
         raise Http404("No such course") from None
     if not write:
@@ -38,7 +32,7 @@ def session_for(staff: Staff, session_id: object, *, write: bool = False,
     staff.require(Perm.RUN_SESSION if write else Perm.VIEW_CHART)
     try:
         session = Session.objects.select_related("course__patient__clinic").get(
-            pk=_int(session_id), course__patient__clinic=staff.clinic)
+            pk=int_id(session_id), course__patient__clinic=staff.clinic)
     except Session.DoesNotExist:
         raise Http404("No such session") from None
     if not write:
@@ -49,6 +43,6 @@ def session_for(staff: Staff, session_id: object, *, write: bool = False,
 
 def protocol_for(staff: Staff, protocol_id: object) -> ClinicProtocol:
     try:
-        return ClinicProtocol.objects.get(pk=_int(protocol_id), clinic=staff.clinic)
+        return ClinicProtocol.objects.get(pk=int_id(protocol_id), clinic=staff.clinic)
     except ClinicProtocol.DoesNotExist:
         raise Http404("No such protocol") from None

@@ -1,0 +1,80 @@
+"""Writes that arrive through the FHIR API: an answered questionnaire from another system,
+and a body weight. Each is one transaction with its audit entry, under the token's staff.
+
+`import_response` follows `selfreport.actions.submit` (score, store, raise alerts against
+the baseline) but keeps the time the answers were authored and audits the staff member who
+sent them, where `submit` audits the patient's link."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
+from ketacare.clinical.instruments import get
+from ketacare.patients import actions as patient_actions
+from ketacare.patients.models import Patient, Weight
+from ketacare.selfreport import rules
+from ketacare.selfreport.actions import baseline_total, end_of_day, latest_course
+from ketacare.selfreport.config import for_clinic
+from ketacare.selfreport.models import Alert, ReportRequest, Response, Source
+
+KIND = "fhir-import"
+
+
+@transaction.atomic
+def import_response(staff: Staff, patient: Patient, instrument_id: str,
+                    values: Sequence[int], *, authored: datetime | None = None,
+                    request: HttpRequest | None = None) -> Response:
+    """Score `values` with the instrument library and store them as a completed response
+    of `patient`; raises InstrumentInputError for answers the instrument refuses."""
+    staff.require(Perm.SELFREPORT_MANAGE)
+    if patient.clinic_id != staff.clinic.pk:
+        raise ValidationError("This patient is not in your active clinic.")
+    instrument = get(instrument_id)
+    result = instrument.score(values)
+    now = timezone.now()
+    when = min(authored, now) if authored is not None else now
+    clinic = staff.clinic
+    day = timezone.localtime(when, timezone=zoneinfo.ZoneInfo(clinic.time_zone)).date()
+    course = latest_course(patient)
+    req = ReportRequest.objects.create(
+        clinic=clinic, patient=patient, course=None, instrument=instrument.id, kind=KIND,
+        key="", source=Source.MANUAL, opens_on=day, closes_on=day,
+        expires_at=end_of_day(clinic, day), created_by=staff.user, sent_at=None,
+        completed_at=now, progress={str(i): v for i, v in enumerate(values, start=1)},
+    )
+    baseline = baseline_total(patient, instrument.id, course, before=when)
+    response = Response.objects.create(
+        request=req, patient=patient, instrument=instrument.id, values=list(values),
+        total=result.total, severity=result.severity or "",
+        flags=[f.code for f in result.flags], extras=dict(result.extras),
+        submitted_at=when, source=Source.MANUAL,
+    )
+    specs = rules.alerts_for(result, baseline, for_clinic(clinic).rise_points)
+    for spec in specs:
+        Alert.objects.create(clinic=clinic, patient=patient, response=response,
+                             kind=spec.kind, message=spec.message[:400], created_at=now)
+    record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
+           clinic_id=clinic.pk, patient_id=patient.pk, obj=response,
+           detail={"instrument": instrument.id, "via": "fhir",
+                   "alerts": [s.kind for s in specs]})
+    return response
+
+
+def add_weight(staff: Staff, patient: Patient, weight_kg: Decimal, measured_on: date, *,
+               request: HttpRequest | None = None) -> Weight:
+    entry = patient_actions.add_entry(
+        staff, patient, Weight(weight_kg=weight_kg, measured_on=measured_on), request=request)
+    assert isinstance(entry, Weight)
+    return entry

@@ -1,0 +1,93 @@
+"""Code systems, references and formatting shared by the resource modules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+# Our own canonical base: stable whatever host serves the API.
+KETACARE = "https://ketacare.org/fhir"
+LOCAL_CODES = f"{KETACARE}/CodeSystem/ketacare"
+MRN_SYSTEM = f"{KETACARE}/sid/mrn"
+MAX_ID = 2**63 - 1  # row ids are 64-bit; a larger number matches nothing
+
+
+def questionnaire_url(instrument_id: str) -> str:
+    return f"{KETACARE}/Questionnaire/{instrument_id}"
+
+
+def instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(timezone.get_fixed_timezone(0)).isoformat().replace("+00:00", "Z")
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def patient_ref(patient_id: Any) -> dict[str, str]:
+    return {"reference": f"Patient/{patient_id}"}
+
+
+def coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
+    out = {"system": system, "code": code}
+    if display:
+        out["display"] = display
+    return out
+
+
+def concept(system: str, code: str, display: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"coding": [coding(system, code, display)]}
+    if display:
+        out["text"] = display
+    return out
+
+
+def number(value: Decimal | float | int) -> float | int:
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def meta(last_updated: datetime | None) -> dict[str, Any]:
+    return {"lastUpdated": instant(last_updated)} if last_updated is not None else {}
+
+
+def uuids(values: Iterable[str] | None) -> list[uuid.UUID] | None:
+    """Ids that are valid UUIDs; anything else matches nothing (never an error)."""
+    if values is None:
+        return None
+    out = []
+    for value in values:
+        try:
+            out.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return out
+
+
+def ints(values: Iterable[str] | None, prefix: str = "") -> list[int] | None:
+    if values is None:
+        return None
+    out = []
+    for value in values:
+        if prefix:
+            if not value.startswith(prefix):
+                continue
+            value = value[len(prefix):]
+        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+            out.append(int(value))
+    return out

@@ -1,0 +1,81 @@
+"""Search and read over the registry: clinic scoping comes from the handlers, the shared
+filters (_id, patient, code, date, _lastUpdated), sorting and paging from here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.http import urlencode
+
+from ketacare.accounts.staff import Staff
+
+from .registry import Entry, ResourceType, Scope
+from .search import SearchParams
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    total: int
+
+
+def _matches(entry: Entry, params: SearchParams) -> bool:
+    if params.ids is not None and entry.id not in params.ids:
+        return False
+    if params.patients is not None and entry.patient_id not in params.patients:
+        return False
+    if params.codes is not None and not any(
+            (system is None and code in {c for _, c in entry.codes})
+            or (system, code) in entry.codes for system, code in params.codes):
+        return False
+    if not all(f.matches(entry.when) for f in params.dates):
+        return False
+    return all(f.matches(entry.last_updated) for f in params.last_updated)
+
+
+def _sort_key(key: str, entry: Entry) -> tuple[int, object]:
+    if key == "_id":
+        return (0, (len(entry.id), entry.id) if entry.id.isdigit() else (0, entry.id))
+    value = entry.when if key == "date" else entry.last_updated
+    return (0, value.timestamp()) if value is not None else (1, 0)
+
+
+def run(rt: ResourceType, staff: Staff, params: SearchParams) -> Page:
+    scope = Scope(ids=params.ids, patients=params.patients)
+    found = [e for e in rt.collect(staff, scope) if _matches(e, params)]
+    sorts = params.sort or [("_lastUpdated", False), ("_id", False)]
+    for key, desc in reversed(sorts):  # stable sorts, last key first
+        present = [e for e in found if key == "_id" or _sort_key(key, e)[0] == 0]
+        missing = [e for e in found if e not in present]
+        present.sort(key=lambda e, k=key: _sort_key(k, e), reverse=desc)  # type: ignore[misc]
+        found = present + missing  # no value sorts last either way
+    return Page(found[params.offset:params.offset + params.count], len(found))
+
+
+def bundle(base: str, rt_name: str, page: Page, params: SearchParams,
+           query: Iterable[tuple[str, str]]) -> dict[str, object]:
+    kept = [(k, v) for k, v in query if k != "_offset"]
+
+    def link(relation: str, offset: int) -> dict[str, str]:
+        qs = urlencode([*kept, ("_offset", str(offset))] if offset else kept)
+        return {"relation": relation, "url": f"{base}{rt_name}" + (f"?{qs}" if qs else "")}
+
+    links = [link("self", params.offset)]
+    if params.count and params.offset + params.count < page.total:
+        links.append(link("next", params.offset + params.count))
+    if params.offset > 0:
+        links.append(link("previous", max(0, params.offset - max(params.count, 1))))
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": page.total,
+        "link": links,
+        "entry": [{"fullUrl": f"{base}{rt_name}/{e.id}", "resource": e.resource,
+                   "search": {"mode": "match"}} for e in page.entries],
+    }
+
+
+def read(rt: ResourceType, staff: Staff, resource_id: str) -> Entry | None:
+    return next((e for e in rt.collect(staff, Scope(ids={resource_id}))
+                 if e.id == resource_id), None)

@@ -1,0 +1,91 @@
+"""Handlers per resource type. Each module in `resources/` registers one `ResourceType`;
+the views, the search engine and the CapabilityStatement read this registry only, so what
+the server says it supports is what it does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One resource as the search engine sees it."""
+
+    id: str
+    resource: Resource
+    patient_id: str | None
+    when: datetime | None  # what the `date` parameter compares
+    last_updated: datetime | None
+    codes: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Narrowing a handler may apply in the database before the shared filters run."""
+
+    ids: set[str] | None = None
+    patients: set[str] | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # FHIR SearchParamType: token, reference, date, ...
+    documentation: str
+
+
+Collect = Callable[[Staff, Scope], Iterable[Entry]]
+Create = Callable[[Staff, Resource, HttpRequest], Entry]
+
+COMMON = (
+    Param("_id", "token", "Logical id of the resource (comma-separated for several)."),
+    Param("_lastUpdated", "date", "When the resource last changed; prefixes eq, lt, le, gt, ge."),
+)
+SUBJECT = (
+    Param("patient", "reference", "The patient: Patient/ID or ID."),
+    Param("subject", "reference", "Same as patient."),
+)
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    collect: Collect
+    params: tuple[Param, ...] = ()
+    create: Create | None = None
+    perm: Perm | None = Perm.VIEW_CHART
+    create_perm: Perm = Perm.SELFREPORT_MANAGE
+    documentation: str = ""
+    sorts: frozenset[str] = field(default_factory=lambda: frozenset({"_id", "_lastUpdated"}))
+
+    @property
+    def all_params(self) -> tuple[Param, ...]:
+        return COMMON + self.params
+
+    @property
+    def param_names(self) -> set[str]:
+        return {p.name for p in self.all_params}
+
+
+REGISTRY: dict[str, ResourceType] = {}
+
+
+def register(resource_type: ResourceType) -> ResourceType:
+    REGISTRY[resource_type.name] = resource_type
+    return resource_type
+
+
+def load() -> dict[str, ResourceType]:
+    from . import resources  # noqa: F401  (modules register themselves on import)
+
+    return REGISTRY

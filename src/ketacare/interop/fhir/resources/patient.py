@@ -1,0 +1,59 @@
+"""Patient: demographics of the clinic's patients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ketacare.accounts.staff import Staff
+from ketacare.patients.models import Patient, Sex
+
+from ..common import MRN_SYSTEM, day, meta, uuids
+from ..registry import Entry, Resource, ResourceType, Scope, register
+
+_GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.INTERSEX: "other",
+           Sex.UNKNOWN: "unknown"}
+
+
+def to_fhir(p: Patient) -> Resource:
+    telecom = []
+    if p.email:
+        telecom.append({"system": "email", "value": p.email})
+    if p.mobile:
+        telecom.append({"system": "phone", "value": p.mobile, "use": "mobile"})
+    out: Resource = {
+        "resourceType": "Patient",
+        "id": str(p.pk),
+        "meta": {**meta(p.updated_at), "versionId": str(p.version)},
+        "identifier": [{
+            "use": "usual",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                                 "code": "MR"}], "text": "MRN"},
+            "system": MRN_SYSTEM, "value": p.mrn,
+        }],
+        "active": p.status != "discharged",
+        "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
+        # Sex at birth is what the chart records; FHIR gender is the nearest field.
+        "gender": _GENDER.get(p.sex_at_birth, "unknown"),  # type: ignore[call-overload]
+        "birthDate": day(p.date_of_birth),
+    }
+    if telecom:
+        out["telecom"] = telecom
+    return out
+
+
+def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
+    rows = Patient.objects.filter(clinic=staff.clinic)
+    ids = uuids(scope.ids)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    pids = uuids(scope.patients)
+    if pids is not None:
+        rows = rows.filter(pk__in=pids)
+    for p in rows:
+        yield Entry(str(p.pk), to_fhir(p), str(p.pk), None, p.updated_at)
+
+
+register(ResourceType(
+    name="Patient", collect=collect,
+    documentation="Patients of the token's clinic. `_id` and `_lastUpdated` search.",
+))

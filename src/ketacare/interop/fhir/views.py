@@ -1,0 +1,183 @@
+"""FHIR endpoints: token auth, clinic scope, audit, and an OperationOutcome for every
+error. No session, no CSRF, no cookies: a token is the only credential."""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from ketacare.accounts.staff import Staff
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
+
+from ..auth import AuthError, authenticate
+from . import engine, search
+from .capability import capability_statement
+from .outcome import FHIR_JSON, FhirError, error_response, fhir_response, outcome
+from .registry import Entry, ResourceType, load
+
+View = Callable[..., HttpResponse]
+
+
+def base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("fhir-metadata")).removesuffix("metadata")
+
+
+def _accepts_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return not accept or "json" in accept or "*/*" in accept
+
+
+def fhir_view(methods: set[str]) -> Callable[[View], View]:
+    """Common wrapping: method check, content negotiation, errors as OperationOutcome."""
+
+    def decorate(view: View) -> View:
+        @login_not_required
+        @csrf_exempt
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if request.method not in methods:
+                    raise FhirError(405, "not-supported",
+                                    f"{request.method} is not supported here; allowed: "
+                                    f"{', '.join(sorted(methods))}.")
+                if not _accepts_json(request):
+                    raise FhirError(406, "not-supported",
+                                    "Only application/fhir+json is served.")
+                response = view(request, *args, **kwargs)
+            except FhirError as exc:
+                response = error_response(exc)
+                if exc.status == 405:
+                    response["Allow"] = ", ".join(sorted(methods))
+                if exc.status == 401:
+                    response["WWW-Authenticate"] = 'Bearer realm="ketacare-fhir"'
+            except AuthError as exc:
+                response = fhir_response(outcome("login", str(exc)), status=401,
+                                         headers={"WWW-Authenticate":
+                                                  'Bearer realm="ketacare-fhir"'})
+            except PermissionDenied as exc:
+                response = fhir_response(outcome("forbidden", str(exc) or "Not allowed."),
+                                         status=403)
+            except Http404:
+                response = fhir_response(outcome("not-found", "Resource not found."),
+                                         status=404)
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+def _staff(request: HttpRequest) -> Staff:
+    staff = authenticate(request)
+    request.staff = staff  # type: ignore[attr-defined]
+    return staff
+
+
+def _resource_type(name: str) -> ResourceType:
+    rt = load().get(name)
+    if rt is None:
+        raise FhirError(404, "not-supported", f"Resource type {name!r} is not supported; "
+                        f"supported: {', '.join(sorted(load()))}.")
+    return rt
+
+
+def _audit(staff: Staff, action: Action, request: HttpRequest, rt: ResourceType,
+           entries: list[Entry], detail: dict[str, Any]) -> None:
+    """One entry per patient whose data was returned (a search with no match is one entry
+    without a patient), so "who saw this patient" finds API reads as it finds page views."""
+    patients: list[str | None] = [*sorted({e.patient_id for e in entries if e.patient_id})]
+    for pid in patients or [None]:
+        ids = [e.id for e in entries if e.patient_id == pid] if pid else [e.id for e in entries]
+        record(action, request=request, user=staff.user, role=staff.role_label,
+               clinic_id=staff.clinic.pk, patient_id=pid,  # type: ignore[arg-type]
+               object_type=f"fhir:{rt.name}", object_id=",".join(ids)[:64],
+               detail={"via": "fhir", **detail})
+
+
+def _printable(query: Any) -> dict[str, list[str]]:
+    """Search parameters as the audit stores them (PostgreSQL JSON refuses NUL)."""
+    return {k.replace("\x00", ""): [v.replace("\x00", "") for v in query.getlist(k)]
+            for k in query}
+
+
+@fhir_view({"GET"})
+def metadata(request: HttpRequest) -> HttpResponse:
+    return fhir_response(capability_statement(base_url(request)))
+
+
+@fhir_view({"GET", "POST"})
+def type_level(request: HttpRequest, resource_type: str) -> HttpResponse:
+    rt = _resource_type(resource_type)
+    staff = _staff(request)
+    if request.method == "POST":
+        return _create(request, staff, rt)
+    if rt.perm is not None:
+        staff.require(rt.perm)
+    params = search.parse(request.GET, rt.param_names, set(rt.sorts),
+                          zoneinfo.ZoneInfo(staff.clinic.time_zone))
+    page = engine.run(rt, staff, params)
+    query = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+    body = engine.bundle(base_url(request), rt.name, page, params, query)
+    _audit(staff, Action.SEARCH, request, rt, page.entries,
+           {"params": _printable(request.GET), "total": page.total})
+    return fhir_response(body)
+
+
+@fhir_view({"GET"})
+def instance_level(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
+    rt = _resource_type(resource_type)
+    staff = _staff(request)
+    if rt.perm is not None:
+        staff.require(rt.perm)
+    found = engine.read(rt, staff, resource_id)
+    if found is None:
+        raise FhirError(404, "not-found", f"{rt.name}/{resource_id} is not known.")
+    _audit(staff, Action.VIEW, request, rt, [found], {})
+    return fhir_response(found.resource)
+
+
+def _create(request: HttpRequest, staff: Staff, rt: ResourceType) -> HttpResponse:
+    if rt.create is None:
+        raise FhirError(405, "not-supported", f"{rt.name} cannot be created here.")
+    staff.require(rt.create_perm)
+    content_type = request.content_type or ""
+    if content_type not in {FHIR_JSON, "application/json"}:
+        raise FhirError(415, "not-supported", "Send the resource as application/fhir+json.")
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise FhirError(400, "structure", "The body is not valid JSON.") from None
+    if not isinstance(body, dict) or body.get("resourceType") != rt.name:
+        raise FhirError(422, "invalid", f"The body must be a {rt.name} resource.",
+                        "resourceType")
+    _validate(rt.name, body)
+    entry = rt.create(staff, body, request)
+    location = f"{base_url(request)}{rt.name}/{entry.id}"
+    return fhir_response(entry.resource, status=201, headers={"Location": location})
+
+
+def _validate(name: str, body: dict[str, Any]) -> None:
+    """Structural validation against the FHIR models before any business rule."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    try:
+        get_fhir_model_class(name).model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise FhirError(422, "structure", f"Invalid {name}: {first.get('msg')} at "
+                        f"{where or name}.", f"{name}.{where}" if where else name) from None
+
+
+@fhir_view({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    raise FhirError(404, "not-found", "No such FHIR endpoint.")

@@ -1,0 +1,79 @@
+"""`ketacare api-token create|revoke|list`: bearer tokens for the FHIR and JSON APIs.
+
+`create` prints the token alone on stdout (so `TOKEN=$(ketacare api-token create ...)`
+works); it is never shown again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ketacare.accounts.staff import clinics_of
+from ketacare.interop.auth import create_token, revoke_token
+from ketacare.interop.models import ApiToken
+
+
+def _usage(message: str) -> CommandError:
+    """Bad input: exit 2 with one line on stderr (the CLI convention)."""
+    return CommandError(message, returncode=2)
+
+
+class Command(BaseCommand):
+    help = "Create, revoke or list API tokens (FHIR /fhir and JSON /api/v1)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token; prints it alone")
+        create.add_argument("--user", required=True, help="username of the staff member")
+        create.add_argument("--clinic", help="clinic name (needed if the user has several)")
+        create.add_argument("--name", default="", help="what the token is for")
+        revoke = sub.add_parser("revoke", help="revoke a token by id")
+        revoke.add_argument("id", type=int)
+        sub.add_parser("list", help="list tokens (never the secrets)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "create":
+            self._create(options["user"], options.get("clinic"), options["name"])
+        elif action == "revoke":
+            try:
+                token = ApiToken.objects.get(pk=options["id"])
+            except ApiToken.DoesNotExist:
+                raise _usage(f"no API token with id {options['id']}") from None
+            revoke_token(token)
+            self.stderr.write(f"revoked token {token.pk}")
+        else:
+            for t in ApiToken.objects.select_related("user", "clinic"):
+                state = "revoked" if t.revoked_at else "active"
+                used = t.last_used_at.isoformat() if t.last_used_at else "never"
+                self.stdout.write(f"{t.pk}\t{state}\t{t.user.get_username()}\t{t.clinic.name}"
+                                  f"\t{t.name}\tcreated {t.created_at:%Y-%m-%d}\tlast used "
+                                  f"{used}")
+
+    def _create(self, username: str, clinic_name: str | None, name: str) -> None:
+        try:
+            user = get_user_model().objects.get(username=username)
+        except get_user_model().DoesNotExist:
+            raise _usage(f"--user: no user named {username!r}") from None
+        clinics = clinics_of(user)
+        if clinic_name:
+            chosen = [c for c in clinics.values() if c.name == clinic_name]
+            if not chosen:
+                raise _usage(f"--clinic: {username} has no active role in "
+                                   f"{clinic_name!r}; their clinics: "
+                                   f"{', '.join(c.name for c in clinics.values()) or 'none'}")
+        else:
+            chosen = list(clinics.values())
+            if len(chosen) != 1:
+                raise _usage(f"--clinic: {username} works in "
+                                   f"{len(chosen)} clinics; name one with --clinic"
+                                   if chosen else f"--user: {username} has no active role "
+                                   "in any clinic")
+        try:
+            _, secret = create_token(user, chosen[0], name)
+        except ValidationError as exc:
+            raise _usage("; ".join(exc.messages)) from None
+        self.stdout.write(secret)
