@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ketacare.rems",
     "ketacare.selfreport",
     "ketacare.interop",
+    "ketacare.analytics",
 ]
 
 MIDDLEWARE = [

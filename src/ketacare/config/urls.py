@@ -15,5 +15,7 @@ urlpatterns = [
     path("r/", include("ketacare.selfreport.public_urls")),
     path("fhir/", include("ketacare.interop.fhir_urls")),
     path("api/v1/", include("ketacare.interop.api_urls")),
+    path("interop/", include("ketacare.interop.ui_urls")),
+    path("outcomes/", include("ketacare.analytics.urls")),
     path("admin/", admin.site.urls),
 ]

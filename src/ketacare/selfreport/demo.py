@@ -10,8 +10,10 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from ketacare.accounts.models import Clinic
+from ketacare.accounts.staff import Staff
 from ketacare.clinical.instruments import get
 from ketacare.patients.models import Patient
+from ketacare.treatment import demo as treatment_demo
 
 from . import actions
 from .models import ReportRequest, Response, Source
@@ -34,7 +36,7 @@ def _answers(instrument_id: str, total: int, rng: random.Random) -> list[int]:
     return values
 
 
-def populate(clinic: Clinic, *, patients: int = 30) -> int:
+def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int = 30) -> int:
     """Back-dated responses for up to `patients` patients; returns how many were added."""
     if Response.objects.filter(patient__clinic=clinic).exists():
         return 0
@@ -50,6 +52,11 @@ def populate(clinic: Clinic, *, patients: int = 30) -> int:
         responder = rng.random() < 0.55
         final = baseline * (rng.uniform(0.15, 0.45) if responder else rng.uniform(0.7, 1.0))
         weeks = rng.randint(6, 12)
+        if prescriber is not None and not patient.courses.exists():
+            # The series began two days after the baseline questionnaire.
+            first = today - timedelta(days=7 * weeks) + timedelta(days=2)
+            treatment_demo.past_course(patient, datetime.combine(
+                first, time(9, 30), tzinfo=zoneinfo.ZoneInfo(clinic.time_zone)), prescriber)
         for week in range(weeks):
             fraction = week / max(1, weeks - 1)
             total = round(baseline + (final - baseline) * (1 - (1 - fraction) ** 2)

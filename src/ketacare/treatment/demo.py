@@ -4,7 +4,8 @@ nurse can run it. Idempotent: patients who have a course are left alone."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
@@ -13,7 +14,7 @@ from ketacare.ledger.models import StockItem
 from ketacare.patients.models import Patient
 
 from . import actions
-from .models import ClinicProtocol, Course
+from .models import ClinicProtocol, Course, CourseStatus, Dose, Session, SessionStatus
 
 # route -> (protocol key, weekdays as offsets from today)
 COURSES = {"iv": ("iv-induction", (0, 2, 4)), "esketamine_nasal": ("esketamine", (0, 3))}
@@ -55,3 +56,36 @@ def populate(prescriber: Staff, nurse: Staff, *, limit: int = 8) -> int:
             started += 1
             break
     return started
+
+
+def past_course(patient: Patient, start: datetime, prescriber: Staff) -> Course:
+    """A completed IV induction that began at `start` (demo history only: written
+    directly, as the session-day actions stamp the present time)."""
+    clinic_protocol = ClinicProtocol.objects.get(clinic=patient.clinic, key="iv-induction")
+    protocol = clinic_protocol.protocol()
+    weight = patient.weight_set.filter(entered_in_error=False).first()
+    weight_kg = Decimal(str(weight.weight_kg)) if weight else Decimal(70)
+    dose_mg = (weight_kg * Decimal(str(protocol.dose.default_mg_per_kg))).quantize(Decimal("1"))
+    course = Course.objects.create(
+        patient=patient, clinic_protocol=clinic_protocol, protocol_data=protocol.as_dict(),
+        indication="Depression, induction series", start_date=start.date(),
+        weekdays=sorted({(start.weekday() + o) % 7 for o in (0, 2, 4)}),
+        status=CourseStatus.COMPLETED, started_by=prescriber.user)
+    for number in range(1, 7):
+        began = start + timedelta(days=2 * (number - 1) + (number - 1) // 3)
+        session = Session.objects.create(
+            course=course, number=number, planned_date=began.date(),
+            phase=f"Induction {number} of 6", status=SessionStatus.SIGNED,
+            checked_in_at=began - timedelta(minutes=15), checked_in_by=prescriber.user,
+            checkin={"escort_present": True, "no_driving_ack": True},
+            discharged_at=began + timedelta(minutes=75), discharged_by=prescriber.user,
+            signed_at=began + timedelta(minutes=80), signed_by=prescriber.user)
+        Dose.objects.create(
+            session=session, drug=protocol.drug, route=protocol.route, dose_mg=dose_mg,
+            prescribed_mg=dose_mg, mg_per_kg=Decimal(str(protocol.dose.default_mg_per_kg)),
+            weight_kg=weight_kg, concentration_mg_ml=Decimal(10),
+            volume_ml=dose_mg / Decimal(10), lot="KET-23H02", expiry=began.date()
+            + timedelta(days=365), started_at=began,
+            stopped_at=began + timedelta(minutes=protocol.infusion_min or 40),
+            given_by=prescriber.user)
+    return course

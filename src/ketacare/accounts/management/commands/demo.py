@@ -594,7 +594,7 @@ class Command(BaseCommand):
         created[OTHER.name] = self._populate(other, other_plans, other_prescriber,
                                              other_prescriber, other_prescriber)
         courses = treatment_demo.populate(prescriber, nurse)
-        responses = selfreport_demo.populate(demo)
+        responses = selfreport_demo.populate(demo, prescriber)
 
         self.stdout.write("Demo data ready.")
         for clinic in clinics.values():

@@ -1,0 +1,149 @@
+"""Benchmark: the full outcome report on DuckDB vs a straightforward pandas implementation.
+
+    .venv/bin/python bench/analytics/report.py                 # 1,000,000 patients
+    .venv/bin/python bench/analytics/report.py --patients 2000 --spark-patients 0   # smoke
+
+Synthesises the registry with `ketacare.analytics.synth` (or reuses --data), then runs each
+engine in a child process so its peak memory (max RSS) is its own: DuckDB on the full
+registry, pandas on the full registry or on a --pandas-patients sample (its time is then
+scaled linearly and marked as such), and Spark (local[2]) on a --spark-patients sample.
+Before comparing speed it checks that pandas and DuckDB return identical counts on the
+data pandas ran on. Prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pandas_baseline import counts_pandas  # noqa: E402
+
+from ketacare.analytics.report import build_report  # noqa: E402
+from ketacare.analytics.run import counts_on  # noqa: E402
+from ketacare.analytics.schema import TABLES, table_path  # noqa: E402
+from ketacare.analytics.synth import synthesise  # noqa: E402
+
+
+def _child(kind: str, data: str, queue: Any) -> None:
+    start = time.perf_counter()
+    if kind == "pandas":
+        counts = counts_pandas(Path(data))
+    else:
+        counts = counts_on(kind, Path(data))
+        build_report(counts)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put({"seconds": round(seconds, 3), "peak_rss_mb": round(peak_mb), "counts": counts})
+
+
+def measure(kind: str, data: Path) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")  # a fresh process: its max RSS is this engine's alone
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(kind, str(data), queue))
+    proc.start()
+    result: dict[str, Any] = queue.get()
+    proc.join()
+    return result
+
+
+def sample(data: Path, out: Path, patients: int) -> Path:
+    """The registry's first `patients` patients (ids 1..patients), every table."""
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    for name in TABLES:
+        src, dst = table_path(data, name), table_path(out, name)
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet('{src}') WHERE patient_id <= {patients}) "  # noqa: S608
+            f"TO '{dst}' (FORMAT parquet)"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--patients", type=int, default=1_000_000)
+    p.add_argument("--clinics", type=int, default=200)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--data", type=Path, help="reuse this registry (skip synthesis)")
+    p.add_argument("--pandas-patients", type=int, default=0, help="pandas on a sample (0: all)")
+    p.add_argument("--spark-patients", type=int, default=100_000, help="0 skips Spark")
+    args = p.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="kc_bench_"))
+    out: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}
+    data = args.data
+    if data is None:
+        data = work / "registry"
+        start = time.perf_counter()
+        synthesise(data, args.patients, args.clinics, args.seed)
+        out["synth_seconds"] = round(time.perf_counter() - start, 2)
+    rows = {n: pq.read_metadata(table_path(data, n)).num_rows for n in ("patients", "assessments")}
+    out["rows"] = rows
+    n = rows["patients"]
+
+    duck = measure("duckdb", data)
+    out["duckdb"] = {k: duck[k] for k in ("seconds", "peak_rss_mb")}
+
+    pandas_n = args.pandas_patients or n
+    pandas_data = data if pandas_n >= n else sample(data, work / "pandas_sample", pandas_n)
+    pan = measure("pandas", pandas_data)
+    duck_same = duck if pandas_data == data else measure("duckdb", pandas_data)
+    scale = n / pandas_n if pandas_n < n else 1.0
+    out["pandas"] = {
+        "patients": min(pandas_n, n),
+        "seconds": pan["seconds"],
+        "peak_rss_mb": pan["peak_rss_mb"],
+        "seconds_scaled_to_full": round(pan["seconds"] * scale, 3),
+        "scaled": scale != 1.0,
+        "same_counts_as_duckdb": pan["counts"] == duck_same["counts"],
+    }
+    out["ratio_pandas_over_duckdb"] = round(pan["seconds"] * scale / duck["seconds"], 2)
+
+    if args.spark_patients:
+        spark_n = min(args.spark_patients, n)
+        spark_data = data if spark_n >= n else sample(data, work / "spark_sample", spark_n)
+        spark = measure("spark", spark_data)
+        duck_s = duck if spark_data == data else measure("duckdb", spark_data)
+        out["spark"] = {
+            "patients": spark_n,
+            "seconds_incl_session_start": spark["seconds"],
+            "peak_rss_mb_driver": spark["peak_rss_mb"],
+            "same_counts_as_duckdb": spark["counts"] == duck_s["counts"],
+            "duckdb_seconds_same_sample": duck_s["seconds"],
+        }
+    phq9 = next(
+        r
+        for r in build_report(duck["counts"])
+        if (r["instrument"], r["condition"]) == ("phq9", "all")
+    )
+    out["phq9_all"] = {
+        k: phq9[k]
+        for k in (
+            "n_clinical_range",
+            "rapid_response",
+            "post_induction_response",
+            "post_induction_remission",
+            "median_sessions_to_response",
+            "dropout_before_session_6",
+        )
+    }
+    json.dump(out, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Run the report on a named engine and wrap it with its provenance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import definitions as d
+from .engines import (
+    duckdb_registry,
+    load_into_postgres,
+    pg_url,
+    postgres_registry,
+    spark_registry,
+)
+from .report import build_report, engine_counts
+
+
+def counts_on(
+    engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry"
+) -> dict[str, Any]:
+    if engine == "duckdb":
+        assert data is not None
+        with duckdb_registry(data) as reg:
+            return engine_counts(reg)
+    if engine == "postgres":
+        url = url or pg_url()
+        if data is not None:
+            load_into_postgres(data, url, schema)
+        with postgres_registry(url, schema) as reg:
+            return engine_counts(reg)
+    if engine == "spark":
+        assert data is not None
+        with spark_registry(data) as reg:
+            return engine_counts(reg)
+    raise ValueError(engine)
+
+
+def run_report(
+    engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry"
+) -> dict[str, Any]:
+    counts = counts_on(engine, data, url, schema)
+    return {
+        "engine": engine,
+        "data_until": datetime.fromtimestamp(counts["as_of_s"], UTC).isoformat(),
+        "definitions": {
+            "unit": "patient x instrument, index course (the one holding the first session)",
+            "baseline": "latest assessment at or before the first session, <= 30 days old",
+            "rapid_response": ">= 50% reduction on the first assessment 12-36 h after t0",
+            "post_induction": "latest assessment on elapsed day 14-31 after t0",
+            "clinical_range_min": d.clinical_range_min(),
+            "rates": "k / n with 95% Wilson interval; n = patients in clinical range with an "
+            "assessment in the window",
+            "dropout": f"< {d.DROPOUT_SESSIONS} sessions in the index course, among courses "
+            f"started >= {d.DROPOUT_FOLLOW_UP_S // d.DAY} days before the data's end",
+            "sustained": "post-induction responders still responding on the latest assessment "
+            "within 7 days of 4 (8) weeks after the post-induction assessment",
+            "km": "time to first response in whole days; censored at the last assessment",
+        },
+        "rows": build_report(counts),
+    }

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from . import dashboard
+
+urlpatterns = [path("", dashboard.dashboard, name="outcomes-dashboard")]

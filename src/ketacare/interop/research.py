@@ -1,0 +1,208 @@
+"""De-identified research export (HIPAA Safe Harbor style) in the registry schema of
+`ketacare.analytics.schema`, plus a REDCap data dictionary and records file and a manifest.
+
+What is removed or changed (45 CFR 164.514(b)(2), the 18 identifiers):
+- names, MRNs, contact details, escort details, free text, record ids: never read into the
+  export; every id is a fresh opaque integer, different in each export;
+- dates: shifted per patient by a secret random number of days (-182..182) drawn anew for
+  each export and never written anywhere, so intervals within a patient are kept exactly;
+- age: only a birth year, and for anyone 90 or older at export the birth year of a
+  90-year-old (Safe Harbor aggregates ages over 89);
+- geography: no patient address or ZIP is stored by KetaCare, so there is no 3-digit ZIP
+  to apply the population rule to; the clinic's address is not exported.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ketacare.accounts.models import Clinic
+from ketacare.analytics.schema import SCHEMAS, TABLES
+from ketacare.patients.models import Patient
+from ketacare.selfreport.models import Response
+from ketacare.treatment.models import Course, Dose, VitalSigns
+
+MAX_SHIFT_DAYS = 182
+AGE_CAP = 90  # Safe Harbor: ages over 89 are aggregated
+SEX = {"female": "F", "male": "M"}
+
+
+@dataclass
+class _Ids:
+    """Fresh opaque integer ids for one export (random order, so they carry no sequence)."""
+
+    mapping: dict[object, int]
+
+    @classmethod
+    def for_keys(cls, keys: Iterable[object]) -> _Ids:
+        keys = list(keys)
+        order = list(range(1, len(keys) + 1))
+        secrets.SystemRandom().shuffle(order)
+        return cls(dict(zip(keys, order, strict=True)))
+
+    def __getitem__(self, key: object) -> int:
+        return self.mapping[key]
+
+
+def _shift(offsets: Mapping[Any, int], patient_id: object) -> Callable[[datetime], datetime]:
+    days = timedelta(days=offsets[patient_id])
+    return lambda moment: (moment + days).astimezone(UTC)
+
+
+def _birth_year(dob: date, today: date) -> int:
+    age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    return today.year - AGE_CAP if age >= AGE_CAP else dob.year
+
+
+def build_tables(clinic: Clinic, *, shift_dates: bool = True) -> dict[str, pa.Table]:
+    """The five registry tables for one clinic, de-identified. `shift_dates=False` keeps
+    true dates, for the clinic's own aggregate dashboard (never for an export)."""
+    today = clinic.today()
+    patients = list(Patient.objects.filter(clinic=clinic).order_by("pk"))
+    rng = secrets.SystemRandom()
+    span = MAX_SHIFT_DAYS if shift_dates else 0
+    offsets = {p.pk: rng.randint(-span, span) for p in patients}
+    pid = _Ids.for_keys(p.pk for p in patients)
+    courses = list(Course.objects.filter(patient__clinic=clinic).order_by("pk"))
+    cid = _Ids.for_keys(c.pk for c in courses)
+    doses = list(Dose.objects.filter(session__course__patient__clinic=clinic)
+                 .select_related("session__course").order_by("pk"))
+    sid = _Ids.for_keys(d.session_id for d in doses)
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for p in patients:
+        rows["patients"].append({
+            "patient_id": pid[p.pk], "clinic_id": 1, "birth_year": _birth_year(
+                p.date_of_birth, today), "sex": SEX.get(p.sex_at_birth, "X"),
+            "primary_condition": p.primary_condition or None})
+    for c in courses:
+        start = datetime.combine(c.start_date, time(12), UTC)
+        rows["courses"].append({
+            "course_id": cid[c.pk], "patient_id": pid[c.patient_id],
+            "protocol": c.protocol_data.get("id"), "route": c.protocol_data.get("route"),
+            "started_at": _shift(offsets, c.patient_id)(start)})
+    for d in doses:
+        patient_id = d.session.course.patient_id
+        rows["sessions"].append({
+            "session_id": sid[d.session_id], "course_id": cid[d.session.course_id],
+            "patient_id": pid[patient_id], "number": d.session.number,
+            "started_at": _shift(offsets, patient_id)(d.started_at), "route": d.route,
+            "drug": "esketamine" if d.drug == "esketamine" else "ketamine",
+            "dose_mg": float(d.dose_mg),
+            "dose_mg_per_kg": float(d.dose_mg / d.weight_kg) if d.weight_kg else None})
+    for r in Response.objects.filter(patient__clinic=clinic).order_by("pk"):
+        if r.total is None:
+            continue
+        rows["assessments"].append({
+            "patient_id": pid[r.patient_id], "instrument": r.instrument,
+            "completed_at": _shift(offsets, r.patient_id)(r.submitted_at),
+            "total": r.total, "items": [int(v) for v in r.values]})
+    for v in VitalSigns.objects.filter(session__course__patient__clinic=clinic,
+                                       session__dose__isnull=False).select_related(
+                                           "session__course").order_by("pk"):
+        patient_id = v.session.course.patient_id
+        rows["vitals"].append({
+            "session_id": sid[v.session_id], "patient_id": pid[patient_id],
+            "measured_at": _shift(offsets, patient_id)(v.taken_at),
+            "systolic_mmhg": v.sbp, "diastolic_mmhg": v.dbp, "heart_rate_bpm": v.hr,
+            "spo2_pct": v.spo2})
+    return {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in TABLES}
+
+
+# --- REDCap ------------------------------------------------------------------------------
+
+DICTIONARY_HEADER = [
+    "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
+    "Choices, Calculations, OR Slider Labels", "Field Note",
+    "Text Validation Type OR Show Slider Number", "Text Validation Min",
+    "Text Validation Max", "Identifier?", "Branching Logic (Show field only if...)",
+    "Required Field?", "Custom Alignment", "Question Number (surveys only)",
+    "Matrix Group Name", "Matrix Ranking?", "Field Annotation",
+]
+DICTIONARY = [
+    ("record_id", "participant", "text", "Record ID", "", "", ""),
+    ("birth_year", "participant", "text", "Birth year (90+ aggregated)", "", "integer", ""),
+    ("sex", "participant", "dropdown", "Sex at birth", "F, Female | M, Male | X, Other or "
+     "unknown", "", ""),
+    ("primary_condition", "participant", "dropdown", "Primary condition",
+     "depression, Depression | ptsd, PTSD | anxiety, Anxiety", "", ""),
+    ("instrument", "assessment", "dropdown", "Instrument",
+     "phq9, PHQ-9 | gad7, GAD-7 | pcl5, PCL-5 | qids-sr16, QIDS-SR16 | madrs, MADRS", "", ""),
+    ("assessment_date", "assessment", "text", "Date (shifted per participant)", "",
+     "date_ymd", ""),
+    ("total", "assessment", "text", "Total score", "", "integer", ""),
+]
+
+
+def _redcap(tables: dict[str, pa.Table], out: Path) -> list[Path]:
+    dictionary = out / "redcap_data_dictionary.csv"
+    with dictionary.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(DICTIONARY_HEADER)
+        for name, form, kind, label, choices, validation, note in DICTIONARY:
+            writer.writerow([name, form, "", kind, label, choices, note, validation] +
+                            [""] * (len(DICTIONARY_HEADER) - 8))
+    records = out / "redcap_records.csv"
+    # Flat import format; assessments are a repeating instrument of the participant.
+    header = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance", "birth_year",
+              "sex", "primary_condition", "instrument", "assessment_date", "total"]
+    instances: dict[int, int] = {}
+    with records.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for p in tables["patients"].to_pylist():
+            writer.writerow([p["patient_id"], "", "", p["birth_year"], p["sex"],
+                             p["primary_condition"] or "", "", "", ""])
+        for a in tables["assessments"].to_pylist():
+            n = instances[a["patient_id"]] = instances.get(a["patient_id"], 0) + 1
+            writer.writerow([a["patient_id"], "assessment", n, "", "", "", a["instrument"],
+                             a["completed_at"].date().isoformat(), a["total"]])
+    return [dictionary, records]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def export(clinic: Clinic, out: Path) -> dict[str, Any]:
+    """Write Parquet + CSV per table, the REDCap files and manifest.json; return the
+    manifest. Refuses a non-empty directory so an old export is never mixed in."""
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise ValueError(f"{out} is not empty; choose a new directory for each export")
+    tables = build_tables(clinic)
+    files: list[Path] = []
+    for name, table in tables.items():
+        pq.write_table(table, out / f"{name}.parquet")
+        flat = table.drop_columns(["items"]) if name == "assessments" else table
+        if name == "assessments":
+            flat = flat.append_column("items", pa.array(
+                [" ".join(map(str, v)) for v in table.column("items").to_pylist()]))
+        pacsv.write_csv(flat, out / f"{name}.csv")
+        files += [out / f"{name}.parquet", out / f"{name}.csv"]
+    files += _redcap(tables, out)
+    manifest = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "method": "HIPAA Safe Harbor: identifiers removed, dates shifted per patient, "
+                  "ages 90+ aggregated (see docs/research-export.md)",
+        "rows": {name: table.num_rows for name, table in tables.items()},
+        "files": [{"name": f.name, "sha256": _sha256(f), "bytes": f.stat().st_size}
+                  for f in files],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

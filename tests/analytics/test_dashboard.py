@@ -1,0 +1,79 @@
+"""The clinic outcome dashboard computes the report on the clinic's own data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ketacare.selfreport import actions as selfreport
+from ketacare.selfreport.models import ReportRequest, Response, Source
+from ketacare.treatment.models import Dose
+from tests.treatment.conftest import next_monday, protocol
+
+pytestmark = pytest.mark.django_db
+
+
+def _response(patient, values: list[int], when) -> None:  # type: ignore[no-untyped-def]
+    day = when.date()
+    req = selfreport._new_request(
+        patient.clinic,
+        patient,
+        "phq9",
+        kind="manual",
+        key="",
+        opens=day,
+        closes=day,
+        source=Source.MANUAL,
+    )
+    selfreport.submit(req, {f"item_{n}": v for n, v in enumerate(values, start=1)})
+    Response.objects.filter(request=req).update(submitted_at=when)
+    ReportRequest.objects.filter(pk=req.pk).update(completed_at=when)
+
+
+def test_dashboard_shows_the_clinics_rates(
+    client, prescriber, prescriber_a, analyst_a, nurse_a, ready_patient, clinic_a
+) -> None:
+    from ketacare.treatment import actions
+
+    ready_patient.primary_condition = "depression"
+    ready_patient.save()
+    course = actions.start_course(
+        prescriber,
+        ready_patient,
+        protocol(clinic_a, "iv-induction"),
+        indication="TRD",
+        start_date=next_monday(),
+        weekdays=frozenset({0, 2, 4}),
+    )
+    t0 = timezone.now() - timedelta(days=40)
+    for number, session in enumerate(course.sessions.order_by("number"), start=1):
+        Dose.objects.create(
+            session=session,
+            drug="racemic_ketamine",
+            route="iv",
+            dose_mg=40,
+            prescribed_mg=40,
+            weight_kg=80,
+            lot="L",
+            expiry=timezone.now(),
+            started_at=t0 + timedelta(days=2 * (number - 1)),
+            given_by=prescriber_a,
+        )
+    _response(ready_patient, [3, 3, 2, 2, 2, 2, 2, 2, 0], t0 - timedelta(days=1))  # 18
+    _response(ready_patient, [1, 1, 1, 1, 1, 1, 1, 0, 0], t0 + timedelta(hours=24))  # 7
+    _response(ready_patient, [1, 1, 1, 0, 0, 0, 0, 0, 0], t0 + timedelta(days=20))  # 3
+    client.force_login(analyst_a)
+    body = client.get("/outcomes/").content.decode()
+    cell = body.split('data-testid="response-phq9-all">')[1].split("</td>")[0]
+    assert "100%" in cell and "1/1" in cell
+    assert "McInnes 2022" in body and "53.6%" in body
+    client.force_login(nurse_a)
+    assert client.get("/outcomes/").status_code == 403  # aggregates are for analysts etc.
+
+
+def test_dashboard_with_no_data_says_so(client, analyst_a) -> None:
+    client.force_login(analyst_a)
+    body = client.get("/outcomes/").content.decode()
+    assert "Not enough treated patients" in body or "n = 0" in body
