@@ -44,6 +44,7 @@ test: lint pytest
 bench: $(VENV)/.installed
 	$(BIN)/python bench/pk/population.py
 	$(BIN)/python bench/patients/list_10k.py
+	$(BIN)/python bench/analytics/report.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -77,3 +77,43 @@ def test_dashboard_with_no_data_says_so(client, analyst_a) -> None:
     client.force_login(analyst_a)
     body = client.get("/outcomes/").content.decode()
     assert "Not enough treated patients" in body or "n = 0" in body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_and_trajectory_in_chromium(chromium, live_server, sign_in, clinician,
+                                              clinic_a, patient_a) -> None:
+    from playwright.sync_api import expect
+
+    from ketacare.accounts.staff import staff_for
+    from ketacare.patients import actions as patient_actions
+    from ketacare.patients.models import Weight
+    from ketacare.treatment import actions
+    from tests.treatment.conftest import screen
+
+    staff = staff_for(clinician, clinic_a)
+    patient_a.primary_condition = "depression"
+    patient_a.save()
+    patient_actions.add_entry(staff, patient_a, Weight(weight_kg=80,
+                                                       measured_on=clinic_a.today()))
+    screen(staff, patient_a, "iv")
+    course = actions.start_course(staff, patient_a, protocol(clinic_a, "iv-induction"),
+                                  indication="TRD", start_date=next_monday(),
+                                  weekdays=frozenset({0, 2, 4}))
+    t0 = timezone.now() - timedelta(days=40)
+    for number, session in enumerate(course.sessions.order_by("number"), start=1):
+        Dose.objects.create(session=session, drug="racemic_ketamine", route="iv", dose_mg=40,
+                            prescribed_mg=40, weight_kg=80, lot="L", expiry=timezone.now(),
+                            started_at=t0 + timedelta(days=2 * (number - 1)),
+                            given_by=clinician)
+    _response(patient_a, [3, 3, 2, 2, 2, 2, 2, 2, 0], t0 - timedelta(days=1))
+    _response(patient_a, [1, 1, 1, 0, 0, 0, 0, 0, 0], t0 + timedelta(days=20))
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page)
+    page.click("nav >> text=Outcomes")
+    expect(page.get_by_test_id("response-phq9-all")).to_contain_text("100%")
+    expect(page.get_by_test_id("response-phq9-all")).to_contain_text("1/1")
+    page.goto(f"{live_server.url}/selfreport/patient/{patient_a.pk}/")
+    expect(page.locator("h2:has-text('PHQ-9 over time')")).to_be_visible()
+    expect(page.locator(".chart svg").first).to_be_visible()
+    page.close()
