@@ -1,9 +1,10 @@
 """Writes that arrive through the FHIR API: an answered questionnaire from another system,
 and a body weight. Each is one transaction with its audit entry, under the token's staff.
 
-`import_response` follows `selfreport.actions.submit` (score, store, raise alerts against
-the baseline) but keeps the time the answers were authored and audits the staff member who
-sent them, where `submit` audits the patient's link."""
+`import_response` stores through `selfreport.actions.store_response` (score, store, raise
+alerts against the baseline) like the patient's submit, but keeps the time the answers were
+authored and audits the staff member who sent them, where `submit` audits the patient's
+link."""
 
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ from ketacare.audit.models import Action
 from ketacare.clinical.instruments import get
 from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Patient, Weight
-from ketacare.selfreport import rules
-from ketacare.selfreport.actions import baseline_total, end_of_day, latest_course
-from ketacare.selfreport.config import for_clinic
-from ketacare.selfreport.models import Alert, ReportRequest, Response, Source
+from ketacare.selfreport.actions import (
+    baseline_total,
+    end_of_day,
+    latest_course,
+    store_response,
+)
+from ketacare.selfreport.models import ReportRequest, Response, Source
 
 KIND = "fhir-import"
 
@@ -55,16 +59,8 @@ def import_response(staff: Staff, patient: Patient, instrument_id: str,
         completed_at=now, progress={str(i): v for i, v in enumerate(values, start=1)},
     )
     baseline = baseline_total(patient, instrument.id, course, before=when)
-    response = Response.objects.create(
-        request=req, patient=patient, instrument=instrument.id, values=list(values),
-        total=result.total, severity=result.severity or "",
-        flags=[f.code for f in result.flags], extras=dict(result.extras),
-        submitted_at=when, source=Source.MANUAL,
-    )
-    specs = rules.alerts_for(result, baseline, for_clinic(clinic).rise_points)
-    for spec in specs:
-        Alert.objects.create(clinic=clinic, patient=patient, response=response,
-                             kind=spec.kind, message=spec.message[:400], created_at=now)
+    response, specs = store_response(req, result, list(values), submitted_at=when,
+                                     baseline=baseline)
     record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
            clinic_id=clinic.pk, patient_id=patient.pk, obj=response,
            detail={"instrument": instrument.id, "via": "fhir",

@@ -24,7 +24,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.clinical.instruments import InstrumentInputError, get
+from ketacare.clinical.instruments import InstrumentInputError, ScoreResult, get
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import Course, CourseStatus
 
@@ -282,6 +282,25 @@ def latest_course(patient: Patient) -> Course | None:
     return Course.objects.filter(patient=patient).order_by("-start_date", "-id").first()
 
 
+def store_response(req: ReportRequest, result: ScoreResult, values: list[int], *,
+                   submitted_at: datetime, baseline: int | None
+                   ) -> tuple[Response, list[rules.AlertSpec]]:
+    """The scored response and the alerts its answers raise: shared by the patient's
+    submit and by responses imported from other systems (FHIR)."""
+    response = Response.objects.create(
+        request=req, patient=req.patient, instrument=req.instrument, values=values,
+        total=result.total, severity=result.severity or "",
+        flags=[f.code for f in result.flags], extras=dict(result.extras),
+        submitted_at=submitted_at, source=req.source,
+    )
+    specs = list(rules.alerts_for(result, baseline, for_clinic(req.clinic).rise_points))
+    for spec in specs:
+        Alert.objects.create(clinic=req.clinic, patient=req.patient, response=response,
+                             kind=spec.kind, message=spec.message[:400],
+                             created_at=timezone.now())
+    return response, specs
+
+
 @transaction.atomic
 def submit(req: ReportRequest, raw: Mapping[str, Any] | None = None, *,
            request: HttpRequest | None = None) -> Response:
@@ -302,19 +321,10 @@ def submit(req: ReportRequest, raw: Mapping[str, Any] | None = None, *,
     baseline = baseline_total(locked.patient, locked.instrument, locked.course, before=now)
     try:
         with transaction.atomic():  # a savepoint: the unique request is the last guard
-            response = Response.objects.create(
-                request=locked, patient=locked.patient, instrument=locked.instrument,
-                values=values, total=result.total, severity=result.severity or "",
-                flags=[f.code for f in result.flags], extras=dict(result.extras),
-                submitted_at=now, source=locked.source,
-            )
+            response, specs = store_response(locked, result, values, submitted_at=now,
+                                             baseline=baseline)
     except IntegrityError:  # a database without row locks (SQLite) let a twin through
         return Response.objects.get(request=locked)
-    cfg = for_clinic(locked.clinic)
-    specs = rules.alerts_for(result, baseline, cfg.rise_points)
-    for spec in specs:
-        Alert.objects.create(clinic=locked.clinic, patient=locked.patient, response=response,
-                             kind=spec.kind, message=spec.message[:400], created_at=now)
     locked.completed_at = now
     locked.save(update_fields=["completed_at"])
     _audit_link(Action.CREATE, locked, request,
