@@ -46,9 +46,9 @@ class _Ids:
     mapping: dict[object, int]
 
     @classmethod
-    def for_keys(cls, keys: Iterable[object]) -> _Ids:
+    def for_keys(cls, keys: Iterable[object], first: int = 1) -> _Ids:
         keys = list(keys)
-        order = list(range(1, len(keys) + 1))
+        order = list(range(first, first + len(keys)))
         secrets.SystemRandom().shuffle(order)
         return cls(dict(zip(keys, order, strict=True)))
 
@@ -66,24 +66,27 @@ def _birth_year(dob: date, today: date) -> int:
     return today.year - AGE_CAP if age >= AGE_CAP else dob.year
 
 
-def build_tables(clinic: Clinic, *, shift_dates: bool = True) -> dict[str, pa.Table]:
+def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1,
+                 first_id: int = 1) -> dict[str, pa.Table]:
     """The five registry tables for one clinic, de-identified. `shift_dates=False` keeps
-    true dates, for the clinic's own aggregate dashboard (never for an export)."""
+    true dates, for the clinic's own aggregate dashboard and the internal analytics
+    snapshot (never for an export); `clinic_id` and `first_id` let several clinics share
+    one snapshot without colliding ids."""
     today = clinic.today()
     patients = list(Patient.objects.filter(clinic=clinic).order_by("pk"))
     rng = secrets.SystemRandom()
     span = MAX_SHIFT_DAYS if shift_dates else 0
     offsets = {p.pk: rng.randint(-span, span) for p in patients}
-    pid = _Ids.for_keys(p.pk for p in patients)
+    pid = _Ids.for_keys((p.pk for p in patients), first_id)
     courses = list(Course.objects.filter(patient__clinic=clinic).order_by("pk"))
-    cid = _Ids.for_keys(c.pk for c in courses)
+    cid = _Ids.for_keys((c.pk for c in courses), first_id)
     doses = list(Dose.objects.filter(session__course__patient__clinic=clinic)
                  .select_related("session__course").order_by("pk"))
-    sid = _Ids.for_keys(d.session_id for d in doses)
+    sid = _Ids.for_keys((d.session_id for d in doses), first_id)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     for p in patients:
         rows["patients"].append({
-            "patient_id": pid[p.pk], "clinic_id": 1, "birth_year": _birth_year(
+            "patient_id": pid[p.pk], "clinic_id": clinic_id, "birth_year": _birth_year(
                 p.date_of_birth, today), "sex": SEX.get(p.sex_at_birth, "X"),
             "primary_condition": p.primary_condition or None})
     for c in courses:

@@ -1,4 +1,5 @@
-"""`ketacare analytics report`: outcome rates per instrument and condition on an engine."""
+"""`ketacare analytics report`: outcome rates per instrument and condition on an engine;
+`ketacare analytics snapshot --out DIR`: the registry tables from the app database."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from ibis.common.exceptions import TableNotFound
 from ketacare.analytics.engines import ENGINES
 from ketacare.analytics.run import run_report
 from ketacare.analytics.schema import missing_tables
+from ketacare.analytics.snapshot import snapshot
 
 from ._cli import OneLineErrors, choice_option, usage
 
-ACTIONS = ("report",)
+ACTIONS = ("report", "snapshot")
 FORMATS = ("json", "csv")
 
 
@@ -30,7 +32,8 @@ class Command(OneLineErrors):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", metavar="report")
+        parser.add_argument("action", metavar="report|snapshot")
+        parser.add_argument("--out", metavar="DIR", help="snapshot: directory to write")
         parser.add_argument("--data", metavar="DIR", help="Parquet registry directory")
         parser.add_argument("--engine", default="duckdb", metavar="|".join(ENGINES))
         parser.add_argument("--format", default="json", metavar="|".join(FORMATS))
@@ -43,7 +46,12 @@ class Command(OneLineErrors):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        choice_option(options["action"], "action", ACTIONS)
+        if choice_option(options["action"], "action", ACTIONS) == "snapshot":
+            if not options["out"]:
+                raise usage("snapshot needs --out DIR")
+            counts = snapshot(Path(options["out"]))
+            sys.stdout.write(json.dumps(counts) + "\n")
+            return
         engine = choice_option(options["engine"], "--engine", ENGINES)
         fmt = choice_option(options["format"], "--format", FORMATS)
         data = Path(options["data"]) if options["data"] else None
