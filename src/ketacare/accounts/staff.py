@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -36,9 +36,20 @@ class Staff:
         if not self.can(perm):
             raise PermissionDenied(f"Your role in {self.clinic} does not allow this.")
 
+    def require_own(self, clinic_id: int) -> None:
+        """Actions trust no caller: a record of another clinic is refused here too."""
+        if clinic_id != self.clinic.pk:
+            raise ValidationError("This patient is not in your active clinic.")
+
     @property
     def role_label(self) -> str:
         return ", ".join(sorted(self.roles))
+
+
+def staff_of(request: HttpRequest) -> Staff:
+    """The request's Staff, set by StaffMiddleware; views behind `requires` always have one."""
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    return staff
 
 
 def clinics_of(user: User) -> dict[int, Clinic]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
@@ -14,6 +14,9 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from .chain import GENESIS, entry_hash
 from .models import Action, AuditEvent
+
+if TYPE_CHECKING:
+    from ketacare.accounts.staff import Staff
 
 # Any constant: serialises writers on PostgreSQL so two entries never share a parent.
 _CHAIN_LOCK = 7_260_519
@@ -82,3 +85,11 @@ def record(
         event.hash = entry_hash(event.prev_hash, event.chained_fields())
         event.save()
     return event
+
+
+def record_patient(staff: Staff, action: Action | str, patient_id: uuid.UUID, obj: Any, *,
+                   request: HttpRequest | None = None,
+                   detail: dict[str, Any] | None = None) -> AuditEvent:
+    """A staff member's action on one patient's record."""
+    return record(action, request=request, user=staff.user, role=staff.role_label,
+                  clinic_id=staff.clinic.pk, patient_id=patient_id, obj=obj, detail=detail)

@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, requires
+from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.patients.models import Patient
@@ -65,11 +65,6 @@ FIELD_NAMES = {"quantity_ml": "quantity", "devices": "quantity", "counted_ml": "
                "counted_devices": "counted", "patient": "patient_mrn"}
 
 
-def _staff(request: HttpRequest) -> Staff:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    return staff
-
-
 def _apply_errors(form: BaseForm, error: ValidationError) -> None:
     """An action's ValidationError shown on the form: by field where it names one."""
     if hasattr(error, "error_dict"):
@@ -90,7 +85,7 @@ def _form(kind: str, item: StockItem, staff: Staff, data: Any = None) -> EntryFo
 
 def _render_home(request: HttpRequest, form: StockItemForm | None = None,
                  status: int = 200) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     rows = []
     for item in stock_of(staff):
         last = actions.last_count(item)
@@ -116,7 +111,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
     form = StockItemForm(request.POST)
     if form.is_valid():
         try:
-            item = actions.create_stock_item(_staff(request), request=request,
+            item = actions.create_stock_item(staff_of(request), request=request,
                                              **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -131,7 +126,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
 def _render_item(request: HttpRequest, item: StockItem, bound: dict[str, BaseForm] | None = None,
                  reverse_errors: dict[int, list[str]] | None = None,
                  status: int = 200) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     bound = bound or {}
     forms = [
         (kind, spec.title, bound.get(kind) or _form(kind, item, staff))
@@ -156,7 +151,7 @@ def _render_item(request: HttpRequest, item: StockItem, bound: dict[str, BaseFor
 @requires(Perm.LEDGER_VIEW)
 @require_GET
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    return _render_item(request, item_for(_staff(request), item_id))
+    return _render_item(request, item_for(staff_of(request), item_id))
 
 
 def _patient(staff: Staff, form: BaseForm) -> Patient | None:
@@ -216,7 +211,7 @@ def _done(entry: LedgerEntry) -> str:
 def entry_record(request: HttpRequest, item_id: int, kind: str) -> HttpResponse:
     if kind not in KINDS:
         raise Http404("No such entry type")
-    staff = _staff(request)
+    staff = staff_of(request)
     item = item_for(staff, item_id)
     staff.require(KINDS[kind].perm)
     form = _form(kind, item, staff, request.POST)
@@ -237,7 +232,7 @@ def entry_record(request: HttpRequest, item_id: int, kind: str) -> HttpResponse:
 @requires(Perm.LEDGER_ADJUST)
 @require_POST
 def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     entry = entry_for(staff, entry_id)
     form = ReverseForm(request.POST)
     if form.is_valid():
@@ -261,11 +256,11 @@ def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
 def _check_item(request: HttpRequest, data: Any) -> None:
     """Another clinic's stock item in a report link is a 404, as everywhere else."""
     if data.get("item"):
-        item_for(_staff(request), data["item"])
+        item_for(staff_of(request), data["item"])
 
 
 def _report_form(request: HttpRequest) -> ReportForm:
-    staff = _staff(request)
+    staff = staff_of(request)
     _check_item(request, request.GET)
     if "start" in request.GET or "end" in request.GET:
         return ReportForm(staff.clinic, request.GET)
@@ -275,7 +270,7 @@ def _report_form(request: HttpRequest) -> ReportForm:
 
 
 def _build(request: HttpRequest, form: ReportForm) -> reports.Report:
-    staff = _staff(request)
+    staff = staff_of(request)
     data = form.cleaned_data
     return reports.build(staff.clinic, data["start"], data["end"], data["item"],
                          generated_by=staff.user.get_full_name() or staff.user.get_username())
@@ -286,7 +281,7 @@ def _build(request: HttpRequest, form: ReportForm) -> reports.Report:
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":  # the form posted: the same period, as a plain link
         _check_item(request, request.POST)
-        form = ReportForm(_staff(request).clinic, request.POST)
+        form = ReportForm(staff_of(request).clinic, request.POST)
         if form.is_valid():
             return redirect(f"{reverse('ledger-report')}?{_query(form)}")
     else:
@@ -307,7 +302,7 @@ def _query(form: ReportForm) -> str:
 
 def _download(request: HttpRequest, extension: str) -> HttpResponse:
     _check_item(request, request.GET)
-    form = ReportForm(_staff(request).clinic, request.GET)
+    form = ReportForm(staff_of(request).clinic, request.GET)
     if not form.is_valid():
         return render(request, "ledger/report.html", {"form": form, "report": None},
                       status=400)

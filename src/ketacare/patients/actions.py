@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record
+from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical import eligibility, history
 
@@ -32,22 +32,21 @@ from .models import (
 )
 
 DEMOGRAPHIC_FIELDS = (
-    "mrn", "given_name", "family_name", "date_of_birth", "sex_at_birth", "gender_identity",
-    "pronouns", "email", "mobile", "escort_name", "escort_phone", "escort_relationship",
-    "height_cm", "status",
+    "mrn",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "email",
+    "mobile",
+    "escort_name",
+    "escort_phone",
+    "escort_relationship",
+    "height_cm",
+    "status",
 )
-
-
-def _audit(staff: Staff, action: Action, patient: Patient, obj: Any,
-           request: HttpRequest | None, detail: dict[str, Any] | None = None) -> None:
-    record(action, request=request, user=staff.user, role=staff.role_label,
-           clinic_id=staff.clinic.pk, patient_id=patient.pk, obj=obj, detail=detail)
-
-
-def _own(staff: Staff, patient: Patient) -> None:
-    """Actions trust no caller: a record of another clinic is refused here too."""
-    if patient.clinic_id != staff.clinic.pk:
-        raise ValidationError("This patient is not in your active clinic.")
 
 
 def _snapshot(patient: Patient) -> dict[str, Any]:
@@ -57,26 +56,36 @@ def _snapshot(patient: Patient) -> dict[str, Any]:
 
 def _revise(staff: Staff, patient: Patient, reason: str) -> None:
     PatientRevision.objects.create(
-        patient=patient, version=patient.version, data=_snapshot(patient), reason=reason,
+        patient=patient,
+        version=patient.version,
+        data=_snapshot(patient),
+        reason=reason,
         changed_by=staff.user,
     )
 
 
 @transaction.atomic
-def create_patient(staff: Staff, data: dict[str, Any], *,
-                   request: HttpRequest | None = None) -> Patient:
+def create_patient(
+    staff: Staff, data: dict[str, Any], *, request: HttpRequest | None = None
+) -> Patient:
     staff.require(Perm.EDIT_PATIENT)
     patient = Patient(clinic=staff.clinic, **data)
     patient.full_clean()  # includes the clinic-unique MRN check
     patient.save()
     _revise(staff, patient, "created")
-    _audit(staff, Action.CREATE, patient, patient, request)
+    record_patient(staff, Action.CREATE, patient.pk, patient, request=request)
     return patient
 
 
 @transaction.atomic
-def update_patient(staff: Staff, patient: Patient, data: dict[str, Any], *, reason: str = "",
-                   request: HttpRequest | None = None) -> list[str]:
+def update_patient(
+    staff: Staff,
+    patient: Patient,
+    data: dict[str, Any],
+    *,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> list[str]:
     """Apply changed demographics as a new version; returns the names of changed fields."""
     staff.require(Perm.EDIT_PATIENT)
     patient = Patient.objects.select_for_update().get(pk=patient.pk, clinic=staff.clinic)
@@ -90,7 +99,9 @@ def update_patient(staff: Staff, patient: Patient, data: dict[str, Any], *, reas
     patient.save()
     _revise(staff, patient, reason)
     # Field names only: the audit trail records that a value changed, not the value.
-    _audit(staff, Action.UPDATE, patient, patient, request, {"fields": changed})
+    record_patient(
+        staff, Action.UPDATE, patient.pk, patient, request=request, detail={"fields": changed}
+    )
     return changed
 
 
@@ -105,33 +116,36 @@ def _sync_primary_condition(patient: Patient) -> None:
 
 
 @transaction.atomic
-def add_entry(staff: Staff, patient: Patient, entry: HistoryEntry, *,
-              request: HttpRequest | None = None) -> HistoryEntry:
+def add_entry(
+    staff: Staff, patient: Patient, entry: HistoryEntry, *, request: HttpRequest | None = None
+) -> HistoryEntry:
     """Add a weight, diagnosis, prior treatment or medication to the chart."""
     staff.require(Perm.EDIT_PATIENT)
-    _own(staff, patient)
+    staff.require_own(patient.clinic_id)
     entry.patient = patient
     entry.recorded_by = staff.user
     if isinstance(entry, Diagnosis):
         if not history.valid_icd10(entry.icd10_code):
-            raise ValidationError({"icd10_code": "Enter an ICD-10-CM code such as F33.1 or "
-                                                 "F43.10."})
+            raise ValidationError(
+                {"icd10_code": "Enter an ICD-10-CM code such as F33.1 or F43.10."}
+            )
         entry.icd10_code = history.normalise_icd10(entry.icd10_code)
         entry.condition = history.condition_for(entry.icd10_code)
     entry.full_clean()
     entry.save()
     if isinstance(entry, Diagnosis):
         _sync_primary_condition(patient)
-    _audit(staff, Action.CREATE, patient, entry, request)
+    record_patient(staff, Action.CREATE, patient.pk, entry, request=request)
     return entry
 
 
 @transaction.atomic
-def mark_entered_in_error(staff: Staff, entry: HistoryEntry, reason: str, *,
-                          request: HttpRequest | None = None) -> HistoryEntry:
+def mark_entered_in_error(
+    staff: Staff, entry: HistoryEntry, reason: str, *, request: HttpRequest | None = None
+) -> HistoryEntry:
     """The correction of a chart entry: it stays, struck through, with who and why."""
     staff.require(Perm.EDIT_PATIENT)
-    _own(staff, entry.patient)
+    staff.require_own(entry.patient.clinic_id)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why this entry is wrong."})
@@ -144,64 +158,112 @@ def mark_entered_in_error(staff: Staff, entry: HistoryEntry, reason: str, *,
     entry.save()
     if isinstance(entry, Diagnosis):
         _sync_primary_condition(entry.patient)
-    _audit(staff, Action.UPDATE, entry.patient, entry, request, {"entered_in_error": True})
+    record_patient(
+        staff,
+        Action.UPDATE,
+        entry.patient.pk,
+        entry,
+        request=request,
+        detail={"entered_in_error": True},
+    )
     return entry
 
 
 @transaction.atomic
-def stop_medication(staff: Staff, medication: Medication, stopped_on: date, *,
-                    request: HttpRequest | None = None) -> Medication:
+def stop_medication(
+    staff: Staff, medication: Medication, stopped_on: date, *, request: HttpRequest | None = None
+) -> Medication:
     staff.require(Perm.EDIT_PATIENT)
-    _own(staff, medication.patient)
+    staff.require_own(medication.patient.clinic_id)
     if medication.stopped_on is not None:
         raise ValidationError("This medication is already stopped.")
     if medication.started_on and stopped_on < medication.started_on:
         raise ValidationError({"stopped_on": "Stop date is before the start date."})
     medication.stopped_on = stopped_on
     medication.save(update_fields=["stopped_on"])
-    _audit(staff, Action.UPDATE, medication.patient, medication, request, {"stopped": True})
+    record_patient(
+        staff,
+        Action.UPDATE,
+        medication.patient.pk,
+        medication,
+        request=request,
+        detail={"stopped": True},
+    )
     return medication
 
 
 @transaction.atomic
-def record_screening(staff: Staff, patient: Patient, route: str, answers: dict[str, bool],
-                     facts: eligibility.ScreeningFacts | None = None, *,
-                     request: HttpRequest | None = None) -> Screening:
+def record_screening(
+    staff: Staff,
+    patient: Patient,
+    route: str,
+    answers: dict[str, bool],
+    facts: eligibility.ScreeningFacts | None = None,
+    *,
+    request: HttpRequest | None = None,
+) -> Screening:
     staff.require(Perm.SCREEN)
-    _own(staff, patient)
+    staff.require_own(patient.clinic_id)
     try:
         assessment = eligibility.assess(route, answers, facts)
     except eligibility.EligibilityInputError as exc:
         raise ValidationError(str(exc)) from None
     facts_data = {k: v for k, v in vars(facts).items() if v is not None} if facts else {}
     screening = Screening.objects.create(
-        patient=patient, route=route, answers=dict(answers), facts=facts_data,
-        status=assessment.status, reasons=[vars(r) for r in assessment.reasons],
+        patient=patient,
+        route=route,
+        answers=dict(answers),
+        facts=facts_data,
+        status=assessment.status,
+        reasons=[vars(r) for r in assessment.reasons],
         screened_by=staff.user,
     )
     if patient.status == Status.REFERRED:
         patient.status = Status.SCREENING
         patient.save(update_fields=["status", "updated_at"])
-    _audit(staff, Action.CREATE, patient, screening, request,
-           {"route": route, "status": assessment.status})
+    record_patient(
+        staff,
+        Action.CREATE,
+        patient.pk,
+        screening,
+        request=request,
+        detail={"route": route, "status": assessment.status},
+    )
     return screening
 
 
 @transaction.atomic
-def decide_eligibility(staff: Staff, screening: Screening, decision: str, rationale: str, *,
-                       request: HttpRequest | None = None) -> EligibilityDecision:
+def decide_eligibility(
+    staff: Staff,
+    screening: Screening,
+    decision: str,
+    rationale: str,
+    *,
+    request: HttpRequest | None = None,
+) -> EligibilityDecision:
     staff.require(Perm.DECIDE_ELIGIBILITY)
-    _own(staff, screening.patient)
+    staff.require_own(screening.patient.clinic_id)
     rationale = rationale.strip()
     if not rationale:
         raise ValidationError({"rationale": "A decision needs a rationale."})
     if decision not in Decision.values:
         raise ValidationError({"decision": f"Choose one of: {', '.join(Decision.values)}."})
     if decision == Decision.APPROVED and screening.status == EligibilityStatus.INELIGIBLE:
-        raise ValidationError({"decision": "This screening found an absolute "
-                                           "contraindication; it cannot be approved."})
+        raise ValidationError(
+            {
+                "decision": "This screening found an absolute "
+                "contraindication; it cannot be approved."
+            }
+        )
     made = EligibilityDecision.objects.create(
         screening=screening, decision=decision, rationale=rationale, decided_by=staff.user
     )
-    _audit(staff, Action.CREATE, screening.patient, made, request, {"decision": decision})
+    record_patient(
+        staff,
+        Action.CREATE,
+        screening.patient.pk,
+        made,
+        request=request,
+        detail={"decision": decision},
+    )
     return made

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, requires
+from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import eligibility
@@ -54,11 +54,6 @@ ENTRY_MODELS: dict[str, type[Weight | Diagnosis | PriorTreatment | Medication]] 
 ENTRY_TAB = {"weight": "summary", "diagnosis": "summary", "treatment": "history",
              "medication": "medications"}
 TABS = ("summary", "screening", "treatment", "history", "medications")
-
-
-def _staff(request: HttpRequest) -> Staff:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    return staff
 
 
 def _apply_errors(form: BaseForm, error: ValidationError) -> None:
@@ -101,7 +96,7 @@ def search(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
 @require_http_methods(["GET", "POST"])
 def patient_list(request: HttpRequest) -> HttpResponse:
     """Search by POST so names, MRNs and birth dates stay out of URLs and logs."""
-    staff = _staff(request)
+    staff = staff_of(request)
     form = ListFilterForm(request.POST if request.method == "POST" else None)
     patients = patients_of(staff).only(
         "id", "mrn", "given_name", "family_name", "date_of_birth", "sex_at_birth", "status",
@@ -132,7 +127,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.EDIT_PATIENT)
 @require_http_methods(["GET", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,7 +142,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @requires(Perm.EDIT_PATIENT)
 @require_http_methods(["GET", "POST"])
 def patient_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request,
                           write=request.method == "POST")
     form = PatientEditForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
@@ -166,7 +161,7 @@ def patient_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
 def _render_chart(request: HttpRequest, patient: Patient, tab: str,
                   forms: dict[str, BaseForm] | None = None, status: int = 200,
                   extra: dict[str, Any] | None = None) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     chart = Chart(patient, today=timezone.localdate())
     entry_forms: dict[str, BaseForm] = {kind: form() for kind, form in ENTRY_FORMS.items()}
     entry_forms.update(forms or {})
@@ -182,7 +177,7 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
 @requires(Perm.VIEW_CHART)
 @require_http_methods(["GET"])
 def patient_chart(request: HttpRequest, patient_id: str) -> HttpResponse:
-    patient = patient_for(_staff(request), patient_id, request=request)
+    patient = patient_for(staff_of(request), patient_id, request=request)
     tab = request.GET.get("tab", "summary")
     if tab not in TABS:
         tab = "summary"
@@ -198,7 +193,7 @@ def _chart_url(patient: Patient, tab: str) -> str:
 def entry_add(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse:
     if kind not in ENTRY_FORMS:
         raise Http404("No such record type")
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
     form = ENTRY_FORMS[kind](request.POST)
     if form.is_valid():
@@ -216,7 +211,7 @@ def entry_add(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse:
 def entry_error(request: HttpRequest, patient_id: str, kind: str, entry_id: str) -> HttpResponse:
     if kind not in ENTRY_MODELS:
         raise Http404("No such record type")
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
     entry = entry_for(staff, ENTRY_MODELS[kind], entry_id)
     if entry.patient_id != patient.pk:
@@ -233,7 +228,7 @@ def entry_error(request: HttpRequest, patient_id: str, kind: str, entry_id: str)
 @requires(Perm.EDIT_PATIENT)
 @require_POST
 def medication_stop(request: HttpRequest, patient_id: str, entry_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
     medication = entry_for(staff, Medication, entry_id)
     if medication.patient_id != patient.pk:
@@ -250,7 +245,7 @@ def medication_stop(request: HttpRequest, patient_id: str, entry_id: str) -> Htt
 @requires(Perm.SCREEN)
 @require_http_methods(["GET", "POST"])
 def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     route = request.GET.get("route", "")
     if route not in eligibility.ROUTES:
         raise Http404("Unknown route")
@@ -280,7 +275,7 @@ def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
 @requires(Perm.DECIDE_ELIGIBILITY)
 @require_POST
 def screening_decide(request: HttpRequest, patient_id: str, screening_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
     screening = screening_for(staff, screening_id)
     if screening.patient_id != patient.pk:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, requires
+from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.patients.views import _apply_errors
@@ -23,11 +23,6 @@ from . import actions, fields, pdf, prefill
 from .access import can_see_due_list, days_text, due_list, rems_session_for
 from .forms import AmendForm, RemsFormForm
 from .models import RemsForm, due_date
-
-
-def _staff(request: HttpRequest) -> Staff:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    return staff
 
 
 def _shown(stored: dict[str, Any] | None, suggested: dict[str, prefill.Prefill]) -> dict[str, Any]:
@@ -43,7 +38,7 @@ def _shown(stored: dict[str, Any] | None, suggested: dict[str, prefill.Prefill])
 def _page(request: HttpRequest, session: Any, form_obj: RemsForm | None,
           bound: RemsFormForm | None = None, amend_form: AmendForm | None = None,
           status: int = 200) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     suggested = prefill.build(session)
     shown = _shown(form_obj.data if form_obj else None, suggested)
     if form_obj is not None and form_obj.locked:
@@ -87,7 +82,7 @@ def _page(request: HttpRequest, session: Any, form_obj: RemsForm | None,
 @requires(Perm.VIEW_CHART)
 @require_http_methods(["GET", "POST"])
 def form_page(request: HttpRequest, session_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     if request.method == "GET":
         session = rems_session_for(staff, session_id, request=request)
         return _page(request, session, actions.form_of(session))
@@ -126,7 +121,7 @@ def form_page(request: HttpRequest, session_id: str) -> HttpResponse:
 @requires(Perm.VIEW_CHART)
 @require_POST
 def amend(request: HttpRequest, session_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     session = rems_session_for(staff, session_id, write=True)
     form = AmendForm(request.POST)
     if form.is_valid():
@@ -144,7 +139,7 @@ def amend(request: HttpRequest, session_id: str) -> HttpResponse:
 @requires(Perm.VIEW_CHART)
 @require_GET
 def form_pdf(request: HttpRequest, session_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     session = rems_session_for(staff, session_id, write=True)
     form = actions.form_of(session)
     if form is None:
@@ -163,7 +158,7 @@ def form_pdf(request: HttpRequest, session_id: str) -> HttpResponse:
 @requires(Perm.VIEW_CHART)
 @require_GET
 def due(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     if not can_see_due_list(staff):
         raise PermissionDenied("Your role does not allow this.")
     rows = due_list(staff, request=request)

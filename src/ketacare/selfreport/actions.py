@@ -22,7 +22,7 @@ from django.utils import timezone
 from ketacare.accounts.models import Clinic, Membership, Role
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record
+from ketacare.audit.log import record, record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical.instruments import InstrumentInputError, ScoreResult, get
 from ketacare.patients.models import Patient
@@ -40,27 +40,30 @@ MANUAL_DAYS = 3
 
 # --- helpers ---------------------------------------------------------------------------
 
+
 def end_of_day(clinic: Clinic, day: date) -> datetime:
     """The first instant after `day` in the clinic's zone."""
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
     return datetime.combine(day + timedelta(days=1), time.min, zone)
 
 
-def _own(staff: Staff, patient: Patient) -> None:
-    if patient.clinic_id != staff.clinic.pk:
-        raise ValidationError("This patient is not in your active clinic.")
-
-
-def _audit_staff(staff: Staff, action: Action, patient: Patient, obj: Any,
-                 request: HttpRequest | None, detail: dict[str, Any] | None = None) -> None:
-    record(action, request=request, user=staff.user, role=staff.role_label,
-           clinic_id=staff.clinic.pk, patient_id=patient.pk, obj=obj, detail=detail)
-
-
-def _audit_link(action: Action, req: ReportRequest, request: HttpRequest | None,
-                detail: dict[str, Any] | None = None) -> None:
-    record(action, request=request, user=None, username=PATIENT_LINK, role="patient",
-           clinic_id=req.clinic_id, patient_id=req.patient_id, obj=req, detail=detail)
+def _audit_link(
+    action: Action,
+    req: ReportRequest,
+    request: HttpRequest | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    record(
+        action,
+        request=request,
+        user=None,
+        username=PATIENT_LINK,
+        role="patient",
+        clinic_id=req.clinic_id,
+        patient_id=req.patient_id,
+        obj=req,
+        detail=detail,
+    )
 
 
 def instruments_for(clinic: Clinic, patient: Patient) -> tuple[str, ...]:
@@ -69,16 +72,36 @@ def instruments_for(clinic: Clinic, patient: Patient) -> tuple[str, ...]:
 
 # --- requests and links ----------------------------------------------------------------
 
-def _new_request(clinic: Clinic, patient: Patient, instrument: str, *, kind: str, key: str,
-                 opens: date, closes: date, source: str, course: Course | None = None,
-                 session_number: int | None = None, created_by: User | None = None,
-                 expires_at: datetime | None = None) -> ReportRequest:
+
+def _new_request(
+    clinic: Clinic,
+    patient: Patient,
+    instrument: str,
+    *,
+    kind: str,
+    key: str,
+    opens: date,
+    closes: date,
+    source: str,
+    course: Course | None = None,
+    session_number: int | None = None,
+    created_by: User | None = None,
+    expires_at: datetime | None = None,
+) -> ReportRequest:
     get(instrument)  # an unknown instrument fails here, naming the known ones
     cfg = for_clinic(clinic)
     return ReportRequest.objects.create(
-        clinic=clinic, patient=patient, course=course, instrument=instrument, kind=kind,
-        key=key, session_number=session_number, source=source, opens_on=opens,
-        closes_on=closes, created_by=created_by,
+        clinic=clinic,
+        patient=patient,
+        course=course,
+        instrument=instrument,
+        kind=kind,
+        key=key,
+        session_number=session_number,
+        source=source,
+        opens_on=opens,
+        closes_on=closes,
+        created_by=created_by,
         expires_at=expires_at or end_of_day(clinic, closes + timedelta(days=cfg.grace_days)),
     )
 
@@ -94,8 +117,9 @@ def contact_channels(patient: Patient) -> list[str]:
     return [c for c, ok in (("email", bool(patient.email)), ("sms", bool(patient.mobile))) if ok]
 
 
-def send_request(req: ReportRequest, *, reminder: bool = False,
-                 now: datetime | None = None) -> dict[str, int]:
+def send_request(
+    req: ReportRequest, *, reminder: bool = False, now: datetime | None = None
+) -> dict[str, int]:
     """Email and/or text a fresh link; returns counts per channel sent. A failure on one
     channel is recorded (Delivery.ok False) and does not stop the other."""
     now = now or timezone.now()
@@ -106,8 +130,9 @@ def send_request(req: ReportRequest, *, reminder: bool = False,
         return sent
     token = issue_link(req, "+".join(channels))
     url = delivery.link_url(token)
-    subject, body, sms = delivery.message(req.clinic, patient.given_name, url, req.expires_at,
-                                          reminder)
+    subject, body, sms = delivery.message(
+        req.clinic, patient.given_name, url, req.expires_at, reminder
+    )
     for channel in channels:
         try:
             if channel == "email":
@@ -115,8 +140,13 @@ def send_request(req: ReportRequest, *, reminder: bool = False,
             else:
                 delivery.sms_backend().send(patient.mobile, sms)
         except Exception as exc:  # SMTP or SMS gateway down: record, keep going
-            Delivery.objects.create(request=req, channel=channel, reminder=reminder, ok=False,
-                                    error=type(exc).__name__[:200])
+            Delivery.objects.create(
+                request=req,
+                channel=channel,
+                reminder=reminder,
+                ok=False,
+                error=type(exc).__name__[:200],
+            )
             continue
         Delivery.objects.create(request=req, channel=channel, reminder=reminder)
         sent[channel] += 1
@@ -130,50 +160,81 @@ def send_request(req: ReportRequest, *, reminder: bool = False,
 
 
 @transaction.atomic
-def request_now(staff: Staff, patient: Patient, instrument: str, *,
-                request: HttpRequest | None = None) -> tuple[ReportRequest, dict[str, int]]:
+def request_now(
+    staff: Staff, patient: Patient, instrument: str, *, request: HttpRequest | None = None
+) -> tuple[ReportRequest, dict[str, int]]:
     """Staff send a questionnaire link now (outside the schedule)."""
     staff.require(Perm.SELFREPORT_MANAGE)
-    _own(staff, patient)
+    staff.require_own(patient.clinic_id)
     if not contact_channels(patient):
         raise ValidationError("This patient has no email address or mobile number on file.")
     try:
         today = staff.clinic.today()
-        req = _new_request(staff.clinic, patient, instrument, kind="manual", key="",
-                           opens=today, closes=today + timedelta(days=MANUAL_DAYS),
-                           source=Source.MANUAL, created_by=staff.user)
+        req = _new_request(
+            staff.clinic,
+            patient,
+            instrument,
+            kind="manual",
+            key="",
+            opens=today,
+            closes=today + timedelta(days=MANUAL_DAYS),
+            source=Source.MANUAL,
+            created_by=staff.user,
+        )
     except InstrumentInputError as exc:
         raise ValidationError({"instrument": str(exc)}) from None
     sent = send_request(req)
-    _audit_staff(staff, Action.CREATE, patient, req, request,
-                 {"instrument": instrument, "kind": "manual", **sent})
+    record_patient(
+        staff,
+        Action.CREATE,
+        patient.pk,
+        req,
+        request=request,
+        detail={"instrument": instrument, "kind": "manual", **sent},
+    )
     return req, sent
 
 
 @transaction.atomic
-def start_kiosk(staff: Staff, patient: Patient, instrument: str, *,
-                request: HttpRequest | None = None) -> str:
+def start_kiosk(
+    staff: Staff, patient: Patient, instrument: str, *, request: HttpRequest | None = None
+) -> str:
     """A questionnaire to hand over on a clinic tablet; returns the link token. The view
     signs the staff member out, so the device is locked back when the patient is done."""
     staff.require(Perm.SELFREPORT_MANAGE)
-    _own(staff, patient)
+    staff.require_own(patient.clinic_id)
     today = staff.clinic.today()
     try:
-        req = _new_request(staff.clinic, patient, instrument, kind="kiosk", key="",
-                           opens=today, closes=today, source=Source.KIOSK,
-                           created_by=staff.user,
-                           expires_at=timezone.now() + timedelta(hours=KIOSK_HOURS))
+        req = _new_request(
+            staff.clinic,
+            patient,
+            instrument,
+            kind="kiosk",
+            key="",
+            opens=today,
+            closes=today,
+            source=Source.KIOSK,
+            created_by=staff.user,
+            expires_at=timezone.now() + timedelta(hours=KIOSK_HOURS),
+        )
     except InstrumentInputError as exc:
         raise ValidationError({"instrument": str(exc)}) from None
     token = issue_link(req, "kiosk")
     req.sent_at = req.last_contact_at = timezone.now()
     req.save(update_fields=["sent_at", "last_contact_at"])
-    _audit_staff(staff, Action.CREATE, patient, req, request,
-                 {"instrument": instrument, "kind": "kiosk"})
+    record_patient(
+        staff,
+        Action.CREATE,
+        patient.pk,
+        req,
+        request=request,
+        detail={"instrument": instrument, "kind": "kiosk"},
+    )
     return token
 
 
 # --- the patient's side ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LinkState:
@@ -185,8 +246,11 @@ def resolve_link(token: str) -> LinkState:
     """The request a token opens, or why it does not. Constant work for any string."""
     if not tokens.well_formed(token):
         return LinkState(None, "unknown")
-    link = (Link.objects.select_related("request__clinic", "request__patient")
-            .filter(token_hash=tokens.digest(token)).first())
+    link = (
+        Link.objects.select_related("request__clinic", "request__patient")
+        .filter(token_hash=tokens.digest(token))
+        .first()
+    )
     if link is None:
         return LinkState(None, "unknown")
     req = link.request
@@ -200,7 +264,8 @@ def resolve_link(token: str) -> LinkState:
 def opened(req: ReportRequest, request: HttpRequest | None) -> None:
     if req.opened_at is None:
         ReportRequest.objects.filter(pk=req.pk, opened_at__isnull=True).update(
-            opened_at=timezone.now())
+            opened_at=timezone.now()
+        )
     _audit_link(Action.VIEW, req, request, {"instrument": req.instrument})
 
 
@@ -222,8 +287,9 @@ def _clean_answers(req: ReportRequest, raw: Mapping[str, Any]) -> dict[str, int]
 
 
 @transaction.atomic
-def save_progress(req: ReportRequest, raw: Mapping[str, Any], *,
-                  request: HttpRequest | None = None) -> ReportRequest:
+def save_progress(
+    req: ReportRequest, raw: Mapping[str, Any], *, request: HttpRequest | None = None
+) -> ReportRequest:
     """Merge answers into the saved progress (a dropped connection loses nothing saved)."""
     locked = ReportRequest.objects.select_for_update().get(pk=req.pk)
     if locked.completed_at is not None:
@@ -244,36 +310,45 @@ def ordered_values(req: ReportRequest) -> list[int]:
         if value is None:
             if item.optional:
                 break
-            raise InstrumentInputError(req.instrument, "please answer this question",
-                                       item.number)
+            raise InstrumentInputError(req.instrument, "please answer this question", item.number)
         out.append(int(value))
     return out
 
 
-def baseline_response(patient: Patient, instrument: str, course: Course | None,
-                      before: datetime | None = None) -> Response | None:
+def baseline_response(
+    patient: Patient, instrument: str, course: Course | None, before: datetime | None = None
+) -> Response | None:
     """Reference s.2: the latest response at or before the first session of the course, no
     older than 30 days; without a course (or none in that window), the patient's first
     response on this instrument."""
-    done = Response.objects.filter(patient=patient, instrument=instrument,
-                                   total__isnull=False)
+    done = Response.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
     if before is not None:
         done = done.filter(submitted_at__lt=before)
     if course is not None:
-        first = (course.sessions.exclude(status__in=list(schedule.NOT_HELD))
-                 .order_by("planned_date").values_list("planned_date", flat=True).first())
+        first = (
+            course.sessions.exclude(status__in=list(schedule.NOT_HELD))
+            .order_by("planned_date")
+            .values_list("planned_date", flat=True)
+            .first()
+        )
         if first is not None:
             clinic = patient.clinic
-            hit = (done.filter(submitted_at__lt=end_of_day(clinic, first),
-                               submitted_at__gte=end_of_day(clinic, first - timedelta(days=31)))
-                   .order_by("-submitted_at").first())
+            hit = (
+                done.filter(
+                    submitted_at__lt=end_of_day(clinic, first),
+                    submitted_at__gte=end_of_day(clinic, first - timedelta(days=31)),
+                )
+                .order_by("-submitted_at")
+                .first()
+            )
             if hit is not None:
                 return hit
     return done.order_by("submitted_at").first()
 
 
-def baseline_total(patient: Patient, instrument: str, course: Course | None,
-                   before: datetime | None = None) -> int | None:
+def baseline_total(
+    patient: Patient, instrument: str, course: Course | None, before: datetime | None = None
+) -> int | None:
     found = baseline_response(patient, instrument, course, before)
     return found.total if found is not None else None
 
@@ -282,33 +357,53 @@ def latest_course(patient: Patient) -> Course | None:
     return Course.objects.filter(patient=patient).order_by("-start_date", "-id").first()
 
 
-def store_response(req: ReportRequest, result: ScoreResult, values: list[int], *,
-                   submitted_at: datetime, baseline: int | None
-                   ) -> tuple[Response, list[rules.AlertSpec]]:
+def store_response(
+    req: ReportRequest,
+    result: ScoreResult,
+    values: list[int],
+    *,
+    submitted_at: datetime,
+    baseline: int | None,
+) -> tuple[Response, list[rules.AlertSpec]]:
     """The scored response and the alerts its answers raise: shared by the patient's
     submit and by responses imported from other systems (FHIR)."""
     response = Response.objects.create(
-        request=req, patient=req.patient, instrument=req.instrument, values=values,
-        total=result.total, severity=result.severity or "",
-        flags=[f.code for f in result.flags], extras=dict(result.extras),
-        submitted_at=submitted_at, source=req.source,
+        request=req,
+        patient=req.patient,
+        instrument=req.instrument,
+        values=values,
+        total=result.total,
+        severity=result.severity or "",
+        flags=[f.code for f in result.flags],
+        extras=dict(result.extras),
+        submitted_at=submitted_at,
+        source=req.source,
     )
     specs = list(rules.alerts_for(result, baseline, for_clinic(req.clinic).rise_points))
     for spec in specs:
-        Alert.objects.create(clinic=req.clinic, patient=req.patient, response=response,
-                             kind=spec.kind, message=spec.message[:400],
-                             created_at=timezone.now())
+        Alert.objects.create(
+            clinic=req.clinic,
+            patient=req.patient,
+            response=response,
+            kind=spec.kind,
+            message=spec.message[:400],
+            created_at=timezone.now(),
+        )
     return response, specs
 
 
 @transaction.atomic
-def submit(req: ReportRequest, raw: Mapping[str, Any] | None = None, *,
-           request: HttpRequest | None = None) -> Response:
+def submit(
+    req: ReportRequest, raw: Mapping[str, Any] | None = None, *, request: HttpRequest | None = None
+) -> Response:
     """Score and store once. A repeat (double click, retry after a dropped response)
     returns the response already stored; raises InstrumentInputError when answers are
     missing."""
-    locked = ReportRequest.objects.select_for_update(of=("self",)).select_related(
-        "clinic", "patient", "course").get(pk=req.pk)
+    locked = (
+        ReportRequest.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient", "course")
+        .get(pk=req.pk)
+    )
     if locked.completed_at is not None:
         return locked.response
     if raw:
@@ -321,38 +416,51 @@ def submit(req: ReportRequest, raw: Mapping[str, Any] | None = None, *,
     baseline = baseline_total(locked.patient, locked.instrument, locked.course, before=now)
     try:
         with transaction.atomic():  # a savepoint: the unique request is the last guard
-            response, specs = store_response(locked, result, values, submitted_at=now,
-                                             baseline=baseline)
+            response, specs = store_response(
+                locked, result, values, submitted_at=now, baseline=baseline
+            )
     except IntegrityError:  # a database without row locks (SQLite) let a twin through
         return Response.objects.get(request=locked)
     locked.completed_at = now
     locked.save(update_fields=["completed_at"])
-    _audit_link(Action.CREATE, locked, request,
-                {"instrument": locked.instrument, "alerts": [s.kind for s in specs]})
+    _audit_link(
+        Action.CREATE,
+        locked,
+        request,
+        {"instrument": locked.instrument, "alerts": [s.kind for s in specs]},
+    )
     return response
 
 
 # --- alerts ----------------------------------------------------------------------------
 
+
 @transaction.atomic
 def acknowledge(staff: Staff, alert: Alert, *, request: HttpRequest | None = None) -> Alert:
     staff.require(Perm.ALERTS_ACT)
-    _own(staff, alert.patient)
+    staff.require_own(alert.patient.clinic_id)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is None:
         alert.acknowledged_by, alert.acknowledged_at = staff.user, timezone.now()
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        _audit_staff(staff, Action.UPDATE, alert.patient, alert, request,
-                     {"alert": "acknowledged"})
+        record_patient(
+            staff,
+            Action.UPDATE,
+            alert.patient.pk,
+            alert,
+            request=request,
+            detail={"alert": "acknowledged"},
+        )
     return alert
 
 
 @transaction.atomic
-def record_action(staff: Staff, alert: Alert, text: str, *,
-                  request: HttpRequest | None = None) -> Alert:
+def record_action(
+    staff: Staff, alert: Alert, text: str, *, request: HttpRequest | None = None
+) -> Alert:
     """What was done (called the patient, safety plan, ...). Acknowledges it if nobody has."""
     staff.require(Perm.ALERTS_ACT)
-    _own(staff, alert.patient)
+    staff.require_own(alert.patient.clinic_id)
     text = text.strip()
     if not text:
         raise ValidationError({"action_taken": "Say what was done."})
@@ -366,15 +474,23 @@ def record_action(staff: Staff, alert: Alert, text: str, *,
         alert.acknowledged_by, alert.acknowledged_at = staff.user, now
     alert.action_taken, alert.action_by, alert.action_at = text, staff.user, now
     alert.save()
-    _audit_staff(staff, Action.UPDATE, alert.patient, alert, request, {"alert": "action"})
+    record_patient(
+        staff, Action.UPDATE, alert.patient.pk, alert, request=request, detail={"alert": "action"}
+    )
     return alert
 
 
 def escalation_due(clinic: Clinic, now: datetime, cfg: Config | None = None) -> list[Alert]:
     cfg = cfg or for_clinic(clinic)
     cutoff = now - timedelta(minutes=cfg.escalate_minutes)
-    return list(Alert.objects.filter(clinic=clinic, acknowledged_at__isnull=True,
-                                     escalated_at__isnull=True, created_at__lte=cutoff))
+    return list(
+        Alert.objects.filter(
+            clinic=clinic,
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            created_at__lte=cutoff,
+        )
+    )
 
 
 def escalate(clinic: Clinic, alerts: list[Alert], now: datetime) -> int:
@@ -382,23 +498,30 @@ def escalate(clinic: Clinic, alerts: list[Alert], now: datetime) -> int:
     email carries counts and a link to the inbox, never who the patient is."""
     if not alerts:
         return 0
-    admins = (Membership.objects.filter(clinic=clinic, role=Role.ADMIN, active=True)
-              .select_related("user"))
+    admins = Membership.objects.filter(clinic=clinic, role=Role.ADMIN, active=True).select_related(
+        "user"
+    )
     to = sorted({m.user.email for m in admins if m.user.email})
     inbox = f"{delivery_base()}{reverse('selfreport-alerts')}"
     minutes = for_clinic(clinic).escalate_minutes
     if to:
         delivery.send_mail_many(
-            to, f"[{clinic.name}] {len(alerts)} patient alert(s) not acknowledged",
+            to,
+            f"[{clinic.name}] {len(alerts)} patient alert(s) not acknowledged",
             f"{len(alerts)} self-report alert(s) at {clinic.name} have not been acknowledged "
             f"within {minutes} minutes.\n\nOpen the alert inbox: {inbox}\n",
         )
     with transaction.atomic():
         for alert in alerts:
             Alert.objects.filter(pk=alert.pk).update(escalated_at=now)
-            record(Action.UPDATE, username=CLI_USER, clinic_id=clinic.pk,
-                   patient_id=alert.patient_id, obj=alert,
-                   detail={"alert": "escalated", "emailed": len(to)})
+            record(
+                Action.UPDATE,
+                username=CLI_USER,
+                clinic_id=clinic.pk,
+                patient_id=alert.patient_id,
+                obj=alert,
+                detail={"alert": "escalated", "emailed": len(to)},
+            )
     return len(alerts)
 
 
@@ -409,6 +532,7 @@ def delivery_base() -> str:
 
 
 # --- send-due: the cron job ------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -421,14 +545,18 @@ class Counts:
     skipped: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"requests created: {self.created}, emails: {self.emails}, SMS: {self.sms}, "
-                f"reminders: {self.reminders}, no contact details: {self.no_contact}, "
-                f"alerts escalated: {self.escalated}")
+        return (
+            f"requests created: {self.created}, emails: {self.emails}, SMS: {self.sms}, "
+            f"reminders: {self.reminders}, no contact details: {self.no_contact}, "
+            f"alerts escalated: {self.escalated}"
+        )
 
 
 def session_facts(course: Course) -> list[schedule.SessionFact]:
-    return [schedule.SessionFact(s.number, s.planned_date, s.phase, s.status)
-            for s in course.sessions.all()]
+    return [
+        schedule.SessionFact(s.number, s.planned_date, s.phase, s.status)
+        for s in course.sessions.all()
+    ]
 
 
 def dues_for(course: Course, day: date, cfg: Config) -> list[tuple[schedule.Due, str]]:
@@ -446,21 +574,36 @@ def dues_for(course: Course, day: date, cfg: Config) -> list[tuple[schedule.Due,
 
 
 def active_courses(clinic: Clinic) -> list[Course]:
-    return list(Course.objects.filter(patient__clinic=clinic, status=CourseStatus.ACTIVE)
-                .select_related("patient").prefetch_related("sessions"))
+    return list(
+        Course.objects.filter(patient__clinic=clinic, status=CourseStatus.ACTIVE)
+        .select_related("patient")
+        .prefetch_related("sessions")
+    )
 
 
 def reminders_due(clinic: Clinic, now: datetime, cfg: Config) -> list[ReportRequest]:
     cutoff = now - timedelta(hours=cfg.reminder_hours)
-    return list(ReportRequest.objects.filter(
-        clinic=clinic, completed_at__isnull=True, expires_at__gt=now, sent_at__isnull=False,
-        last_contact_at__lte=cutoff, reminders_sent__lt=cfg.reminders,
-    ).exclude(source=Source.KIOSK).select_related("patient", "clinic"))
+    return list(
+        ReportRequest.objects.filter(
+            clinic=clinic,
+            completed_at__isnull=True,
+            expires_at__gt=now,
+            sent_at__isnull=False,
+            last_contact_at__lte=cutoff,
+            reminders_sent__lt=cfg.reminders,
+        )
+        .exclude(source=Source.KIOSK)
+        .select_related("patient", "clinic")
+    )
 
 
-def send_due(now: datetime | None = None, *, dry_run: bool = False,
-             clinics: list[Clinic] | None = None,
-             advance: Callable[[], None] | None = None) -> Counts:
+def send_due(
+    now: datetime | None = None,
+    *,
+    dry_run: bool = False,
+    clinics: list[Clinic] | None = None,
+    advance: Callable[[], None] | None = None,
+) -> Counts:
     """Create and send what is due today, remind, escalate. `advance` ticks a progress bar
     once per course. Each request is its own transaction: one failure loses one message."""
     now = now or timezone.now()
@@ -484,8 +627,14 @@ def send_due(now: datetime | None = None, *, dry_run: bool = False,
                 sent = send_request(req, reminder=True, now=now)
                 counts.emails += sent["email"]
                 counts.sms += sent["sms"]
-                record(Action.UPDATE, username=CLI_USER, clinic_id=clinic.pk,
-                       patient_id=req.patient_id, obj=req, detail={"reminder": sent})
+                record(
+                    Action.UPDATE,
+                    username=CLI_USER,
+                    clinic_id=clinic.pk,
+                    patient_id=req.patient_id,
+                    obj=req,
+                    detail={"reminder": sent},
+                )
         late = escalation_due(clinic, now, cfg)
         counts.escalated += len(late)
         if not dry_run:
@@ -493,17 +642,37 @@ def send_due(now: datetime | None = None, *, dry_run: bool = False,
     return counts
 
 
-def _create_and_send(clinic: Clinic, course: Course, due: schedule.Due, instrument: str,
-                     now: datetime, counts: Counts) -> None:
+def _create_and_send(
+    clinic: Clinic,
+    course: Course,
+    due: schedule.Due,
+    instrument: str,
+    now: datetime,
+    counts: Counts,
+) -> None:
     try:
         with transaction.atomic():
-            req = _new_request(clinic, course.patient, instrument, kind=due.kind, key=due.key,
-                               opens=due.opens, closes=due.closes, source=Source.SCHEDULE,
-                               course=course, session_number=due.session_number)
+            req = _new_request(
+                clinic,
+                course.patient,
+                instrument,
+                kind=due.kind,
+                key=due.key,
+                opens=due.opens,
+                closes=due.closes,
+                source=Source.SCHEDULE,
+                course=course,
+                session_number=due.session_number,
+            )
             sent = send_request(req, now=now)
-            record(Action.CREATE, username=CLI_USER, clinic_id=clinic.pk,
-                   patient_id=course.patient_id, obj=req,
-                   detail={"instrument": instrument, "kind": due.kind, **sent})
+            record(
+                Action.CREATE,
+                username=CLI_USER,
+                clinic_id=clinic.pk,
+                patient_id=course.patient_id,
+                obj=req,
+                detail={"instrument": instrument, "kind": due.kind, **sent},
+            )
     except IntegrityError:  # another run created it a moment ago
         counts.created -= 1
         return

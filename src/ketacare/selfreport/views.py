@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, requires
+from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.charts import to_svg
@@ -38,16 +38,11 @@ STATUSES = ("due", "sent", "overdue", "completed", "expired")
 SELF_REPORT_INSTRUMENTS = ("phq9", "gad7", "pcl5", "qids-sr16", "asq")
 
 
-def _staff(request: HttpRequest) -> Staff:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    return staff
-
-
 @require_GET
 @requires(Perm.SELFREPORT_VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     """Due, sent, overdue, completed and expired requests (last 30 days, or still open)."""
-    staff = _staff(request)
+    staff = staff_of(request)
     since = staff.clinic.today() - timedelta(days=30)
     recent = Q(opens_on__gte=since) | Q(completed_at__isnull=True, closes_on__gte=since)
     rows = list(access.requests_of(staff).filter(recent).select_related("patient", "clinic")
@@ -68,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires(Perm.SELFREPORT_VIEW)
 def alerts(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     qs = access.alerts_of(staff).select_related(
         "patient", "response", "acknowledged_by", "action_by")
     open_alerts = list(qs.filter(action_at__isnull=True).order_by("created_at"))
@@ -83,7 +78,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Perm.ALERTS_ACT)
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     alert = access.alert_for(staff, pk)
     actions.acknowledge(staff, alert, request=request)
     messages.success(request, "Alert acknowledged. Record what was done when you have acted.")
@@ -93,7 +88,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(Perm.ALERTS_ACT)
 def act(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     alert = access.alert_for(staff, pk)
     try:
         actions.record_action(staff, alert, request.POST.get("action_taken", ""),
@@ -152,7 +147,7 @@ def _trajectories(patient: Patient, responses: list[Response]) -> list[tuple[str
 @require_GET
 @requires(Perm.SELFREPORT_VIEW)
 def patient_page(request: HttpRequest, patient_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request, audit_as="selfreport")
     responses = list(Response.objects.filter(patient=patient).select_related("request")
                      .prefetch_related("alerts"))
@@ -172,7 +167,7 @@ def patient_page(request: HttpRequest, patient_id: str) -> HttpResponse:
 @require_POST
 @requires(Perm.SELFREPORT_MANAGE)
 def send_now(request: HttpRequest, patient_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
     try:
         _, sent = actions.request_now(staff, patient, request.POST.get("instrument", ""),
@@ -193,7 +188,7 @@ def send_now(request: HttpRequest, patient_id: str) -> HttpResponse:
 def kiosk(request: HttpRequest, patient_id: str) -> HttpResponse:
     """Hand the device to the patient: sign the staff member out (the device locks back
     to the sign-in page) and open the questionnaire in kiosk mode."""
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
     try:
         token = actions.start_kiosk(staff, patient, request.POST.get("instrument", ""),

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, requires
+from ketacare.accounts.staff import requires, staff_of
 
 from . import actions
 from .access import protocol_for
@@ -39,15 +39,10 @@ class CopyForm(forms.Form):
     name = forms.CharField(max_length=120)
 
 
-def _staff(request: HttpRequest) -> Staff:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    return staff
-
-
 @requires(Perm.VIEW_CHART)
 @require_http_methods(["GET"])
 def protocol_list(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     protocols = actions.ensure_default_protocols(staff.clinic)
     rows = [(p, p.protocol()) for p in protocols]
     return render(request, "treatment/protocol_list.html",
@@ -57,7 +52,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.MANAGE_CLINIC)
 @require_http_methods(["GET", "POST"])
 def protocol_edit(request: HttpRequest, protocol_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     existing = protocol_for(staff, protocol_id)
     form = ProtocolForm(request.POST or None,
                         initial={"protocol_json": json.dumps(existing.data, indent=2)})
@@ -78,7 +73,7 @@ def protocol_edit(request: HttpRequest, protocol_id: str) -> HttpResponse:
 @requires(Perm.MANAGE_CLINIC)
 @require_http_methods(["POST"])
 def protocol_copy(request: HttpRequest, protocol_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     source = protocol_for(staff, protocol_id)
     form = CopyForm(request.POST)
     if form.is_valid():

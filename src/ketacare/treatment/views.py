@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, requires
+from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.charts import to_svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import eligibility, pk, protocols, schedules
@@ -46,11 +46,6 @@ PK_ROUTE = {"iv": "iv", "im": "im", "sc": "sc", "oral": "oral", "sublingual": "s
             "esketamine_nasal": "intranasal"}
 
 
-def _staff(request: HttpRequest) -> Staff:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
-    return staff
-
-
 def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age: int,
                     infusion_min: int | None, label: str) -> str | None:
     """SVG of the predicted plasma curve for one dose, or None when it cannot be drawn
@@ -71,7 +66,7 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
 @requires(Perm.SIGN_ORDERS)
 @require_http_methods(["GET", "POST"])
 def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request, write=request.method == "POST")
     actions.ensure_default_protocols(staff.clinic)
     form = CourseForm(staff, request.POST or None)
@@ -95,7 +90,7 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
 @requires(Perm.VIEW_CHART)
 @require_http_methods(["GET"])
 def course_detail(request: HttpRequest, course_id: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     course = course_for(staff, course_id, request=request)
     protocol = course.protocol()
     sessions = list(course.sessions.select_related("dose"))
@@ -129,7 +124,7 @@ def course_detail(request: HttpRequest, course_id: str) -> HttpResponse:
 def _session_page(request: HttpRequest, session: Session,
                   bound: dict[str, BaseForm] | None = None, status: int = 200,
                   failed: BaseForm | None = None) -> HttpResponse:
-    staff = _staff(request)
+    staff = staff_of(request)
     protocol = session.course.protocol()
     patient = session.course.patient
     dose = getattr(session, "dose", None)
@@ -178,7 +173,7 @@ def _session_page(request: HttpRequest, session: Session,
 @requires(Perm.VIEW_CHART)
 @require_http_methods(["GET"])
 def session_day(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = session_for(_staff(request), session_id, request=request)
+    session = session_for(staff_of(request), session_id, request=request)
     return _session_page(request, session)
 
 
@@ -269,7 +264,7 @@ FORM_KEY = {"stop": "dose", "sign": "amend"}
 def session_step(request: HttpRequest, session_id: str, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404("No such step")
-    staff = _staff(request)
+    staff = staff_of(request)
     session = session_for(staff, session_id, write=True)
     make_form, act, anchor = STEPS[step]
     form = make_form(staff, session, request.POST)
@@ -289,7 +284,7 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
 @require_POST
 def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResponse:
     """Move a planned session, or mark it missed or cancelled."""
-    staff = _staff(request)
+    staff = staff_of(request)
     session = session_for(staff, session_id, write=True)
     form: BaseForm = MoveForm(request.POST) if change == "move" else SessionStatusForm(
         request.POST)
