@@ -126,6 +126,10 @@ def counts_pandas(data: Path) -> dict[str, Any]:
     k["day"] = (k.first_s.where(k.event == 1, k.last_follow_s) // d.DAY).astype("int64")
     k["censored"] = 1 - k.event
     km = k.groupby(["instrument", "condition", "day"], as_index=False)[["event", "censored"]].sum()
+    judged = index[index.t0_s <= as_of - d.DROPOUT_FOLLOW_UP_S]
+    ret = judged.merge(patients, on="patient_id").groupby(
+        ["primary_condition", "n_sessions"], as_index=False
+    ).patient_id.count()
     return {
         "as_of_s": as_of,
         "summary": sorted(
@@ -139,5 +143,9 @@ def counts_pandas(data: Path) -> dict[str, Any]:
         "km": sorted(
             (str(x.instrument), str(x.condition), int(x.day), int(x.event), int(x.censored))
             for x in km.itertuples()
+        ),
+        "retention": sorted(
+            (str(x.primary_condition), int(x.n_sessions), int(x.patient_id))
+            for x in ret.itertuples()
         ),
     }

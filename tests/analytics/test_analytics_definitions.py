@@ -16,7 +16,7 @@ from .registry_builder import T0, Builder, D, H, S
 
 def _cohort(b: Builder, tmp_path: Path) -> dict[tuple[int, str], dict[str, Any]]:
     with duckdb_registry(b.write(tmp_path / "reg")) as reg:
-        df = d.cohort(reg).execute()
+        df = d.cohort(reg, d.index_courses(reg.sessions)).execute()
     return {(int(r["patient_id"]), str(r["instrument"])): r for r in df.to_dict("records")}
 
 
@@ -178,7 +178,7 @@ def test_sessions_to_response_dropout_and_km(tmp_path: Path) -> None:
     b.patient(3, sessions=1, start=T0 + 100 * D)
     b.score(3, T0 + 100 * D - H, 20)
     with duckdb_registry(b.write(tmp_path / "reg")) as reg:
-        c = d.cohort(reg)
+        c = d.cohort(reg, d.index_courses(reg.sessions))
         str_df = d.sessions_to_response(reg, c).execute()
         tte = d.time_to_response(c).execute().sort_values("patient_id")
         counts = engine_counts(reg)
@@ -222,3 +222,27 @@ def test_sustained_response_4_weeks_after_post_induction(
     assert assessed is (sustained is not None)
     if sustained is not None:
         assert bool(row["sustained_4w"]) is sustained
+
+
+def test_retention_funnel_counts_index_courses_old_enough(tmp_path: Path) -> None:
+    from ketacare.analytics.report import build_retention
+
+    b = Builder()
+    b.patient(1, sessions=6)  # completed induction
+    b.patient(2, sessions=2)  # stopped after session 2
+    b.patient(3, sessions=8, condition="ptsd")  # went on to maintenance
+    b.patient(4, sessions=3, course_id=40, start=T0 + 1 * D)  # a later second course of 4...
+    b.patient(4, sessions=1, course_id=41)  # ...whose index course is this one-session course
+    b.patient(5, sessions=1, start=T0 + 100 * D)  # started 28 days or less before the end
+    b.patient(6, sessions=1, start=T0 + 110 * D)  # the data's end
+    with duckdb_registry(b.write(tmp_path / "reg")) as reg:
+        counts = engine_counts(reg)
+    assert counts["retention"] == [("depression", 1, 1), ("depression", 2, 1),
+                                   ("depression", 6, 1), ("ptsd", 8, 1)]
+    funnel = {f["condition"]: f for f in build_retention(counts["retention"])}
+    everyone = funnel["all"]
+    assert everyone["started"] == 4
+    assert [s["patients"] for s in everyone["steps"]] == [4, 3, 2, 2, 2, 2, 1, 1]
+    assert everyone["steps"][1]["share"] == 0.75
+    assert [s["patients"] for s in funnel["ptsd"]["steps"]] == [1] * 8
+    assert list(funnel) == ["depression", "ptsd", "all"]

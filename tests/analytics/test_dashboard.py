@@ -15,12 +15,13 @@ from tests.treatment.conftest import next_monday, protocol
 pytestmark = pytest.mark.django_db
 
 
-def _response(patient, values: list[int], when) -> None:  # type: ignore[no-untyped-def]
+def _response(patient, values: list[int], when,  # type: ignore[no-untyped-def]
+              instrument: str = "phq9") -> None:
     day = when.date()
     req = selfreport._new_request(
         patient.clinic,
         patient,
-        "phq9",
+        instrument,
         kind="manual",
         key="",
         opens=day,

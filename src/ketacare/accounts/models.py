@@ -49,10 +49,14 @@ class Clinic(models.Model):
     def setting(self, key: str, default: Any) -> Any:
         return self.settings.get(key, default)
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
     def today(self) -> date:
         """The date at the clinic now: what "today" means for its doses and schedules,
         whatever zone the server or the request runs in."""
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
+        return timezone.localdate(timezone=self.zone)
 
 
 class Membership(models.Model):

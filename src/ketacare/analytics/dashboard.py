@@ -8,77 +8,67 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pyarrow.parquet as pq
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.charts import PALETTE, to_svg, values
+from ketacare.charts import to_svg
+from ketacare.charts.outcomes import funnel_chart, km_chart
 from ketacare.interop.research import build_tables
 
 from .benchmarks import BENCHMARKS
+from .filters import MIN_PATIENTS, OutcomeFilters
 from .run import run_report
 
 
-def clinic_report(staff: Staff) -> dict[str, Any]:
-    """The report over the clinic's data, de-identified as the research export but with
-    true dates: windows such as "courses started at least N days before the data's end"
-    need the real calendar, and only aggregates leave this function."""
-    tables = build_tables(staff.clinic, shift_dates=False)
-    if tables["sessions"].num_rows == 0:
-        return {"rows": [], "data_until": ""}  # no treatment given yet: nothing to report
+def _empty() -> dict[str, Any]:
+    return {"rows": [], "retention": [], "data_until": "", "suppressed": None}
+
+
+def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
+    """The report over the clinic's data (or the courses matching `courses`), de-identified
+    as the research export but with true dates: windows such as "courses started at least
+    N days before the data's end" need the real calendar, and only aggregates leave this
+    function. A filtered view matching fewer than MIN_PATIENTS treated patients reports
+    nothing but that count (`suppressed`)."""
+    tables = build_tables(staff.clinic, shift_dates=False, courses=courses)
+    treated = len(set(tables["sessions"].column("patient_id").to_pylist()))
+    if courses is not None and treated < MIN_PATIENTS:
+        return {**_empty(), "suppressed": treated}
+    if treated == 0:
+        return _empty()  # no treatment given yet: nothing to report
     with tempfile.TemporaryDirectory() as tmp:
         for name, table in tables.items():
             pq.write_table(table, Path(tmp) / f"{name}.parquet")
-        return run_report("duckdb", Path(tmp))
+        now_s = int(timezone.now().timestamp())  # live data: it ends now, not at the last dose
+        return {**run_report("duckdb", Path(tmp), as_of_s=now_s), "suppressed": None}
 
 
-def km_chart(rows: list[dict[str, Any]]) -> str | None:
-    points = [
-        {
-            "day": p["day"],
-            "responded": p["cumulative_response"],
-            "group": f"{r['instrument']} {r['condition']}",
-        }
-        for r in rows
-        if r["condition"] == "all"
-        for p in r["km"]
-    ]
-    if not points:
-        return None
-    chart = (
-        alt.Chart(values(points))
-        .mark_line(interpolate="step-after", strokeWidth=2)
-        .encode(
-            x=alt.X("day:Q", title="days from the first session"),
-            y=alt.Y(
-                "responded:Q",
-                title="responded (Kaplan-Meier)",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            color=alt.Color("group:N", title=None, scale=alt.Scale(range=PALETTE)),
-        )
-        .properties(width=560, height=240)
-    )
-    return to_svg(chart)
+def _svg(chart: Any) -> str | None:
+    return None if chart is None else to_svg(chart)
 
 
 @requires(Perm.VIEW_AGGREGATES)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     staff: Staff = request.staff  # type: ignore[attr-defined]
-    report = clinic_report(staff)
+    filters = OutcomeFilters(staff.clinic, request.GET or None)
+    if filters.is_bound and not filters.is_valid():
+        report, status = _empty(), 400
+    else:
+        report, status = clinic_report(staff, filters.courses()), 200
     record(
         Action.VIEW,
         request=request,
         object_type="outcome_dashboard",
-        detail={"rows": len(report["rows"])},
+        detail={"rows": len(report["rows"]), "filters": filters.audit_detail()},
     )
     return render(
         request,
@@ -86,7 +76,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             "rows": report["rows"],
-            "km": km_chart(report["rows"]),
+            "km": _svg(km_chart(report["rows"])),
+            "funnel": _svg(next((funnel_chart(f) for f in report["retention"]
+                                 if f["condition"] == "all"), None)),
             "benchmarks": BENCHMARKS,
+            "filters": filters,
+            "min_patients": MIN_PATIENTS,
         },
+        status=status,
     )

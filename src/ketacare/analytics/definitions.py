@@ -218,11 +218,10 @@ def follow_up(assessments: ir.Table, cohort: ir.Table) -> ir.Table:
     return j.group_by(["patient_id", "instrument"]).aggregate(**aggs)
 
 
-def cohort(reg: Registry) -> ir.Table:
-    """One row per patient and instrument in clinical range at baseline, with every outcome."""
-    # Materialised (where the engine allows): the planners otherwise recompute the index
-    # course in every branch that uses it, which doubled DuckDB's time at 1M patients.
-    index = reg.materialize(index_courses(reg.sessions))
+def cohort(reg: Registry, index: ir.Table) -> ir.Table:
+    """One row per patient and instrument in clinical range at baseline, with every outcome.
+    `index` is `index_courses(reg.sessions)`, best materialised: the planners otherwise
+    recompute it in every branch that uses it (doubling DuckDB's time at 1M patients)."""
     timed = timed_assessments(reg.assessments, index)
     w = windows(timed)
     w = w.filter(w.base_total.notnull() & in_clinical_range(w.instrument, w.base_total))
@@ -303,6 +302,16 @@ def summary_counts(cohort_t: ir.Table, as_of_s: int) -> ir.Table:
         n_dropout_judged=_count(judged),
         n_dropout=_count(judged & (c.n_sessions < DROPOUT_SESSIONS)),
     )
+
+
+def retention_histogram(patients: ir.Table, index: ir.Table, as_of_s: int) -> ir.Table:
+    """Per condition: how many index courses had exactly n sessions, among courses started
+    at least DROPOUT_FOLLOW_UP_S before the data's end (as for dropout: a younger course has
+    not had the time). The retention funnel is its reverse cumulative sum (report.py)."""
+    judged = index.filter(index.t0_s <= as_of_s - DROPOUT_FOLLOW_UP_S)
+    j = judged.join(patients.select("patient_id", condition=patients.primary_condition),
+                    "patient_id")
+    return j.group_by(["condition", "n_sessions"]).aggregate(n=j.patient_id.count())
 
 
 def sessions_histogram(str_t: ir.Table) -> ir.Table:

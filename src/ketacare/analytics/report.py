@@ -32,11 +32,15 @@ COUNT_FIELDS = (
 ALL = "all"
 
 
-def engine_counts(reg: d.Registry) -> dict[str, Any]:
-    """Run the definitions on the engine; return plain-Python integer tables."""
-    as_of = d.as_of_seconds(reg.sessions).execute()
-    c = reg.materialize(d.cohort(reg))  # one pass over the assessments, three queries
+def engine_counts(reg: d.Registry, as_of_s: int | None = None) -> dict[str, Any]:
+    """Run the definitions on the engine; return plain-Python integer tables. The data's
+    end (`as_of_s`, epoch seconds) is by default its latest session; a live clinic passes
+    the present moment."""
+    as_of = d.as_of_seconds(reg.sessions).execute() if as_of_s is None else as_of_s
+    index = reg.materialize(d.index_courses(reg.sessions))
+    c = reg.materialize(d.cohort(reg, index))  # one pass over the assessments, three queries
     summary = d.summary_counts(c, int(as_of)).execute()
+    retention = d.retention_histogram(reg.patients, index, int(as_of)).execute()
     hist = d.sessions_histogram(d.sessions_to_response(reg, c)).execute()
     km = d.km_counts(d.time_to_response(c)).execute()
     return {
@@ -52,6 +56,9 @@ def engine_counts(reg: d.Registry) -> dict[str, Any]:
         "km": sorted(
             (str(r.instrument), str(r.condition), int(r.day), int(r.events), int(r.censored))
             for r in km.itertuples()
+        ),
+        "retention": sorted(
+            (str(r.condition), int(r.n_sessions), int(r.n)) for r in retention.itertuples()
         ),
     }
 
@@ -107,6 +114,28 @@ def build_report(counts: dict[str, Any]) -> list[dict[str, Any]]:
                 "dropout_before_session_6": _rate(f["n_dropout"], f["n_dropout_judged"]),
             }
         )
+    return out
+
+
+FUNNEL_SESSIONS = tuple(range(1, 9))  # an IV induction is 6 sessions, esketamine's 8
+
+
+def build_retention(histogram: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
+    """The retention funnel per condition (and "all"): patients whose index course reached
+    session k, for k in FUNNEL_SESSIONS, with the share of those who started."""
+    exact: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for condition, sessions, n in histogram:
+        exact[condition][sessions] += n
+        exact[ALL][sessions] += n
+    out = []
+    for condition in sorted(exact, key=lambda c: (c == ALL, c)):
+        started = sum(exact[condition].values())
+        steps = []
+        for k in FUNNEL_SESSIONS:
+            reached = sum(n for s, n in exact[condition].items() if s >= k)
+            steps.append({"session": k, "patients": reached,
+                          "share": _round(reached / started) if started else None})
+        out.append({"condition": condition, "started": started, "steps": steps})
     return out
 
 

@@ -14,33 +14,36 @@ from .engines import (
     postgres_registry,
     spark_registry,
 )
-from .report import build_report, engine_counts
+from .report import build_report, build_retention, engine_counts
 
 
 def counts_on(
-    engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry"
+    engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry",
+    as_of_s: int | None = None,
 ) -> dict[str, Any]:
     if engine == "duckdb":
         assert data is not None
         with duckdb_registry(data) as reg:
-            return engine_counts(reg)
+            return engine_counts(reg, as_of_s)
     if engine == "postgres":
         url = url or pg_url()
         if data is not None:
             load_into_postgres(data, url, schema)
         with postgres_registry(url, schema) as reg:
-            return engine_counts(reg)
+            return engine_counts(reg, as_of_s)
     if engine == "spark":
         assert data is not None
         with spark_registry(data) as reg:
-            return engine_counts(reg)
+            return engine_counts(reg, as_of_s)
     raise ValueError(engine)
 
 
 def run_report(
-    engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry"
+    engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry",
+    as_of_s: int | None = None,
 ) -> dict[str, Any]:
-    counts = counts_on(engine, data, url, schema)
+    """The report; `as_of_s` is the data's end (default: its latest session)."""
+    counts = counts_on(engine, data, url, schema, as_of_s)
     return {
         "engine": engine,
         "data_until": datetime.fromtimestamp(counts["as_of_s"], UTC).isoformat(),
@@ -57,6 +60,9 @@ def run_report(
             "sustained": "post-induction responders still responding on the latest assessment "
             "within 7 days of 4 (8) weeks after the post-induction assessment",
             "km": "time to first response in whole days; censored at the last assessment",
+            "retention": "index courses reaching session k, among courses started >= "
+            f"{d.DROPOUT_FOLLOW_UP_S // d.DAY} days before the data's end",
         },
         "rows": build_report(counts),
+        "retention": build_retention(counts["retention"]),
     }

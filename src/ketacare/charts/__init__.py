@@ -1,5 +1,5 @@
-"""Charts defined once (Altair / Vega-Lite) and rendered to SVG on the server by
-vl-convert: the same picture in a page and in a PDF, no JavaScript, no CDN."""
+"""Charts defined once (Altair / Vega-Lite) and rendered on the server by vl-convert, to
+SVG for pages and PNG for PDFs: the same picture in both, no JavaScript, no CDN."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     """SVG markup for inline use; Vega escapes every text it draws."""
     svg: str = vlc.vegalite_to_svg(themed(chart).to_json())
     return svg
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2) -> bytes:
+    """PNG for PDFs: fpdf2 cannot embed vl-convert's SVG (it fails on it, fpdf2 2.8).
+    `scale` 2 keeps lines and labels sharp on paper."""
+    png: bytes = vlc.vegalite_to_png(themed(chart).to_json(), scale=scale)
+    return png
 
 
 def values(rows: list[dict[str, Any]]) -> alt.Data:

@@ -4,8 +4,8 @@ own progress page and printed letters."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, tzinfo
+from typing import Any, NamedTuple
 
 import altair as alt
 
@@ -18,13 +18,30 @@ TONE_COLOURS = {"ok": "#e3f4ea", "low": "#f1f6d9", "mid": "#fff0d6", "high": "#f
                 "critical": "#fbe0e5"}
 
 
+class AlertMark(NamedTuple):
+    """A response that raised an alert: drawn as a red ring round its point."""
+
+    when: datetime
+    total: int
+    label: str
+
+
 def trajectory_chart(instrument: Instrument, points: list[tuple[datetime, int]], *,
                      sessions: list[tuple[datetime, str]] | None = None,
-                     width: int = 640, height: int = 240,
+                     alerts: list[AlertMark] | None = None,
+                     zone: tzinfo = UTC, width: int = 640, height: int = 240,
                      plain_language: bool = False) -> alt.LayerChart:
     """`points`: (time, total) in time order; `sessions`: (time, label) to mark with a
-    rule. `plain_language` titles the bands for a patient ("Mild", not "mild 5-9")."""
-    rows = [{"when": t.isoformat(), "total": total} for t, total in points]
+    rule; `alerts`: responses that raised an alert, ringed in red. `plain_language` titles
+    the bands for a patient ("Mild", not "mild 5-9"). Times are drawn as wall-clock time in
+    `zone` (the clinic's), whatever zone the renderer runs in."""
+
+    def wall(moment: datetime) -> str:
+        return moment.astimezone(zone).replace(tzinfo=UTC).isoformat()
+
+    when = alt.X("when:T", title=None, scale=alt.Scale(type="utc"),
+                 axis=alt.Axis(format="%b %d", tickCount=8, labelOverlap=True))
+    rows = [{"when": wall(t), "total": total} for t, total in points]
     bands = [{"low": b.low, "high": b.high + (1 if b.high < instrument.max_total else 0),
               "label": b.title if plain_language else f"{b.title} {b.low}-{b.high}",
               "colour": TONE_COLOURS[b.tone]} for b in instrument.bands]
@@ -35,24 +52,31 @@ def trajectory_chart(instrument: Instrument, points: list[tuple[datetime, int]],
         layers.append(band_data.mark_rect().encode(
             y=alt.Y("low:Q", scale=y_scale, title=f"{instrument.short_name} total"),
             y2="high:Q", color=alt.Color("colour:N", scale=None)))
-        layers.append(band_data.mark_text(align="left", baseline="bottom", dx=4, dy=-2,
+        # Labelled at the right edge: sessions crowd the left (induction), scores the middle.
+        layers.append(band_data.mark_text(align="right", baseline="bottom", dx=-4, dy=-2,
                                           fontSize=10, color="#5b6776")
-                      .encode(y="low:Q", x=alt.value(0), text="label:N"))
+                      .encode(y="low:Q", x=alt.value(width), text="label:N"))
     if sessions:
-        marks = alt.Chart(values([{"when": t.isoformat(), "label": label}
+        marks = alt.Chart(values([{"when": wall(t), "label": label}
                                   for t, label in sessions]))
         layers.append(marks.mark_rule(color="#0f5c6e", strokeDash=[3, 3], opacity=0.6)
-                      .encode(x="when:T"))
+                      .encode(x=when))
         layers.append(marks.mark_text(angle=270, align="left", baseline="bottom", dy=-2,
                                       fontSize=9, color="#0f5c6e")
-                      .encode(x="when:T", y=alt.value(height - 4), text="label:N"))
+                      .encode(x=when, y=alt.value(height - 4), text="label:N"))
     line = alt.Chart(values(rows)).encode(
-        x=alt.X("when:T", title=None), y=alt.Y("total:Q", scale=y_scale,
+        x=when, y=alt.Y("total:Q", scale=y_scale,
                                                 title=f"{instrument.short_name} total"))
     layers.append(line.mark_line(color="#1b2430", strokeWidth=2))
     layers.append(line.mark_point(filled=True, size=60, color="#1b2430"))
     layers.append(line.mark_text(dy=-10, fontSize=11, fontWeight="bold", color="#1b2430")
                   .encode(text="total:Q"))
+    if alerts:
+        ringed = alt.Chart(values([{"when": wall(a.when), "total": a.total}
+                                   for a in alerts]))
+        layers.append(ringed.mark_point(shape="circle", size=260, strokeWidth=2.5,
+                                        color="#c0392b", filled=False)
+                      .encode(x=when, y=alt.Y("total:Q", scale=y_scale)))
     chart = alt.layer(*layers).properties(width=width, height=height)
     return chart  # type: ignore[return-value]  # properties() widens the type
 

@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from django.db.models import Q
 
 from ketacare.accounts.models import Clinic
 from ketacare.analytics.schema import SCHEMAS, TABLES
@@ -67,20 +68,27 @@ def _birth_year(dob: date, today: date) -> int:
 
 
 def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1,
-                 first_id: int = 1) -> dict[str, pa.Table]:
+                 first_id: int = 1, courses: Q | None = None) -> dict[str, pa.Table]:
     """The five registry tables for one clinic, de-identified. `shift_dates=False` keeps
     true dates, for the clinic's own aggregate dashboard and the internal analytics
     snapshot (never for an export); `clinic_id` and `first_id` let several clinics share
-    one snapshot without colliding ids."""
+    one snapshot without colliding ids. `courses` (a filter on Course) keeps only the
+    matching courses, their sessions, and the patients who have one (with all their
+    assessments, which the outcome windows are measured against)."""
     today = clinic.today()
-    patients = list(Patient.objects.filter(clinic=clinic).order_by("pk"))
+    course_qs = Course.objects.filter(patient__clinic=clinic)
+    patient_qs = Patient.objects.filter(clinic=clinic)
+    if courses is not None:
+        course_qs = course_qs.filter(courses)
+        patient_qs = patient_qs.filter(pk__in=course_qs.values("patient_id"))
+    patients = list(patient_qs.order_by("pk"))
     rng = secrets.SystemRandom()
     span = MAX_SHIFT_DAYS if shift_dates else 0
     offsets = {p.pk: rng.randint(-span, span) for p in patients}
     pid = _Ids.for_keys((p.pk for p in patients), first_id)
-    courses = list(Course.objects.filter(patient__clinic=clinic).order_by("pk"))
-    cid = _Ids.for_keys((c.pk for c in courses), first_id)
-    doses = list(Dose.objects.filter(session__course__patient__clinic=clinic)
+    course_rows = list(course_qs.order_by("pk"))
+    cid = _Ids.for_keys((c.pk for c in course_rows), first_id)
+    doses = list(Dose.objects.filter(session__course__in=course_qs)
                  .select_related("session__course").order_by("pk"))
     sid = _Ids.for_keys((d.session_id for d in doses), first_id)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
@@ -89,7 +97,7 @@ def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1
             "patient_id": pid[p.pk], "clinic_id": clinic_id, "birth_year": _birth_year(
                 p.date_of_birth, today), "sex": SEX.get(p.sex_at_birth, "X"),
             "primary_condition": p.primary_condition or None})
-    for c in courses:
+    for c in course_rows:
         start = datetime.combine(c.start_date, time(12), UTC)
         rows["courses"].append({
             "course_id": cid[c.pk], "patient_id": pid[c.patient_id],
@@ -104,14 +112,14 @@ def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1
             "drug": "esketamine" if d.drug == "esketamine" else "ketamine",
             "dose_mg": float(d.dose_mg),
             "dose_mg_per_kg": float(d.dose_mg / d.weight_kg) if d.weight_kg else None})
-    for r in Response.objects.filter(patient__clinic=clinic).order_by("pk"):
+    for r in Response.objects.filter(patient__in=patient_qs).order_by("pk"):
         if r.total is None:
             continue
         rows["assessments"].append({
             "patient_id": pid[r.patient_id], "instrument": r.instrument,
             "completed_at": _shift(offsets, r.patient_id)(r.submitted_at),
             "total": r.total, "items": [int(v) for v in r.values]})
-    for v in VitalSigns.objects.filter(session__course__patient__clinic=clinic,
+    for v in VitalSigns.objects.filter(session__course__in=course_qs,
                                        session__dose__isnull=False).select_related(
                                            "session__course").order_by("pk"):
         patient_id = v.session.course.patient_id

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
+from ketacare.accounts.fields import PersonField
 from ketacare.accounts.models import Clinic, Membership
 from ketacare.accounts.permissions import MATRIX, Perm
 
@@ -29,11 +30,6 @@ def witnesses_for(clinic: Clinic, exclude: User) -> Any:
                                     user__is_active=True).values("user_id")
     return User.objects.filter(pk__in=ids).exclude(pk=exclude.pk).order_by(
         "last_name", "first_name", "username")
-
-
-class WitnessField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
 
 
 class StockItemForm(forms.Form):
@@ -107,7 +103,7 @@ class GiveForm(EntryForm):
 
 class WasteForm(EntryForm):
     quantity = forms.DecimalField()
-    witness = WitnessField(queryset=User.objects.none(), required=False,
+    witness = PersonField(queryset=User.objects.none(), required=False,
                            empty_label="Choose the witness")
     method = forms.ChoiceField(choices=[("", "Choose")] + WasteMethod.choices, required=False)
     lot = forms.CharField(max_length=60, required=False)
@@ -149,7 +145,7 @@ class AdjustForm(EntryForm):
 class CountForm(EntryForm):
     counted = forms.DecimalField()
     count_kind = forms.ChoiceField(choices=CountKind.choices, label="Kind of count")
-    witness = WitnessField(queryset=User.objects.none(), required=False,
+    witness = PersonField(queryset=User.objects.none(), required=False,
                            empty_label="No witness")
     note = forms.CharField(max_length=300, required=False)
 

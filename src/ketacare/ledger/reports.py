@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import User
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ketacare.accounts.models import Clinic
+from ketacare.pdf import latin1 as _latin1
+from ketacare.pdf import person
 
 from .models import Kind, LedgerEntry, StockItem, plain
 
@@ -60,12 +61,6 @@ class Report:
     @property
     def discrepancy_count(self) -> int:
         return sum(len(p.discrepancies) for p in self.items)
-
-
-def person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def bounds(clinic: Clinic, start: date, end: date) -> tuple[datetime, datetime]:
@@ -152,12 +147,6 @@ def to_csv(report: Report) -> str:
 
 
 # ---------------------------------------------------------------------------- PDF
-
-def _latin1(text: str) -> str:
-    """The PDF core fonts are Latin-1; anything else prints as '?', never fails."""
-    return text.replace("\u2013", "-").replace("\u2014", "-").encode(
-        "latin-1", "replace").decode("latin-1")
-
 
 class _PDF(FPDF):
     def __init__(self, report: Report) -> None:

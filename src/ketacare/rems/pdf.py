@@ -10,9 +10,12 @@ from typing import Any
 from django.utils import timezone
 from fpdf import FPDF
 
+from ketacare.pdf import latin1 as _latin1
+from ketacare.pdf import person
+
 from . import fields
 from .models import RemsForm, due_date
-from .prefill import local, person, treatment_date
+from .prefill import local, treatment_date
 
 # [check]: how a site submits is set by the REMS program; this wording makes no claim
 # beyond "this is not the submission".
@@ -20,12 +23,6 @@ NOTE = ("KetaCare note: this page mirrors the fields of the Spravato REMS Patien
         "Form as kept in the clinic record. It is not a REMS submission: submit the form "
         "through the Spravato REMS portal (or as the REMS program directs) within 7 days of "
         "the session. [check]")
-
-
-def _latin1(text: str) -> str:
-    """The PDF core fonts are Latin-1; anything else prints as '?', never fails."""
-    return (text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
-            .encode("latin-1", "replace").decode("latin-1"))
 
 
 class _PDF(FPDF):

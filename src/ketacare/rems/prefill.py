@@ -12,10 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from ketacare.patients.models import Medication, MedicationCategory
+from ketacare.pdf import person
 from ketacare.treatment.models import (
     AdverseEvent,
     Rating,
@@ -55,12 +55,6 @@ class Prefill:
 def is_rems_session(session: Session) -> bool:
     dose = getattr(session, "dose", None)
     return dose is not None and dose.route == ESKETAMINE_ROUTE
-
-
-def person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def zone(session: Session) -> zoneinfo.ZoneInfo:

@@ -16,9 +16,11 @@ from ketacare.patients.models import Patient
 from ketacare.treatment import demo as treatment_demo
 
 from . import actions
-from .models import ReportRequest, Response, Source
+from .models import Alert, ReportRequest, Response, Source
 
 SEED = 2026
+# The first PHQ-9 patient answers "several days" to item 9 in this week: one open alert.
+ALERT_WEEK = 2
 # condition -> (instrument, baseline range)
 BASELINE = {"depression": ("phq9", (14, 24)), "anxiety": ("gad7", (11, 19)),
             "ptsd": ("pcl5", (38, 62))}
@@ -26,7 +28,7 @@ BASELINE = {"depression": ("phq9", (14, 24)), "anxiety": ("gad7", (11, 19)),
 
 def _answers(instrument_id: str, total: int, rng: random.Random) -> list[int]:
     """Item answers that add up to `total`, spread at random. PHQ-9 item 9 stays 0 so the
-    demo's alert inbox holds only the alerts the demo means to show."""
+    demo's alert inbox holds only the alert the demo means to show (ALERT_WEEK)."""
     scored = [i for i in get(instrument_id).items if i.scored and not i.optional]
     values = [0] * len(scored)
     open_items = [n for n in range(len(scored)) if not (instrument_id == "phq9" and n == 8)]
@@ -45,6 +47,7 @@ def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int =
     chosen = Patient.objects.filter(clinic=clinic, status__in=["active", "maintenance"],
                                     primary_condition__in=list(BASELINE)).order_by("mrn")
     added = 0
+    alerted = False
     for patient in chosen[:patients]:
         instrument_id, (low, high) = BASELINE[patient.primary_condition]
         instrument = get(instrument_id)
@@ -66,6 +69,10 @@ def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int =
             req = actions._new_request(clinic, patient, instrument_id, kind="manual", key="",
                                        opens=day, closes=day, source=Source.MANUAL)
             values = _answers(instrument_id, total, rng)
+            if not alerted and instrument_id == "phq9" and week == ALERT_WEEK and total > 0:
+                values = _answers(instrument_id, total - 1, rng)
+                values[8] = 1  # "several days": raises the item-9 alert a clinician must act on
+                alerted = True
             raw = {f"item_{n}": v for n, v in enumerate(values, start=1)}
             actions.submit(req, raw)
             when = datetime.combine(day, time(9 + rng.randint(0, 9), rng.randint(0, 59)),
@@ -73,5 +80,6 @@ def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int =
             # Back-date what the demo pretends happened weeks ago.
             Response.objects.filter(request=req).update(submitted_at=when)
             ReportRequest.objects.filter(pk=req.pk).update(completed_at=when, sent_at=when)
+            Alert.objects.filter(response__request=req).update(created_at=when)
             added += 1
     return added

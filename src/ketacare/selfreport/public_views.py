@@ -139,4 +139,4 @@ def _progress_chart(req: ReportRequest) -> str | None:
     if len(points) < 2:
         return None
     return to_svg(trajectory_chart(instrument, points, width=320, height=220,
-                                   plain_language=True))
+                                   zone=req.clinic.zone, plain_language=True))

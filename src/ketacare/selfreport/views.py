@@ -22,17 +22,15 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.charts import to_svg
-from ketacare.charts.trajectory import points_from, trajectory_chart
 from ketacare.clinical.instruments import InstrumentInputError, get
 from ketacare.clinical.outcomes import classify
 from ketacare.patients.access import patient_for
 from ketacare.patients.models import Patient
-from ketacare.treatment.models import Dose
 
 from . import access, actions
 from .models import Alert, ReportRequest, Response
 from .schedule import KIND_LABELS
+from .trajectories import patient_trajectories
 
 STATUSES = ("due", "sent", "overdue", "completed", "expired")
 SELF_REPORT_INSTRUMENTS = ("phq9", "gad7", "pcl5", "qids-sr16", "asq")
@@ -130,20 +128,6 @@ def _history(patient: Patient, responses: list[Response]) -> list[dict[str, Any]
     return rows
 
 
-def _trajectories(patient: Patient, responses: list[Response]) -> list[tuple[str, str]]:
-    """(instrument name, SVG) for each instrument with scores, sessions marked with dose."""
-    doses = Dose.objects.filter(session__course__patient=patient).select_related("session")
-    marks = [(d.started_at, f"S{d.session.number} {d.dose_mg:g} mg") for d in doses]
-    out = []
-    for instrument_id in sorted({r.instrument for r in responses}):
-        instrument = get(instrument_id)
-        points = points_from([r for r in responses if r.instrument == instrument_id])
-        if instrument.has_total and points:
-            out.append((instrument.short_name,
-                        to_svg(trajectory_chart(instrument, points, sessions=marks))))
-    return out
-
-
 @require_GET
 @requires(Perm.SELFREPORT_VIEW)
 def patient_page(request: HttpRequest, patient_id: str) -> HttpResponse:
@@ -155,7 +139,7 @@ def patient_page(request: HttpRequest, patient_id: str) -> HttpResponse:
                    .select_related("clinic").order_by("-opens_on")[:20])
     default = actions.instruments_for(staff.clinic, patient)[0]
     return render(request, "selfreport/patient.html", {
-        "trajectories": _trajectories(patient, responses),
+        "trajectories": patient_trajectories(patient, responses),
         "patient": patient, "rows": _history(patient, responses), "pending": pending,
         "instruments": [get(i) for i in SELF_REPORT_INSTRUMENTS], "default": default,
         "can_manage": staff.can(Perm.SELFREPORT_MANAGE),

@@ -1,5 +1,9 @@
 from django import template
 
+from ketacare.clinical.instruments import InstrumentInputError
+from ketacare.clinical.instruments import get as get_instrument
+from ketacare.patients.models import Condition
+
 register = template.Library()
 
 
@@ -18,3 +22,20 @@ def split(text: str) -> list[str]:
 def field(form: object, name: str) -> object:
     """A bound field by name: {{ form|field:"weight_kg" }}."""
     return form[name]  # type: ignore[index]
+
+
+@register.filter
+def instrument_name(instrument_id: str) -> str:
+    """"phq9" -> "PHQ-9"; an unknown id is shown as it is."""
+    try:
+        return get_instrument(instrument_id).short_name
+    except InstrumentInputError:
+        return instrument_id
+
+
+@register.filter
+def condition_name(code: str) -> str:
+    """"ptsd" -> "PTSD", "all" -> "All conditions"."""
+    if code == "all":
+        return "All conditions"
+    return str(dict(Condition.choices).get(code, code or "Not recorded"))

@@ -1,0 +1,63 @@
+"""A patient's score trajectories, gathered once for every place that draws them: the
+chart's summary tab, the self-report page and the progress letter. Each instrument with
+scored responses gets its points, the sessions (with dose) and the alerts raised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+import altair as alt
+
+from ketacare.charts import to_svg
+from ketacare.charts.trajectory import AlertMark, points_from, trajectory_chart
+from ketacare.clinical.instruments import Instrument, get
+from ketacare.patients.models import Patient
+from ketacare.treatment.models import Dose
+
+from .models import Alert, Response
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    instrument: Instrument
+    points: list[tuple[datetime, int]]
+    sessions: list[tuple[datetime, str]]
+    alerts: list[AlertMark]
+    zone: tzinfo
+
+    def chart(self, *, width: int = 820, height: int = 260) -> alt.LayerChart:
+        return trajectory_chart(self.instrument, self.points, sessions=self.sessions,
+                                alerts=self.alerts, zone=self.zone, width=width,
+                                height=height)
+
+    def svg(self, *, width: int = 820, height: int = 260) -> str:
+        return to_svg(self.chart(width=width, height=height))
+
+
+def session_marks(patient: Patient) -> list[tuple[datetime, str]]:
+    """(dose start, "S3 35 mg") for every dose the patient was given."""
+    doses = Dose.objects.filter(session__course__patient=patient).select_related("session")
+    return [(d.started_at, f"S{d.session.number} {float(d.dose_mg):g} mg")
+            for d in doses.order_by("started_at")]
+
+
+def patient_trajectories(patient: Patient,
+                         responses: list[Response] | None = None) -> list[Trajectory]:
+    """One trajectory per instrument with a total, in instrument order; `responses` may be
+    passed when the caller has already loaded them."""
+    if responses is None:
+        responses = list(Response.objects.filter(patient=patient))
+    marks = session_marks(patient)
+    alerts = Alert.objects.filter(patient=patient).select_related("response")
+    out = []
+    for instrument_id in sorted({r.instrument for r in responses}):
+        instrument = get(instrument_id)
+        points = points_from([r for r in responses if r.instrument == instrument_id])
+        if not (instrument.has_total and points):
+            continue
+        flagged = [AlertMark(a.response.submitted_at, a.response.total, a.get_kind_display())
+                   for a in alerts
+                   if a.response.instrument == instrument_id and a.response.total is not None]
+        out.append(Trajectory(instrument, points, marks, flagged, patient.clinic.zone))
+    return out
