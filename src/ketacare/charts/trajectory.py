@@ -52,8 +52,8 @@ def trajectory_chart(instrument: Instrument, points: list[tuple[datetime, int]],
         layers.append(band_data.mark_rect().encode(
             y=alt.Y("low:Q", scale=y_scale, title=f"{instrument.short_name} total"),
             y2="high:Q", color=alt.Color("colour:N", scale=None)))
-        # Labelled at the right edge: sessions crowd the left (induction), scores the middle.
-        layers.append(band_data.mark_text(align="right", baseline="bottom", dx=-4, dy=-2,
+        # Labelled outside the plot, on the right: inside, sessions and points cover them.
+        layers.append(band_data.mark_text(align="left", baseline="bottom", dx=6, dy=-2,
                                           fontSize=10, color="#5b6776")
                       .encode(y="low:Q", x=alt.value(width), text="label:N"))
     if sessions:

@@ -46,9 +46,8 @@ def progress_letter(request: HttpRequest, patient_id: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{filename(letter)}"'
         response["Cache-Control"] = "no-store"
         # Which parts were filled in, never what they say.
-        record(Action.EXPORT, request=request, user=staff.user, role=staff.role_label,
-               clinic_id=staff.clinic.pk, patient_id=patient.pk, object_type="progress_letter",
-               object_id=str(patient.pk), detail={
+        record(Action.EXPORT, request=request, patient_id=patient.pk,
+               object_type="progress_letter", object_id=str(patient.pk), detail={
                    "format": "pdf", "fields": sorted(k for k, v in data.items() if v),
                    "instruments": [o.instrument.id for o in letter.outcomes],
                    "doses": len(letter.doses), "adverse_events": len(letter.events)})
