@@ -54,7 +54,14 @@ def test_report_json_and_csv(data: Path) -> None:
             ["analytics", "report", "--data", "DATA", "--engine", "oracle"],
             "--engine must be one of",
         ),
-        (["analytics", "report", "--data", "DATA", "--format", "pdf"], "--format must be one of"),
+        (["analytics", "report", "--data", "DATA", "--format", "xlsx"], "--format must be one of"),
+        (["analytics", "report", "--data", "DATA", "--format", "pdf"], "--format pdf needs --out"),
+        (
+            ["analytics", "report", "--data", "DATA", "--format", "pdf", "--out", "/no/such/r.pdf"],
+            "directory /no/such does not exist",
+        ),
+        (["analytics", "report", "--data", "DATA", "--out", "DATA"], "--out must be a file"),
+        (["analytics", "report", "--data", "DATA", "--full"], "--full is for snapshot only"),
         (["analytics", "report", "--data", "/nonexistent"], "--data must be a directory"),
         (["analytics", "report"], "--data DIR is required"),
         (
@@ -62,6 +69,7 @@ def test_report_json_and_csv(data: Path) -> None:
             "has no registry table",
         ),
         (["analytics", "report", "--nope"], "unrecognized arguments"),
+        (["analytics", "report", "--live", "--data", "DATA"], "leave out --data and --pg-url"),
         (["synth", "--patients", "0", "--out", "X"], "--patients must be an integer from 1"),
         (["synth", "--patients", "ten", "--out", "X"], "--patients must be an integer"),
     ],

@@ -224,7 +224,10 @@ def cohort(reg: Registry, index: ir.Table) -> ir.Table:
     recompute it in every branch that uses it (doubling DuckDB's time at 1M patients)."""
     timed = timed_assessments(reg.assessments, index)
     w = windows(timed)
-    w = w.filter(w.base_total.notnull() & in_clinical_range(w.instrument, w.base_total))
+    # Materialised too: both the follow-up join and the cohort read it, and planners that
+    # inline it would aggregate every assessment twice.
+    w = reg.materialize(
+        w.filter(w.base_total.notnull() & in_clinical_range(w.instrument, w.base_total)))
     resp = follow_up(reg.assessments, w)
     c = (
         w.drop("t0_s")

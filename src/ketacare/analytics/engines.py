@@ -61,7 +61,9 @@ def _duckdb_table(con: Any, data: Path, name: str) -> Any:
     return con.table(view)
 
 
-def _registry(tables: dict[str, Any], con: Any = None) -> Registry:
+def registry_on(tables: dict[str, Any], con: Any = None) -> Registry:
+    """A Registry of `tables` (Ibis expressions) whose intermediate results are stored as
+    temporary tables on `con` (none: computed inline)."""
     if con is None:
         return Registry(**{name: tables[name] for name in USED})
 
@@ -78,7 +80,7 @@ def duckdb_registry(data: Path, threads: int | None = None) -> Iterator[Registry
     con.raw_sql("SET TimeZone = 'UTC'")
     con.raw_sql("SET enable_progress_bar = false")  # it would print into the JSON/CSV
     try:
-        yield _registry({n: _duckdb_table(con, data, n) for n in USED}, con)
+        yield registry_on({n: _duckdb_table(con, data, n) for n in USED}, con)
     finally:
         con.disconnect()
 
@@ -125,16 +127,22 @@ def load_into_postgres(data: Path, url: str, schema: str) -> None:
             conn.execute(sql.SQL("ANALYZE {}").format(ident))
 
 
-@contextmanager
-def postgres_registry(url: str, schema: str = "public") -> Iterator[Registry]:
-    con = _pg_connect(url)
+def postgres_settings(con: Any) -> None:
+    """Session settings for the report's whole-table aggregates on PostgreSQL."""
     con.raw_sql("SET TIME ZONE 'UTC'")
     # The planner underestimates rows after the GROUP BYs and picks nested loops that take
     # minutes; hash joins are right for these whole-table aggregates.
     con.raw_sql("SET enable_nestloop = off")
     con.raw_sql("SET work_mem = '256MB'")
+
+
+@contextmanager
+def postgres_registry(url: str, schema: str = "public") -> Iterator[Registry]:
+    con = _pg_connect(url)
     try:
-        yield _registry(with_epoch_seconds({n: con.table(n, database=schema) for n in USED}), con)
+        postgres_settings(con)
+        yield registry_on(with_epoch_seconds({n: con.table(n, database=schema) for n in USED}),
+                          con)
     finally:
         con.disconnect()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,15 @@ from .report import build_report, build_retention, engine_counts
 
 def counts_on(
     engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry",
-    as_of_s: int | None = None,
+    as_of_s: int | None = None, *, live: bool = False,
 ) -> dict[str, Any]:
+    """`live`: the app's own PostgreSQL database instead of a registry (engine postgres)."""
+    if live:
+        from .live import live_registry  # Django models: only where Django is set up
+
+        assert engine == "postgres" and data is None
+        with live_registry() as reg:
+            return engine_counts(reg, as_of_s)
     if engine == "duckdb":
         assert data is not None
         with duckdb_registry(data) as reg:
@@ -40,12 +48,15 @@ def counts_on(
 
 def run_report(
     engine: str, data: Path | None, url: str | None = None, schema: str = "ketacare_registry",
-    as_of_s: int | None = None,
+    as_of_s: int | None = None, *, live: bool = False,
 ) -> dict[str, Any]:
-    """The report; `as_of_s` is the data's end (default: its latest session)."""
-    counts = counts_on(engine, data, url, schema, as_of_s)
+    """The report; `as_of_s` is the data's end (default: its latest session; live: now)."""
+    if live and as_of_s is None:
+        as_of_s = int(time.time())
+    counts = counts_on(engine, data, url, schema, as_of_s, live=live)
     return {
         "engine": engine,
+        "source": "the app's database (live)" if live else str(data or schema),
         "data_until": datetime.fromtimestamp(counts["as_of_s"], UTC).isoformat(),
         "definitions": {
             "unit": "patient x instrument, index course (the one holding the first session)",
