@@ -48,7 +48,7 @@ def funnel_chart(funnel: dict[str, Any], *, width: int = 560,
         y=alt.Y("step:N", sort=None, title=None),
         x=alt.X("patients:Q", title="patients reaching the session",
                 scale=alt.Scale(domain=[0, funnel["started"] * 1.15]),
-                axis=alt.Axis(format="d", tickMinStep=1)),
+                axis=alt.Axis(format="d", tickMinStep=1, tickCount=6)),
     )
     bars = base.mark_bar(color=PALETTE[0], opacity=0.85)
     labels = base.mark_text(align="left", dx=4, fontSize=11, color="#1b2430").encode(
