@@ -3,7 +3,7 @@ tests do) for the REMS form tests, reusing the treatment fixtures."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -29,9 +29,14 @@ def shift_dose(session, minutes: int) -> None:
 
 
 def move_back(session, days: int) -> None:
-    """Pretend the whole session happened `days` earlier."""
-    delta = timedelta(days=days)
+    """Pretend the whole session happened `days` days before today, its dose at 10:00 in
+    the clinic's zone: whatever the time of day the test runs, the treatment date is
+    exactly `days` before the clinic's today (a session begun two hours ago at 01:00 would
+    otherwise fall on the day before)."""
     dose = session.dose
+    clinic = session.course.patient.clinic
+    start = datetime.combine(clinic.today() - timedelta(days=days), time(10), clinic.zone)
+    delta = dose.started_at - start
     dose.started_at -= delta
     dose.save(update_fields=["started_at"])
     if session.discharged_at:

@@ -133,6 +133,7 @@ def test_due_list_shows_overdue_in_red_and_drops_signed_forms(
     old = done_session
     move_back(old, 9)  # due two days ago
     fresh = esketamine_session(nurse, prescriber, rems_patient, clinic_a, stock)
+    move_back(fresh, 0)  # today, whatever the hour
     client.force_login(admin_a)
     body = client.get("/rems/").content.decode()
     assert f'<tr class="rems-overdue" data-session="{old.pk}">' in body
