@@ -63,14 +63,6 @@ def remission_rules() -> dict[str, tuple[int, int]]:
     return out
 
 
-def is_outcome_instrument(instrument: ir.StringValue) -> ir.BooleanValue:
-    # An OR of equalities, not IN: DuckDB plans IN (...) here as a join over all rows.
-    out = instrument == OUTCOME_INSTRUMENTS[0]
-    for name in OUTCOME_INSTRUMENTS[1:]:
-        out = out | (instrument == name)
-    return out
-
-
 def _lookup(column: ir.StringValue, mapping: dict[str, int]) -> ir.IntegerValue:
     """Per-instrument constant as an expression (NULL for an instrument not in mapping)."""
     branches = ((k, ibis.literal(v, "int64")) for k, v in mapping.items())
@@ -98,16 +90,23 @@ class Registry:
 
 
 def course_starts(sessions: ir.Table) -> ir.Table:
-    """Per course: patient, t0_s (first session, epoch seconds) and number of sessions."""
+    """Per course: patient, t0_s (first session, epoch seconds), last_s (latest session)
+    and number of sessions."""
     s = sessions.mutate(at_s=sessions.started_s)
     return s.group_by(["course_id", "patient_id"]).aggregate(
-        t0_s=s.at_s.min(), n_sessions=s.session_id.count()
+        t0_s=s.at_s.min(), last_s=s.at_s.max(), n_sessions=s.session_id.count()
     )
 
 
-def index_courses(sessions: ir.Table) -> ir.Table:
-    """Per patient, the course holding the earliest session (ties: the lower course_id)."""
-    c = course_starts(sessions)
+def data_end(starts: ir.Table) -> ir.Scalar:
+    """The registry's end, epoch seconds: its latest session (from `course_starts`)."""
+    return starts.last_s.max()
+
+
+def index_courses(sessions: ir.Table, starts: ir.Table | None = None) -> ir.Table:
+    """Per patient, the course holding the earliest session (ties: the lower course_id).
+    `starts` is `course_starts(sessions)` when the caller has it already."""
+    c = course_starts(sessions) if starts is None else starts
     first = c.group_by("patient_id").aggregate(t0_s=c.t0_s.min())
     tied = c.join(first, ["patient_id", "t0_s"])
     pick = tied.group_by("patient_id").aggregate(course_id=tied.course_id.min())
@@ -117,13 +116,14 @@ def index_courses(sessions: ir.Table) -> ir.Table:
 
 
 def timed_assessments(assessments: ir.Table, index: ir.Table) -> ir.Table:
-    """Outcome assessments with dt = seconds since the index course's first session."""
-    a = assessments.filter(is_outcome_instrument(assessments.instrument))
-    a = a.select(
+    """Assessments with dt = seconds since the index course's first session. Instruments
+    that are not outcome instruments are not filtered out here (a pass over every row):
+    they have no clinical range, so `cohort` drops them with the baseline filter."""
+    a = assessments.select(
         "patient_id",
         "instrument",
         "total",
-        at_s=a.completed_s,
+        at_s=assessments.completed_s,
     )
     j = a.join(index, "patient_id")
     return j.select(
@@ -346,5 +346,3 @@ def km_counts(tte: ir.Table) -> ir.Table:
     )
 
 
-def as_of_seconds(sessions: ir.Table) -> ir.Scalar:
-    return sessions.started_s.max()

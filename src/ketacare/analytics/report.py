@@ -36,8 +36,9 @@ def engine_counts(reg: d.Registry, as_of_s: int | None = None) -> dict[str, Any]
     """Run the definitions on the engine; return plain-Python integer tables. The data's
     end (`as_of_s`, epoch seconds) is by default its latest session; a live clinic passes
     the present moment."""
-    as_of = d.as_of_seconds(reg.sessions).execute() if as_of_s is None else as_of_s
-    index = reg.materialize(d.index_courses(reg.sessions))
+    starts = reg.materialize(d.course_starts(reg.sessions))
+    as_of = d.data_end(starts).execute() if as_of_s is None else as_of_s
+    index = reg.materialize(d.index_courses(reg.sessions, starts))
     c = reg.materialize(d.cohort(reg, index))  # one pass over the assessments, three queries
     summary = d.summary_counts(c, int(as_of)).execute()
     retention = d.retention_histogram(reg.patients, index, int(as_of)).execute()
