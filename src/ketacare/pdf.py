@@ -1,12 +1,19 @@
-"""Helpers every printed document shares (REMS form, ledger report, progress letter):
-text for fpdf2's core fonts, a person's printed name, and the height of a chart image."""
+"""Helpers every printed document shares (REMS form, ledger report, progress letter,
+outcome report): text for fpdf2's core fonts, a person's printed name, the height of a
+chart image, and a table with a repeated heading row."""
 
 from __future__ import annotations
 
 import struct
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth.models import User
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+HEAD_FILL = (225, 232, 238)  # the heading rows' fill, in every document
 
 # Typography that has a plain Latin-1 spelling.
 _PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
@@ -41,3 +48,19 @@ def image_height(png: bytes, width: float) -> float:
     can keep a chart with its heading before drawing it."""
     width_px, height_px = struct.unpack(">II", png[16:24])
     return float(width * height_px / width_px)
+
+
+def table(pdf: FPDF, rows: Sequence[Sequence[str]], widths: Sequence[float], *,
+          size: float = 8.5, styles: Sequence[FontFace | None] = (),
+          center_heading: bool = False, **options: Any) -> None:
+    """`rows[0]` is the heading row: bold on HEAD_FILL, repeated on every page. Each cell is
+    printed in Latin-1; `styles[n]` styles row n. `options` go to fpdf2's `table` (width,
+    align, text_align, line_height, padding, borders_layout)."""
+    pdf.set_font("Helvetica", "", size)
+    with pdf.table(col_widths=tuple(widths), repeat_headings=1,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
+                   **options) as grid:
+        for n, values in enumerate(rows):
+            row = grid.row(style=styles[n] if n < len(styles) else None)
+            for value in values:
+                row.cell(latin1(value), align="CENTER" if n == 0 and center_heading else None)

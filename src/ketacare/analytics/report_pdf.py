@@ -6,7 +6,6 @@ like. Aggregates only, as the report itself."""
 from __future__ import annotations
 
 import io
-import struct
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -16,13 +15,12 @@ from fpdf.fonts import FontFace
 
 from ketacare.charts import to_png
 from ketacare.charts.outcomes import funnel_chart, km_chart
-from ketacare.pdf import latin1
+from ketacare.pdf import image_height, latin1, table
 from ketacare.web.templatetags.ketacare import condition_name, instrument_name
 
 from .benchmarks import BENCHMARKS
 
 FONT = "Helvetica"
-HEADINGS = FontFace(emphasis="BOLD", fill_color=(225, 232, 238))
 TOTAL = FontFace(emphasis="BOLD")
 MUTED = (90, 100, 110)
 # PHQ-9 first (what most series report), the other depression scales, then anxiety and
@@ -79,11 +77,8 @@ def _moment(iso: str | None) -> str:
 
 
 def chart_height(png: bytes | None, w: float) -> float:
-    """The height in mm of a PNG drawn `w` mm wide (its size is in the IHDR chunk)."""
-    if png is None:
-        return 10
-    width_px, height_px = struct.unpack(">II", png[16:24])
-    return float(w * height_px / width_px)
+    """The height in mm of a PNG drawn `w` mm wide (10 mm for the "no chart" line)."""
+    return 10 if png is None else image_height(png, w)
 
 
 class _PDF(FPDF):
@@ -160,15 +155,9 @@ class _PDF(FPDF):
     def grid(self, rows: Sequence[Sequence[str]], widths: Sequence[float], size: float, *,
              text_align: str | tuple[str, ...] = "LEFT",
              styles: Sequence[FontFace | None] = (), center: bool = False) -> None:
-        self.set_font(FONT, "", size)
-        with self.table(col_widths=tuple(widths), width=min(sum(widths), self.epw), align="LEFT",
-                        text_align=text_align, line_height=size * 0.5, padding=(0.8, 1.2),
-                        headings_style=HEADINGS, repeat_headings=1) as table:
-            for n, values in enumerate(rows):
-                style = styles[n] if n < len(styles) else None
-                row = table.row(style=style)
-                for value in values:
-                    row.cell(latin1(value), align="CENTER" if n == 0 and center else None)
+        table(self, rows, widths, size=size, styles=styles, center_heading=center,
+              width=min(sum(widths), self.epw), align="LEFT", text_align=text_align,
+              line_height=size * 0.5, padding=(0.8, 1.2))
         self.ln(2)
 
     def chart(self, png: bytes | None, x: float, y: float, w: float, missing: str) -> float:

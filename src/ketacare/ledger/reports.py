@@ -14,11 +14,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from ketacare.accounts.models import Clinic
 from ketacare.pdf import latin1 as _latin1
-from ketacare.pdf import person
+from ketacare.pdf import person, table
 
 from .models import Kind, LedgerEntry, StockItem, plain
 
@@ -180,15 +179,8 @@ class _PDF(FPDF):
 
     def rows(self, rows: list[list[str]], widths: tuple[float, ...],
              align: str = "LEFT") -> None:
-        self.set_font("Helvetica", "", 8.5)
-        with self.table(col_widths=widths, width=sum(widths), align=align,
-                        text_align="LEFT", line_height=4.6, padding=1,
-                        headings_style=FontFace(emphasis="BOLD", fill_color=(225, 232, 238)),
-                        repeat_headings=1) as table:
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(_latin1(value))
+        table(self, rows, widths, width=sum(widths), align=align, text_align="LEFT",
+              line_height=4.6, padding=1)
         self.ln(3)
 
 

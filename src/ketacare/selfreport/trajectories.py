@@ -34,6 +34,14 @@ class Trajectory:
     def svg(self, *, width: int = 820, height: int = 260) -> str:
         return to_svg(self.chart(width=width, height=height))
 
+    @property
+    def caption(self) -> str:
+        """What the chart's marks mean, for what this chart draws (page and letter)."""
+        parts = ["Dashed lines: sessions with the dose given." if self.sessions else "",
+                 "Shaded bands: severity." if self.instrument.bands else "",
+                 "Red rings: responses that raised an alert." if self.alerts else ""]
+        return " ".join(p for p in parts if p)
+
 
 def session_marks(patient: Patient) -> list[tuple[datetime, str]]:
     """(dose start, "S3 35 mg") for every dose the patient was given."""

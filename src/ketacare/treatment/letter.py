@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from ketacare.charts import to_png
 from ketacare.clinical import eligibility, protocols
@@ -24,7 +23,7 @@ from ketacare.clinical.instruments import Instrument, InstrumentInputError
 from ketacare.clinical.outcomes import Outcome, OutcomeRules, classify
 from ketacare.ledger.models import plain
 from ketacare.patients.models import Patient
-from ketacare.pdf import image_height, latin1, person
+from ketacare.pdf import HEAD_FILL, image_height, latin1, person, table
 from ketacare.selfreport import actions as selfreport
 from ketacare.selfreport.models import Response
 from ketacare.selfreport.trajectories import Trajectory, patient_trajectories
@@ -245,7 +244,6 @@ def gather_letter(patient: Patient, *, recipient: str, practice: str, comment: s
 
 INK = (27, 36, 48)
 MUTED = (90, 100, 110)
-HEAD_FILL = (225, 232, 238)
 
 
 class _LetterPDF(FPDF):
@@ -303,16 +301,8 @@ class _LetterPDF(FPDF):
 
     def rows(self, rows: list[list[str]], widths: tuple[float, ...],
              align: tuple[str, ...] | None = None) -> None:
-        self.set_font("Helvetica", "", 8.5)
-        with self.table(col_widths=widths, width=self.epw, text_align=align or "LEFT",
-                        line_height=4.4, padding=(1, 1.2),
-                        borders_layout="SINGLE_TOP_LINE",
-                        headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
-                        repeat_headings=1) as table:
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(latin1(value))
+        table(self, rows, widths, width=self.epw, text_align=align or "LEFT",
+              line_height=4.4, padding=(1, 1.2), borders_layout="SINGLE_TOP_LINE")
         self.ln(2)
 
     def room(self, height: float) -> None:
@@ -353,30 +343,33 @@ def _letterhead(pdf: _LetterPDF, letter: Letter) -> None:
     pdf.ln(1)
 
 
-def _courses(pdf: _LetterPDF, letter: Letter) -> None:
-    pdf.table_room(len(letter.courses))
-    pdf.heading("Treatment courses")
-    if not letter.courses:
-        pdf.para("No treatment course recorded.")
+def _section(pdf: _LetterPDF, title: str, empty: str, header: list[str],
+             rows: list[list[str]], widths: tuple[float, ...],
+             align: tuple[str, ...] | None = None) -> None:
+    """A headed table, kept with its heading, or `empty` when there are no rows."""
+    pdf.table_room(len(rows))
+    pdf.heading(title)
+    if not rows:
+        pdf.para(empty)
         return
-    rows = [["Protocol", "Route", "Indication", "Start", "Status", "Sessions given"]]
-    rows += [[c.protocol, c.route, c.indication, f"{c.start:%Y-%m-%d}", c.status,
-              f"{c.given} of {c.planned}"] for c in letter.courses]
-    pdf.rows(rows, (38, 40, 36, 20, 20, 18))
+    pdf.rows([header, *rows], widths, align=align)
+
+
+def _courses(pdf: _LetterPDF, letter: Letter) -> None:
+    _section(pdf, "Treatment courses", "No treatment course recorded.",
+             ["Protocol", "Route", "Indication", "Start", "Status", "Sessions given"],
+             [[c.protocol, c.route, c.indication, f"{c.start:%Y-%m-%d}", c.status,
+               f"{c.given} of {c.planned}"] for c in letter.courses],
+             (38, 40, 36, 20, 20, 18))
 
 
 def _doses(pdf: _LetterPDF, letter: Letter) -> None:
-    pdf.table_room(len(letter.doses))
-    pdf.heading(f"Doses given (times in {letter.time_zone})")
-    if not letter.doses:
-        pdf.para("No doses given.")
-        return
-    rows = [["Date and time", "Session", "Drug", "Route", "Dose (mg)", "mg/kg"]]
-    rows += [[f"{d.given_at:%Y-%m-%d %H:%M}", str(d.session), d.drug, d.route,
-              plain(d.dose_mg), plain(d.mg_per_kg) if d.mg_per_kg is not None else "-"]
-             for d in letter.doses]
-    pdf.rows(rows, (32, 16, 36, 28, 20, 18),
-             align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT"))
+    _section(pdf, f"Doses given (times in {letter.time_zone})", "No doses given.",
+             ["Date and time", "Session", "Drug", "Route", "Dose (mg)", "mg/kg"],
+             [[f"{d.given_at:%Y-%m-%d %H:%M}", str(d.session), d.drug, d.route,
+               plain(d.dose_mg), plain(d.mg_per_kg) if d.mg_per_kg is not None else "-"]
+              for d in letter.doses],
+             (32, 16, 36, 28, 20, 18), align=("LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT"))
 
 
 def _outcomes_section(pdf: _LetterPDF, letter: Letter) -> None:
@@ -408,26 +401,23 @@ def _outcomes_section(pdf: _LetterPDF, letter: Letter) -> None:
         pdf.note(f"Outcome rule: {o.rule}")
         pdf.ln(1)
         pdf.image(io.BytesIO(png), x=pdf.l_margin, w=image_w, h=image_h)
-        legend = "Dashed lines: sessions with the dose given. Shaded bands: severity."
+        legend = o.trajectory.caption
         if o.trajectory.alerts:
-            legend += " Red rings: responses that raised an alert: " + "; ".join(
+            legend += " Alerts: " + "; ".join(
                 f"{a.label}, {a.when.astimezone(o.trajectory.zone):%Y-%m-%d}, total {a.total}"
                 for a in o.trajectory.alerts) + "."
-        pdf.note(legend)
+        if legend:
+            pdf.note(legend)
         pdf.ln(2)
 
 
 def _events(pdf: _LetterPDF, letter: Letter) -> None:
-    pdf.table_room(len(letter.events))
-    pdf.heading("Adverse events")
-    if not letter.events:
-        pdf.para("None recorded.")
-        return
-    rows = [["Date", "Session", "Event", "Severity", "Serious", "Action", "Outcome"]]
-    rows += [[f"{e.recorded_at:%Y-%m-%d %H:%M}", str(e.session), e.term, e.severity,
-              "Yes" if e.serious else "No", e.action or "-", e.outcome or "-"]
-             for e in letter.events]
-    pdf.rows(rows, (26, 14, 34, 18, 14, 34, 30))
+    _section(pdf, "Adverse events", "None recorded.",
+             ["Date", "Session", "Event", "Severity", "Serious", "Action", "Outcome"],
+             [[f"{e.recorded_at:%Y-%m-%d %H:%M}", str(e.session), e.term, e.severity,
+               "Yes" if e.serious else "No", e.action or "-", e.outcome or "-"]
+              for e in letter.events],
+             (26, 14, 34, 18, 14, 34, 30))
 
 
 def _closing(pdf: _LetterPDF, letter: Letter) -> None:
