@@ -140,6 +140,26 @@ def test_filters_are_audited_without_patient_data(client, cohort, analyst_a) -> 
     assert entry.patient_id is None
 
 
+def test_pdf_of_the_filtered_report(client, cohort, analyst_a, nurse_a) -> None:
+    from tests.pdf import pdf_text
+
+    client.force_login(analyst_a)
+    page = client.get("/outcomes/?condition=depression").content.decode()
+    assert 'href="/outcomes/report.pdf?condition=depression"' in page
+    response = client.get("/outcomes/report.pdf?condition=depression")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('attachment; filename="outcomes-')
+    text = pdf_text(response.content)
+    assert "Clinic A: outcomes (filtered: Depression)" in text
+    assert "4/6" in text and "\nPHQ-9\n" in text and "\nPCL-5\n" not in text
+    entry = AuditEvent.objects.filter(object_type="outcome_report_pdf").latest("pk")
+    assert entry.action == "export" and entry.detail["filters"] == {"condition": "depression"}
+    small = client.get("/outcomes/report.pdf?condition=ptsd")  # 3 patients: suppressed
+    assert small.status_code == 400 and "3 treated patients match" in small.content.decode()
+    client.force_login(nurse_a)
+    assert client.get("/outcomes/report.pdf").status_code == 403
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_filtering_in_chromium(chromium, live_server, sign_in, cohort) -> None:

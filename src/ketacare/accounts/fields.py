@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 
+from ketacare.pdf import person
+
 
 class PersonField(forms.ModelChoiceField):
     """A choice of staff member, shown by full name (else username)."""
 
     def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person(obj)

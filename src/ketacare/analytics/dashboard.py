@@ -25,6 +25,7 @@ from ketacare.interop.research import build_tables
 
 from .benchmarks import BENCHMARKS
 from .filters import MIN_PATIENTS, OutcomeFilters
+from .report_pdf import report_pdf
 from .run import run_report
 
 
@@ -55,21 +56,23 @@ def _svg(chart: Any) -> str | None:
     return None if chart is None else to_svg(chart)
 
 
-@requires(Perm.VIEW_AGGREGATES)
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def _filtered(request: HttpRequest, object_type: str,
+              action: Action = Action.VIEW) -> tuple[OutcomeFilters, dict[str, Any], int]:
+    """The filters from the query string, the report they select (status 400 and no report
+    for invalid filters) and the audit entry of this view or export."""
     staff: Staff = request.staff  # type: ignore[attr-defined]
     filters = OutcomeFilters(staff.clinic, request.GET or None)
     if filters.is_bound and not filters.is_valid():
         report, status = _empty(), 400
     else:
         report, status = clinic_report(staff, filters.courses()), 200
-    record(
-        Action.VIEW,
-        request=request,
-        object_type="outcome_dashboard",
-        detail={"rows": len(report["rows"]), "filters": filters.audit_detail()},
-    )
+    record(action, request=request, object_type=object_type,
+           detail={"rows": len(report["rows"]), "filters": filters.audit_detail()})
+    return filters, report, status
+
+
+def _page(request: HttpRequest, filters: OutcomeFilters, report: dict[str, Any],
+          status: int) -> HttpResponse:
     return render(
         request,
         "analytics/dashboard.html",
@@ -82,6 +85,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "benchmarks": BENCHMARKS,
             "filters": filters,
             "min_patients": MIN_PATIENTS,
+            "query": request.GET.urlencode(),
         },
         status=status,
     )
+
+
+@requires(Perm.VIEW_AGGREGATES)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return _page(request, *_filtered(request, "outcome_dashboard"))
+
+
+@requires(Perm.VIEW_AGGREGATES)
+@require_GET
+def dashboard_pdf(request: HttpRequest) -> HttpResponse:
+    """The same report, with the same filters, as the PDF `ketacare analytics report
+    --format pdf` writes. Nothing to print (invalid filters, a suppressed small group, no
+    treated patients) gives the page back with the reason instead."""
+    filters, report, status = _filtered(request, "outcome_report_pdf", Action.EXPORT)
+    if status != 200 or not report["rows"]:
+        return _page(request, filters, report, 400)
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    title = f"{staff.clinic.name}: outcomes"
+    if filters.active:
+        title += " (filtered: " + ", ".join(filters.describe()) + ")"
+    response = HttpResponse(report_pdf(report, title=title), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="outcomes-{staff.clinic.today():%Y-%m-%d}.pdf"')
+    return response

@@ -15,6 +15,7 @@ from django.db.models import Q
 from ketacare.accounts.fields import PersonField
 from ketacare.accounts.models import Clinic, Role
 from ketacare.patients.models import Condition
+from ketacare.pdf import person
 from ketacare.treatment.forms import DATE
 from ketacare.treatment.models import ClinicProtocol
 
@@ -70,6 +71,18 @@ class OutcomeFilters(forms.Form):
         if data["started_to"]:
             q &= Q(start_date__lte=data["started_to"])
         return q
+
+    def describe(self) -> list[str]:
+        """The active filters in words, for a printed title: ["PTSD", "courses from ..."]."""
+        data = self.cleaned_data
+        words = [str(dict(Condition.choices)[data["condition"]])] if data["condition"] else []
+        words += [f"protocol {data['protocol'].name}"] if data["protocol"] else []
+        if data["prescriber"]:
+            words.append(f"prescriber {person(data['prescriber'])}")
+        if data["started_from"] or data["started_to"]:
+            words.append(f"courses started {data['started_from'] or '...'} to "
+                         f"{data['started_to'] or '...'}")
+        return words
 
     def audit_detail(self) -> dict[str, Any]:
         """What was filtered on, for the audit entry (ids and dates, nothing about a patient)."""
