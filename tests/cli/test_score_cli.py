@@ -122,3 +122,9 @@ def test_help_lists_clinical_and_app_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
     assert "score" in result.stdout and "serve" in result.stdout
+
+
+def test_help_for_a_hyphenated_app_command() -> None:
+    result = run("help", "two-factor")
+    assert result.returncode == 0, result.stderr
+    assert "usage: ketacare two_factor" in result.stdout and "reset" in result.stdout

@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketacare.config.settings")
     from django.core.management import execute_from_command_line
 
-    # `ketacare api-token` reads better than Django's module name `api_token`.
-    execute_from_command_line(["ketacare", args[0].replace("-", "_"), *args[1:]])
+    # `ketacare api-token` reads better than Django's module name `api_token`; the same for
+    # the command named after `help`.
+    name = args[0].replace("-", "_")
+    rest = [args[1].replace("-", "_"), *args[2:]] if name == "help" and args[1:] else args[1:]
+    execute_from_command_line(["ketacare", name, *rest])
     return 0
