@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ketacare.analytics import definitions as d
-from ketacare.analytics.report import COUNT_FIELDS
+from ketacare.analytics.report import COUNT_FIELDS, UNSPECIFIED
 
 
 def _read(data: Path, name: str, columns: list[str], ts: str | None = None) -> pd.DataFrame:
@@ -26,6 +26,8 @@ def _read(data: Path, name: str, columns: list[str], ts: str | None = None) -> p
 
 def counts_pandas(data: Path) -> dict[str, Any]:
     patients = _read(data, "patients", ["patient_id", "primary_condition"])
+    # As report.engine_counts labels a NULL condition (groupby would drop it).
+    patients["primary_condition"] = patients.primary_condition.fillna(UNSPECIFIED)
     sessions = _read(data, "sessions", ["course_id", "patient_id", "started_at"], "started_at")
     a = _read(
         data, "assessments", ["patient_id", "instrument", "total", "completed_at"], "completed_at"

@@ -246,3 +246,14 @@ def test_retention_funnel_counts_index_courses_old_enough(tmp_path: Path) -> Non
     assert everyone["steps"][1]["share"] == 0.75
     assert [s["patients"] for s in funnel["ptsd"]["steps"]] == [1] * 8
     assert list(funnel) == ["depression", "ptsd", "all"]
+
+
+def test_patients_without_a_condition_are_counted_as_unspecified(tmp_path: Path) -> None:
+    b = Builder()
+    b.patient(1, condition=None)  # type: ignore[arg-type]
+    b.score(1, T0 - H, 20)
+    b.score(1, T0 + 20 * D, 8)
+    with duckdb_registry(b.write(tmp_path / "reg")) as reg:
+        counts = engine_counts(reg, as_of_s=int((T0 + 60 * D).timestamp()))
+    assert counts["summary"][0][:3] == ("phq9", "unspecified", 1)
+    assert counts["retention"] == [("unspecified", 6, 1)]

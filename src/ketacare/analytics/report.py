@@ -32,6 +32,14 @@ COUNT_FIELDS = (
 ALL = "all"
 
 
+UNSPECIFIED = "unspecified"  # a patient with no primary condition recorded
+
+
+def _condition(value: Any) -> str:
+    """The condition as a group label; NULL (None or NaN, by engine) -> "unspecified"."""
+    return UNSPECIFIED if value is None or value != value else str(value)
+
+
 def engine_counts(reg: d.Registry, as_of_s: int | None = None) -> dict[str, Any]:
     """Run the definitions on the engine; return plain-Python integer tables. The data's
     end (`as_of_s`, epoch seconds) is by default its latest session; a live clinic passes
@@ -47,19 +55,20 @@ def engine_counts(reg: d.Registry, as_of_s: int | None = None) -> dict[str, Any]
     return {
         "as_of_s": int(as_of),
         "summary": sorted(
-            (str(r.instrument), str(r.condition), *(int(getattr(r, f)) for f in COUNT_FIELDS))
+            (str(r.instrument), _condition(r.condition),
+             *(int(getattr(r, f)) for f in COUNT_FIELDS))
             for r in summary.itertuples()
         ),
         "sessions": sorted(
-            (str(r.instrument), str(r.condition), int(r.sessions), int(r.n))
+            (str(r.instrument), _condition(r.condition), int(r.sessions), int(r.n))
             for r in hist.itertuples()
         ),
         "km": sorted(
-            (str(r.instrument), str(r.condition), int(r.day), int(r.events), int(r.censored))
+            (str(r.instrument), _condition(r.condition), int(r.day), int(r.events), int(r.censored))
             for r in km.itertuples()
         ),
         "retention": sorted(
-            (str(r.condition), int(r.n_sessions), int(r.n)) for r in retention.itertuples()
+            (_condition(r.condition), int(r.n_sessions), int(r.n)) for r in retention.itertuples()
         ),
     }
 

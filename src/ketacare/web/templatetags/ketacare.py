@@ -38,4 +38,6 @@ def condition_name(code: str) -> str:
     """"ptsd" -> "PTSD", "all" -> "All conditions"."""
     if code == "all":
         return "All conditions"
+    if code == "unspecified":
+        return "Not recorded"
     return str(dict(Condition.choices).get(code, code or "Not recorded"))
