@@ -55,7 +55,11 @@ def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int =
         responder = rng.random() < 0.55
         final = baseline * (rng.uniform(0.15, 0.45) if responder else rng.uniform(0.7, 1.0))
         weeks = rng.randint(6, 12)
-        if prescriber is not None and not patient.courses.exists():
+        if patient.courses.filter(start_date__gte=today).exists():
+            # The session-day demo starts this patient's first course today: only the
+            # baseline questionnaires of the last two weeks, no change before treatment.
+            weeks, final = 2, baseline
+        elif prescriber is not None and not patient.courses.exists():
             # The series began two days after the baseline questionnaire.
             first = today - timedelta(days=7 * weeks) + timedelta(days=2)
             treatment_demo.past_course(patient, datetime.combine(
