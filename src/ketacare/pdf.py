@@ -57,6 +57,7 @@ def table(pdf: FPDF, rows: Sequence[Sequence[str]], widths: Sequence[float], *,
     printed in Latin-1; `styles[n]` styles row n. `options` go to fpdf2's `table` (width,
     align, text_align, line_height, padding, borders_layout)."""
     pdf.set_font("Helvetica", "", size)
+    pdf.set_fill_color(255, 255, 255)  # body rows on white, whatever fill was set before
     with pdf.table(col_widths=tuple(widths), repeat_headings=1,
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
                    **options) as grid:
