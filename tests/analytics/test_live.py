@@ -12,6 +12,7 @@ from django.db import connection
 
 from ketacare.analytics.run import counts_on
 from ketacare.analytics.snapshot import snapshot
+from ketacare.audit.models import AuditEvent
 from ketacare.cli import main
 
 from .test_dashboard_filters import cohort  # noqa: F401  (fixture)
@@ -37,5 +38,6 @@ def test_live_report_matches_the_snapshot(cohort, tmp_path: Path,  # noqa: F811
     call_command("analytics", "report", "--live")
     report = json.loads(capsys.readouterr().out)
     assert report["source"] == "the app's database (live)"
+    assert AuditEvent.objects.filter(object_type="analytics_report_live").count() == 1
     phq9 = next(r for r in report["rows"] if (r["instrument"], r["condition"]) == ("phq9", "all"))
     assert (phq9["post_induction_response"]["k"], phq9["post_induction_response"]["n"]) == (4, 6)

@@ -21,6 +21,7 @@ from ketacare.accounts.models import Clinic
 from ketacare.accounts.staff import staff_for
 from ketacare.analytics.schema import TABLES, table_path
 from ketacare.analytics.snapshot import ID_BLOCK, LOCK, MANIFEST
+from ketacare.audit.models import AuditEvent
 from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Diagnosis, Patient
 from ketacare.selfreport import actions as selfreport
@@ -101,6 +102,9 @@ def test_a_repeat_run_with_no_change_reuses_every_clinic(tmp_path, capsys, demo)
     manifest = json.loads((tmp_path / MANIFEST).read_text())
     second = snap(tmp_path, capsys)
     assert second["rebuilt"] == [] and second["reused"] == first["rebuilt"]
+    exported = AuditEvent.objects.filter(object_type="analytics_snapshot")
+    assert sorted(exported.values_list("clinic_id", flat=True)) == first["rebuilt"]
+    assert {e.action for e in exported} == {"export"}  # reused parts export nothing new
     assert second["rows"] == first["rows"]
     assert {name: table_path(tmp_path, name).read_bytes() for name in TABLES} == before
     assert json.loads((tmp_path / MANIFEST).read_text())["clinics"] == manifest["clinics"]

@@ -5,6 +5,7 @@ app database, refreshed incrementally."""
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import os
@@ -24,6 +25,8 @@ from ketacare.analytics.live import LiveUnavailable
 from ketacare.analytics.run import run_report
 from ketacare.analytics.schema import missing_tables
 from ketacare.analytics.snapshot import SnapshotBusy, snapshot
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
 
 from ._cli import OneLineErrors, choice_option, usage
 
@@ -117,6 +120,9 @@ class Command(OneLineErrors):
         try:
             report = run_report(engine, data, options["pg_url"], options["pg_schema"],
                                 live=options["live"])
+            if options["live"]:  # every clinic's patient data, read for aggregates
+                record(Action.VIEW, username=f"cli:{getpass.getuser()}",
+                       object_type="analytics_report_live", detail={"rows": len(report["rows"])})
         except LiveUnavailable as exc:
             raise usage(str(exc)) from None
         except TableNotFound as exc:
@@ -175,4 +181,7 @@ class Command(OneLineErrors):
                 )
             except SnapshotBusy as exc:
                 raise CommandError(str(exc)) from None
+        for clinic_id in summary["rebuilt"]:  # a copy of patient data left the database
+            record(Action.EXPORT, username=f"cli:{getpass.getuser()}", clinic_id=clinic_id,
+                   object_type="analytics_snapshot", detail={"out": str(out)})
         sys.stdout.write(json.dumps(summary) + "\n")
