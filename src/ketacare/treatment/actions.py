@@ -188,6 +188,14 @@ def start_course(
     return course
 
 
+def _audit(staff: Staff, action: Action, session: Session, obj: Any,
+           request: HttpRequest | None, detail: dict[str, Any] | None = None) -> None:
+    """A session-day step on the patient's record, in the audit log (field names and
+    codes only, never values the patient gave)."""
+    record_patient(staff, action, session.course.patient_id, obj, request=request,
+                   detail=detail)
+
+
 def _open(session: Session) -> None:
     if session.locked:
         raise ValidationError("This session is signed and locked; add an amendment instead.")
@@ -231,14 +239,7 @@ def move_session(
     session.planned_date = new_date
     session.status_reason = reason.strip()[:300]
     session.save()
-    record_patient(
-        staff,
-        Action.UPDATE,
-        session.course.patient.pk,
-        session,
-        request=request,
-        detail={"moved_to": new_date.isoformat()},
-    )
+    _audit(staff, Action.UPDATE, session, session, request, {"moved_to": new_date.isoformat()})
     return session
 
 
@@ -258,14 +259,7 @@ def set_session_status(
         raise ValidationError({"reason": "Give a reason."})
     session.status, session.status_reason = status, reason.strip()[:300]
     session.save(update_fields=["status", "status_reason"])
-    record_patient(
-        staff,
-        Action.UPDATE,
-        session.course.patient.pk,
-        session,
-        request=request,
-        detail={"status": status},
-    )
+    _audit(staff, Action.UPDATE, session, session, request, {"status": status})
     return session
 
 
@@ -308,9 +302,7 @@ def check_in(
     session.checked_in_by = staff.user
     session.status = SessionStatus.IN_PROGRESS
     session.save()
-    record_patient(
-        staff, Action.UPDATE, patient.pk, session, request=request, detail={"step": "check_in"}
-    )
+    _audit(staff, Action.UPDATE, session, session, request, {"step": "check_in"})
     return session
 
 
@@ -374,14 +366,8 @@ def record_vitals(
         session.save(
             update_fields=["hold", "hold_reasons", "override_reason", "override_by", "override_at"]
         )
-    record_patient(
-        staff,
-        Action.CREATE,
-        patient.pk,
-        vitals,
-        request=request,
-        detail={"phase": vitals.phase, "alerts": [a.code for a in alerts]},
-    )
+    _audit(staff, Action.CREATE, session, vitals, request,
+           {"phase": vitals.phase, "alerts": [a.code for a in alerts]})
     return vitals
 
 
@@ -400,9 +386,7 @@ def override_hold(
     session.override_reason = reason.strip()[:300]
     session.override_by, session.override_at = staff.user, timezone.now()
     session.save(update_fields=["override_reason", "override_by", "override_at"])
-    record_patient(
-        staff, Action.UPDATE, patient.pk, session, request=request, detail={"step": "hold_override"}
-    )
+    _audit(staff, Action.UPDATE, session, session, request, {"step": "hold_override"})
     return session
 
 
@@ -523,14 +507,8 @@ def give_dose(
         raise ValidationError({"stock_item": " ".join(exc.messages)}) from None
     dose.ledger_entry_id = entry.pk
     dose.save(update_fields=["ledger_entry_id"])
-    record_patient(
-        staff,
-        Action.CREATE,
-        patient.pk,
-        dose,
-        request=request,
-        detail={"dose_mg": str(dose.dose_mg), "route": dose.route},
-    )
+    _audit(staff, Action.CREATE, session, dose, request,
+           {"dose_mg": str(dose.dose_mg), "route": dose.route})
     return dose
 
 
@@ -546,14 +524,7 @@ def stop_infusion(staff: Staff, session: Session, *, request: HttpRequest | None
         raise ValidationError("The infusion is already stopped.")
     dose.stopped_at = timezone.now()
     dose.save(update_fields=["stopped_at"])
-    record_patient(
-        staff,
-        Action.UPDATE,
-        session.course.patient.pk,
-        dose,
-        request=request,
-        detail={"step": "stop"},
-    )
+    _audit(staff, Action.UPDATE, session, dose, request, {"step": "stop"})
     return dose
 
 
@@ -593,14 +564,7 @@ def record_rating(
         minute=_minute(session),
         recorded_by=staff.user,
     )
-    record_patient(
-        staff,
-        Action.CREATE,
-        session.course.patient.pk,
-        rating,
-        request=request,
-        detail={"kind": kind, "total": total},
-    )
+    _audit(staff, Action.CREATE, session, rating, request, {"kind": kind, "total": total})
     return rating
 
 
@@ -631,14 +595,8 @@ def record_adverse_event(
     )
     event.full_clean()
     event.save()
-    record_patient(
-        staff,
-        Action.CREATE,
-        session.course.patient.pk,
-        event,
-        request=request,
-        detail={"serious": serious, "severity": severity},
-    )
+    _audit(staff, Action.CREATE, session, event, request,
+           {"serious": serious, "severity": severity})
     return event
 
 
@@ -711,14 +669,7 @@ def discharge(
     )
     session.status = SessionStatus.DISCHARGED
     session.save()
-    record_patient(
-        staff,
-        Action.UPDATE,
-        session.course.patient.pk,
-        session,
-        request=request,
-        detail={"step": "discharge"},
-    )
+    _audit(staff, Action.UPDATE, session, session, request, {"step": "discharge"})
     return session
 
 
@@ -738,9 +689,7 @@ def sign(staff: Staff, session: Session, *, request: HttpRequest | None = None) 
     ).exists():
         course.status = CourseStatus.COMPLETED
         course.save(update_fields=["status"])
-    record_patient(
-        staff, Action.UPDATE, course.patient.pk, session, request=request, detail={"step": "sign"}
-    )
+    _audit(staff, Action.UPDATE, session, session, request, {"step": "sign"})
     return session
 
 
@@ -762,5 +711,5 @@ def amend(
     amendment = Amendment.objects.create(
         session=session, text=text.strip(), reason=reason.strip()[:300], author=staff.user
     )
-    record_patient(staff, Action.CREATE, session.course.patient.pk, amendment, request=request)
+    _audit(staff, Action.CREATE, session, amendment, request)
     return amendment
