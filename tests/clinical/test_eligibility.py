@@ -66,8 +66,10 @@ def test_shared_codes_ask_the_same_question_everywhere() -> None:
     for c in CRITERIA:
         by_code.setdefault(c.code, set()).add((c.question, c.help, c.finding))
     assert all(len(v) == 1 for v in by_code.values())
-    # Every route asks the same questions today.
-    assert {frozenset(c.code for c in criteria_for(r)) for r in ROUTES} == {frozenset(by_code)}
+    # Racemic routes ask the ketamine label's extra contraindications (issue 14 item 4).
+    racemic_only = {"pre_eclampsia", "untreated_hyperthyroidism"}
+    assert {frozenset(c.code for c in criteria_for(r)) for r in RACEMIC} == {frozenset(by_code)}
+    assert {c.code for c in criteria_for(ESK)} == set(by_code) - racemic_only
 
 
 def test_criteria_are_well_formed() -> None:
@@ -82,7 +84,7 @@ def test_criteria_are_well_formed() -> None:
 
 def test_criterion_lookup() -> None:
     assert criterion(ESK, "aneurysmal_vascular_disease").kind == "contraindication"
-    assert criterion("iv", "aneurysmal_vascular_disease").kind == "caution"
+    assert criterion("iv", "aneurysmal_vascular_disease").kind == "contraindication"
     with pytest.raises(EligibilityInputError, match="not a criterion for iv"):
         criterion("iv", "nope")
 
@@ -128,12 +130,16 @@ def test_esketamine_label_items_make_esketamine_ineligible(code: str) -> None:
 
 @pytest.mark.parametrize("route", RACEMIC)
 @pytest.mark.parametrize("code", LABEL_ITEMS)
-def test_esketamine_label_items_need_review_for_racemic_ketamine(code: str, route: str) -> None:
+def test_esketamine_label_items_are_contraindications_for_racemic_ketamine(
+    code: str, route: str
+) -> None:
+    # Issue 14 item 4: the ketamine labels contraindicate use where a rise in blood
+    # pressure is a serious hazard, so these are absolute on every route.
     a = assess(route, no_to_all(route, **{code: True}))
-    assert a.status == "needs_review"
+    assert a.status == "ineligible"
     (reason,) = a.reasons
-    assert (reason.code, reason.kind, reason.check) == (code, "caution", True)
-    assert "by analogy with the esketamine label [check]" in reason.source
+    assert (reason.code, reason.kind, reason.check) == (code, "contraindication", False)
+    assert "ketamine hydrochloride label" in reason.source
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -180,9 +186,9 @@ def test_contraindications_first_whatever_the_form_order(monkeypatch: pytest.Mon
 
 
 def test_same_answers_differ_by_route() -> None:
-    answers = no_to_all("iv", aneurysmal_vascular_disease=True)
-    assert assess("iv", answers).status == "needs_review"
-    assert assess(ESK, answers).status == "ineligible"
+    finding = {"hypertensive_encephalopathy": True}
+    assert assess("iv", no_to_all("iv", **finding)).status == "ineligible"
+    assert assess(ESK, no_to_all(ESK, **finding)).status == "needs_review"
 
 
 def test_all_findings_are_listed() -> None:
@@ -389,13 +395,16 @@ def screenings(draw: st.DrawFn) -> tuple[str, dict[str, bool], ScreeningFacts | 
     return route, answers, facts
 
 
-def fact_findings(facts: ScreeningFacts | None) -> list[str]:
+def fact_findings(route: str, facts: ScreeningFacts | None) -> list[str]:
     # Written out again from the reference, independently of the module.
     if facts is None:
         return []
     age, sbp, dbp = facts.age_years, facts.sbp_mmhg, facts.dbp_mmhg
     limit = 150 if age is not None and age >= 65 else 140
     found = []
+    # Ketamine labels (reference s.8): uncontrolled hypertension > 180/100, racemic only.
+    if route != ESK and ((sbp is not None and sbp > 180) or (dbp is not None and dbp > 100)):
+        found.append("bp_above_180_100")
     if (sbp is not None and sbp > limit) or (dbp is not None and dbp > 90):
         found.append("bp_above_predose_threshold")
     if age is not None and age < 18:
@@ -410,14 +419,18 @@ def test_status_follows_the_findings(
     route, answers, facts = screening
     a = assess(route, answers, facts)
     yes = [c for c in criteria_for(route) if answers[c.code]]
-    contraindicated = any(c.kind == "contraindication" for c in yes)
-    from_facts = fact_findings(facts)
+    from_facts = fact_findings(route, facts)
+    contraindicated = any(c.kind == "contraindication" for c in yes) or (
+        "bp_above_180_100" in from_facts
+    )
 
     assert (a.status == "ineligible") == contraindicated
     assert (a.status == "eligible") == (not yes and not from_facts)
     # Every finding is a reason, once; contraindications first, then form order.
     expected = [c.code for c in yes if c.kind == "contraindication"]
-    expected += [c.code for c in yes if c.kind == "caution"] + from_facts
+    expected += ["bp_above_180_100"] if "bp_above_180_100" in from_facts else []
+    expected += [c.code for c in yes if c.kind == "caution"]
+    expected += [f for f in from_facts if f != "bp_above_180_100"]
     assert codes(a) == expected
     assert a.route == route
     assert json.loads(json.dumps(a.as_dict())) == a.as_dict()

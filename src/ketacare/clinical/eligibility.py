@@ -11,9 +11,25 @@ Sources and their weight:
 - Spravato (esketamine nasal spray) label, contraindications: aneurysmal vascular disease
   or arteriovenous malformation, history of intracerebral haemorrhage, hypersensitivity to
   esketamine, ketamine or an excipient. Absolute for `esketamine_nasal`.
-- Ketamine hydrochloride (racemic) label: known hypersensitivity. Absolute for racemic routes.
-- The vascular and haemorrhage items are label items for esketamine only; for racemic
-  routes they are cautions *by analogy* [check].
+- Ketamine hydrochloride (racemic) labels: known hypersensitivity, and use "where a rise in
+  blood pressure would be a serious hazard" (e.g. previous stroke, aneurysm), uncontrolled
+  hypertension (> 180/100 mmHg at rest), pre-eclampsia/eclampsia and untreated
+  hyperthyroidism (clinical reference s.8; e.g. the Swiss Ketalar information,
+  "Kontraindikationen"). Absolute for every racemic route (issue 14 item 4): so the
+  esketamine label's vascular and haemorrhage items are contraindications on *every*
+  route, and a screening BP above 180/100 makes a racemic route ineligible.
+- Hypertensive encephalopathy: a condition where a BP rise is a serious hazard, so a
+  contraindication for racemic ketamine by the same clause [check: not named in the
+  labels we read]; the Spravato label (5.6) asks for closer BP monitoring: a caution.
+- Spravato label, warnings and specific populations (issue 14 item 5; reference s.8):
+  abuse and misuse (5.3, 9.2: history of substance use disorder including alcohol, and
+  prior ketamine misuse), psychosis (5.2), cognitive impairment (5.7), ulcerative or
+  interstitial cystitis (5.9), hepatic impairment (8.6: moderate, monitor longer;
+  Child-Pugh C, not recommended), embryo-fetal toxicity (5.10, 8.3). Cautions for
+  esketamine; for racemic ketamine by analogy [check].
+- Pregnancy test for people who could become pregnant: a [clinic default] drawn from the
+  label's embryo-fetal warning (the label itself asks for pregnancy planning and
+  prevention, not a test).
 - Sanacora et al. 2017, APA consensus statement, explicitly "not a standard or guideline":
   psychosis, active substance use disorder, uncontrolled hypertension, pregnancy,
   significant cardiovascular disease, raised intracranial or intraocular pressure [check].
@@ -36,6 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Literal
 
 ROUTES: dict[str, str] = {
@@ -66,6 +83,15 @@ SBP_LIMIT_MMHG = 140
 SBP_LIMIT_OLDER_MMHG = 150
 OLDER_AGE_YEARS = 65
 DBP_LIMIT_MMHG = 90
+# Ketamine hydrochloride labels: uncontrolled hypertension, "> 180/100 mmHg at rest"
+# (clinical reference s.8). A screening reading above either number: racemic routes are
+# contraindicated (strictly above, as the label words it).
+SEVERE_SBP_MMHG = 180
+SEVERE_DBP_MMHG = 100
+# How long a screening result holds before a course can start on it [clinic default:
+# 90 days; setting `screening_valid_days`, 1-365].
+SCREENING_VALID_DAYS = 90
+SCREENING_VALID_RANGE_DAYS = (1, 365)
 # Spravato is not approved under 18, and the reference's protocols come from adult
 # studies [check: age limit not in the clinical reference].
 ADULT_AGE_YEARS = 18
@@ -75,7 +101,11 @@ SBP_RANGE = (50, 300)
 DBP_RANGE = (20, 200)
 
 _SPRAVATO = "Spravato label (absolute)"
-_ANALOGY = "Spravato label item; for racemic ketamine by analogy with the esketamine label [check]"
+_KETAMINE_LABEL = (
+    "ketamine hydrochloride label: contraindicated where a rise in blood pressure is a "
+    "serious hazard (clinical reference s.8)"
+)
+_ANALOGY = "; for racemic ketamine by analogy with the esketamine label [check]"
 _APA = "Sanacora 2017 APA consensus (caution; not a standard or guideline)"
 
 
@@ -100,10 +130,16 @@ class Criterion:
     finding: str = ""
 
 
+def _every_route(label_item: Criterion) -> tuple[Criterion, Criterion]:
+    """An esketamine label contraindication and its racemic counterpart, also absolute
+    (the ketamine labels' blood-pressure clause)."""
+    return label_item, replace(label_item, routes=RACEMIC, source=_KETAMINE_LABEL)
+
+
 def _racemic_by_analogy(label_item: Criterion) -> tuple[Criterion, Criterion]:
-    """An esketamine label contraindication and its racemic counterpart, a caution [check]."""
+    """An esketamine label caution and its racemic counterpart, by analogy [check]."""
     return label_item, replace(
-        label_item, kind="caution", routes=RACEMIC, source=_ANALOGY, check=True
+        label_item, routes=RACEMIC, source=label_item.source + _ANALOGY, check=True
     )
 
 
@@ -116,6 +152,76 @@ _ESKETAMINE_HYPERSENSITIVITY = Criterion(
     source=_SPRAVATO,
     help="Racemic ketamine contains esketamine, so an allergy to either counts.",
     finding="Hypersensitivity to ketamine or esketamine",
+)
+
+_HYPERTENSIVE_ENCEPHALOPATHY = Criterion(
+    code="hypertensive_encephalopathy",
+    question="Has the patient ever had hypertensive encephalopathy?",
+    kind="caution",
+    routes=ESKETAMINE,
+    source="Spravato label 5.6: history of hypertensive encephalopathy, monitor blood "
+    "pressure more closely",
+    finding="History of hypertensive encephalopathy",
+)
+
+_LABEL_CAUTIONS: tuple[Criterion, ...] = (
+    Criterion(
+        code="substance_misuse_history",
+        question="Has the patient ever had a substance use disorder or misused drugs or "
+        "alcohol (in the past, not only now)?",
+        kind="caution",
+        routes=ESKETAMINE,
+        source="Spravato label 5.3 and 9.2: assess the risk of abuse and misuse; history "
+        "of substance use disorder including alcohol",
+        finding="History of substance misuse",
+    ),
+    Criterion(
+        code="ketamine_misuse_history",
+        question="Has the patient ever used ketamine or esketamine outside medical care, "
+        "or misused it?",
+        kind="caution",
+        routes=ESKETAMINE,
+        source="Spravato label 5.3: abuse and misuse of ketamine and esketamine",
+        finding="Prior ketamine misuse",
+    ),
+    Criterion(
+        code="cystitis",
+        question="Does the patient have ulcerative or interstitial cystitis (or lasting "
+        "bladder symptoms)?",
+        kind="caution",
+        routes=ESKETAMINE,
+        source="Spravato label 5.9: ulcerative or interstitial cystitis; monitor urinary "
+        "and bladder symptoms",
+        finding="Ulcerative or interstitial cystitis",
+    ),
+    Criterion(
+        code="cognitive_impairment",
+        question="Does the patient have cognitive impairment (e.g. dementia, a memory "
+        "disorder)?",
+        kind="caution",
+        routes=ESKETAMINE,
+        source="Spravato label 5.7: cognitive impairment",
+        finding="Cognitive impairment",
+    ),
+    Criterion(
+        code="hepatic_impairment_moderate",
+        question="Does the patient have moderate hepatic impairment (Child-Pugh B)?",
+        kind="caution",
+        routes=ESKETAMINE,
+        source="Spravato label 8.6: moderate hepatic impairment, monitor for adverse "
+        "reactions for longer",
+        help="Plan a longer observation after each dose.",
+        finding="Moderate hepatic impairment (Child-Pugh B): longer monitoring",
+    ),
+    Criterion(
+        code="hepatic_impairment_severe",
+        question="Does the patient have severe hepatic impairment (Child-Pugh C)?",
+        kind="caution",
+        routes=ESKETAMINE,
+        source="Spravato label 8.6: severe hepatic impairment (Child-Pugh C) not studied, "
+        "use not recommended",
+        finding="Severe hepatic impairment (Child-Pugh C): not recommended",
+    ),
 )
 
 # Not in the reference: the Spravato label (8.2) advises against breastfeeding during
@@ -138,7 +244,7 @@ CRITERIA: tuple[Criterion, ...] = (
         routes=RACEMIC,
         source="ketamine hydrochloride label: known hypersensitivity",
     ),
-    *_racemic_by_analogy(
+    *_every_route(
         Criterion(
             code="aneurysmal_vascular_disease",
             question="Does the patient have an aneurysm or aneurysmal vascular disease "
@@ -150,7 +256,7 @@ CRITERIA: tuple[Criterion, ...] = (
             finding="Aneurysmal vascular disease",
         )
     ),
-    *_racemic_by_analogy(
+    *_every_route(
         Criterion(
             code="arteriovenous_malformation",
             question="Does the patient have an arteriovenous malformation (AVM)?",
@@ -160,7 +266,7 @@ CRITERIA: tuple[Criterion, ...] = (
             finding="Arteriovenous malformation",
         )
     ),
-    *_racemic_by_analogy(
+    *_every_route(
         Criterion(
             code="intracerebral_haemorrhage",
             question="Has the patient ever had an intracerebral haemorrhage "
@@ -172,12 +278,36 @@ CRITERIA: tuple[Criterion, ...] = (
         )
     ),
     Criterion(
+        code="pre_eclampsia",
+        question="Does the patient have pre-eclampsia or eclampsia?",
+        kind="contraindication",
+        routes=RACEMIC,
+        source=_KETAMINE_LABEL,
+        finding="Pre-eclampsia or eclampsia",
+    ),
+    Criterion(
+        code="untreated_hyperthyroidism",
+        question="Does the patient have untreated or inadequately treated hyperthyroidism?",
+        kind="contraindication",
+        routes=RACEMIC,
+        source=_KETAMINE_LABEL,
+        finding="Untreated hyperthyroidism",
+    ),
+    _HYPERTENSIVE_ENCEPHALOPATHY,
+    replace(
+        _HYPERTENSIVE_ENCEPHALOPATHY,
+        kind="contraindication",
+        routes=RACEMIC,
+        source=_KETAMINE_LABEL + "; hypertensive encephalopathy not named in the label [check]",
+        check=True,
+    ),
+    Criterion(
         code="psychosis",
         question="Does the patient have current or past psychosis (e.g. schizophrenia, "
         "psychotic depression, psychotic episodes)?",
         kind="caution",
         routes=ALL_ROUTES,
-        source=_APA,
+        source=_APA + "; Spravato label 5.2: assess patients with psychosis first",
         help="Ketamine can worsen psychotic symptoms; include psychotic features of mood episodes.",
         finding="Current or past psychosis",
     ),
@@ -248,6 +378,7 @@ CRITERIA: tuple[Criterion, ...] = (
         routes=RACEMIC,
         source="by analogy with the esketamine label 8.2 [check]",
     ),
+    *(c for label_item in _LABEL_CAUTIONS for c in _racemic_by_analogy(label_item)),
 )
 
 
@@ -329,18 +460,42 @@ def _check_range(field: str, value: object, bounds: tuple[int, int], unit: str) 
         raise EligibilityInputError(field, f"{value} is out of range; allowed is {allowed}")
 
 
+PregnancyTest = Literal["not_applicable", "negative", "positive", "not_done"]
+PREGNANCY_TESTS: dict[str, str] = {
+    "not_applicable": "Not applicable (cannot become pregnant)",
+    "negative": "Negative",
+    "positive": "Positive",
+    "not_done": "Not done yet",
+}
+
+
 @dataclass(frozen=True)
 class ScreeningFacts:
-    """Measured facts that raise findings without a question. Validated on creation."""
+    """Measured facts that raise findings without a question. Validated on creation.
+
+    `pregnancy_test`: for a person who could become pregnant, the result of the test at
+    screening (None: not asked, e.g. an older screening). `alcohol_use`: current alcohol
+    use, which raises no finding but an interaction warning (`interactions`)."""
 
     age_years: int | None = None
     sbp_mmhg: int | None = None
     dbp_mmhg: int | None = None
+    pregnancy_test: PregnancyTest | None = None
+    alcohol_use: bool | None = None
 
     def __post_init__(self) -> None:
         _check_range("age_years", self.age_years, AGE_RANGE, "years")
         _check_range("sbp_mmhg", self.sbp_mmhg, SBP_RANGE, "mmHg")
         _check_range("dbp_mmhg", self.dbp_mmhg, DBP_RANGE, "mmHg")
+        if self.pregnancy_test is not None and self.pregnancy_test not in PREGNANCY_TESTS:
+            raise EligibilityInputError(
+                "pregnancy_test",
+                f"{self.pregnancy_test!r} is not allowed; allowed: {', '.join(PREGNANCY_TESTS)}",
+            )
+        if self.alcohol_use is not None and not isinstance(self.alcohol_use, bool):
+            raise EligibilityInputError(
+                "alcohol_use", f"{self.alcohol_use!r} is not allowed; answer true or false"
+            )
         if (
             self.sbp_mmhg is not None
             and self.dbp_mmhg is not None
@@ -388,6 +543,49 @@ def _bp_reason(facts: ScreeningFacts) -> Reason | None:
         source="Esketamine label and phase 3 trials, pre-dose hold or review; "
         "clinic default for all routes",
     )
+
+
+def _severe_bp_reason(route: str, facts: ScreeningFacts) -> Reason | None:
+    """Racemic routes: a screening BP above 180/100 is uncontrolled hypertension in the
+    ketamine labels' sense, a contraindication (esketamine: the pre-dose caution above)."""
+    if route not in RACEMIC:
+        return None
+    sbp, dbp = facts.sbp_mmhg, facts.dbp_mmhg
+    if not ((sbp is not None and sbp > SEVERE_SBP_MMHG)
+            or (dbp is not None and dbp > SEVERE_DBP_MMHG)):
+        return None
+    reading = f"{sbp if sbp is not None else '?'}/{dbp if dbp is not None else '?'} mmHg"
+    return Reason(
+        code="bp_above_180_100",
+        kind="contraindication",
+        message=f"Uncontrolled hypertension: {reading} at screening is above "
+        f"{SEVERE_SBP_MMHG}/{SEVERE_DBP_MMHG}: contraindicated",
+        source="ketamine hydrochloride label: uncontrolled hypertension > 180/100 mmHg "
+        "(clinical reference s.8)",
+    )
+
+
+def _pregnancy_test_reason(facts: ScreeningFacts) -> Reason | None:
+    source = (
+        "Spravato label 5.10 and 8.3 (embryo-fetal toxicity); a test before treatment "
+        "is a [clinic default]"
+    )
+    if facts.pregnancy_test == "not_done":
+        return Reason(
+            code="pregnancy_test_not_done",
+            kind="caution",
+            message="Pregnancy test not done for a patient who could become pregnant: "
+            "prescriber review",
+            source=source,
+        )
+    if facts.pregnancy_test == "positive":
+        return Reason(
+            code="pregnancy_test_positive",
+            kind="caution",
+            message="Positive pregnancy test: prescriber review",
+            source=source,
+        )
+    return None
 
 
 def _age_reason(facts: ScreeningFacts) -> Reason | None:
@@ -452,7 +650,16 @@ def assess(
         if answers[c.code]
     ]
     if facts is not None:
-        found += [r for r in (_bp_reason(facts), _age_reason(facts)) if r is not None]
+        found += [
+            r
+            for r in (
+                _severe_bp_reason(route, facts),
+                _bp_reason(facts),
+                _pregnancy_test_reason(facts),
+                _age_reason(facts),
+            )
+            if r is not None
+        ]
     # Stable sort: contraindications first, each group in form order.
     reasons = tuple(sorted(found, key=lambda r: r.kind != "contraindication"))
 
@@ -464,3 +671,18 @@ def assess(
     else:
         status = "eligible"
     return Assessment(route=route, status=status, reasons=reasons)
+
+
+def screening_expired(
+    screened_on: date, today: date, valid_days: int = SCREENING_VALID_DAYS
+) -> bool:
+    """Whether a screening is too old to start a course on: valid through day
+    `valid_days` after the day it was done, expired from the day after."""
+    low, high = SCREENING_VALID_RANGE_DAYS
+    if isinstance(valid_days, bool) or not isinstance(valid_days, int) or not (
+        low <= valid_days <= high
+    ):
+        raise EligibilityInputError(
+            "screening_valid_days", f"{valid_days!r} is not a whole number from {low} to {high}"
+        )
+    return (today - screened_on).days > valid_days

@@ -117,6 +117,17 @@ class ScreeningForm(forms.Form):
     dbp_mmhg = forms.IntegerField(
         label="Diastolic BP (mmHg)", required=False, min_value=20, max_value=200
     )
+    # Issue 14 item 5: the esketamine label's embryo-fetal warning (pregnancy test for a
+    # person who could become pregnant: [clinic default]); item 6: alcohol is a CNS
+    # depressant the label's interaction section names.
+    pregnancy_test = forms.ChoiceField(
+        label="Pregnancy test (for a patient who could become pregnant)",
+        choices=list(eligibility.PREGNANCY_TESTS.items()), widget=forms.RadioSelect,
+    )
+    alcohol_use = forms.ChoiceField(
+        label="Does the patient currently drink alcohol?", choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, route: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,6 +138,13 @@ class ScreeningForm(forms.Form):
                 label=criterion.question, choices=YES_NO, widget=forms.RadioSelect,
                 help_text=criterion.help,
             )
+
+    def facts(self, age_years: int) -> eligibility.ScreeningFacts:
+        data = self.cleaned_data
+        return eligibility.ScreeningFacts(
+            age_years=age_years, sbp_mmhg=data["sbp_mmhg"], dbp_mmhg=data["dbp_mmhg"],
+            pregnancy_test=data["pregnancy_test"], alcohol_use=data["alcohol_use"] == "yes",
+        )
 
     def answers(self) -> dict[str, bool]:
         return {c.code: self.cleaned_data[c.code] == "yes" for c in self.criteria}

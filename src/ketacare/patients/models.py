@@ -184,9 +184,12 @@ class PriorTreatment(HistoryEntry):
 
 
 class MedicationCategory(models.TextChoices):
-    # The first four are asked on the Spravato REMS monitoring form (reference s.4).
+    # The first five are asked on the Spravato REMS monitoring form (reference s.4 and
+    # s.8: opioids are named in the manufacturer's walkthrough) and drive the interaction
+    # warnings (`ketacare.clinical.interactions`, Spravato label section 7).
     BENZODIAZEPINE = "benzodiazepine", "Benzodiazepine"
     HYPNOTIC = "hypnotic", "Non-benzodiazepine hypnotic"
+    OPIOID = "opioid", "Opioid"
     PSYCHOSTIMULANT = "psychostimulant", "Psychostimulant"
     MAOI = "maoi", "MAOI"
     ANTIDEPRESSANT = "antidepressant", "Antidepressant"

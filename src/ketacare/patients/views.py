@@ -25,6 +25,7 @@ from ketacare.clinical import eligibility
 from ketacare.selfreport.trajectories import patient_trajectories
 
 from . import actions
+from .interactions import patient_interactions
 from .access import entry_for, patient_for, patients_of, screening_for
 from .chart import Chart
 from .forms import (
@@ -257,11 +258,7 @@ def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     form = ScreeningForm(route, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            facts = eligibility.ScreeningFacts(
-                age_years=patient.age_on(timezone.localdate()),
-                sbp_mmhg=form.cleaned_data["sbp_mmhg"],
-                dbp_mmhg=form.cleaned_data["dbp_mmhg"],
-            )
+            facts = form.facts(patient.age_on(timezone.localdate()))
             actions.record_screening(staff, patient, route, form.answers(), facts,
                                      request=request)
         except eligibility.EligibilityInputError as exc:
@@ -273,6 +270,7 @@ def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     return render(request, "patients/screening_form.html", {
         "patient": patient, "form": form, "route": route,
         "route_label": eligibility.ROUTES[route],
+        "interactions": patient_interactions(patient, staff.clinic.today()),
     })
 
 
