@@ -31,6 +31,7 @@ IDS = (
     "sc",
     "oral",
     "sublingual",
+    "esketamine-eu",
 )
 
 
@@ -142,7 +143,8 @@ def test_weekdays_range() -> None:
 
 
 def test_for_route_and_get() -> None:
-    assert {p.id for p in for_route("esketamine_nasal")} == {"esketamine", "esketamine-si"}
+    assert {p.id for p in for_route("esketamine_nasal")} == {
+        "esketamine", "esketamine-si", "esketamine-eu"}
     assert {p.id for p in for_route("iv")} == {"iv-induction", "iv-maintenance"}
     with pytest.raises(ProtocolError, match="^protocol: 'ect' is not a protocol; allowed: iv-"):
         get("ect")

@@ -9,6 +9,8 @@ Rules, in the order they are checked (each failure is a `DoseError` naming the f
 - above the protocol's usual range (but within its maximum) the dose needs a prescriber
   override with a non-empty reason; esketamine above the label's first dose on dose 1
   counts as above the usual range (label day 1: 56 mg);
+- a protocol with age-dependent doses (EU SmPC: 28 mg on day 1 and 28 mg at all only
+  from age 65; issue 14 item 8) needs `age_years`;
 - esketamine is given in whole 28 mg devices from the protocol's options.
 
 Volume rounding [product default, from syringe graduations, not a published standard]:
@@ -134,6 +136,7 @@ def calculate_dose(
     override_reason: str | None = None,
     max_weight_age_days: int = 30,
     dose_number: int = 1,
+    age_years: int | None = None,
 ) -> DoseResult:
     """The dose for one session; see the module docstring for the rules."""
     if not isinstance(protocol, Protocol):
@@ -159,6 +162,7 @@ def calculate_dose(
         concentration_mg_ml=concentration_mg_ml,
         reason=reason,
         dose_number=dose_number,
+        age_years=age_years,
     )
 
 
@@ -242,6 +246,7 @@ def _fixed(
     concentration_mg_ml: float | None,
     reason: str | None,
     dose_number: int,
+    age_years: int | None,
 ) -> DoseResult:
     rule = protocol.dose
     assert rule.min_mg is not None and rule.usual_max_mg is not None
@@ -250,10 +255,19 @@ def _fixed(
         raise DoseError(
             "mg_per_kg", f"protocol {protocol.id} is dosed in fixed mg; give fixed_mg instead"
         )
+    older = _older(protocol, age_years)
     first = rule.first_dose_mg if dose_number == 1 else None
+    if first is not None and older and rule.first_dose_mg_older is not None:
+        first = rule.first_dose_mg_older
     mg = fixed_mg if fixed_mg is not None else (first or rule.default_mg)
     if isinstance(mg, bool) or not isinstance(mg, int):
         raise DoseError("fixed_mg", f"{mg!r} is not a whole number of mg")
+    if mg in rule.older_only_mg and not older:
+        raise DoseError(
+            "fixed_mg",
+            f"{mg} mg is for patients {rule.older_age_years} and over in protocol "
+            f"{protocol.id}; age {age_years}",
+        )
     if rule.options_mg and mg not in rule.options_mg:
         raise DoseError(
             "fixed_mg",
@@ -322,6 +336,22 @@ def _fixed(
 
 
 # --- pieces ----------------------------------------------------------------------------
+
+
+def _older(protocol: Protocol, age_years: int | None) -> bool:
+    """Whether the protocol's older-patient doses apply; refuses a missing age only when
+    the protocol has such doses."""
+    rule = protocol.dose
+    if rule.first_dose_mg_older is None and not rule.older_only_mg:
+        return False
+    if age_years is None:
+        raise DoseError(
+            "age_years",
+            f"required: protocol {protocol.id} doses patients {rule.older_age_years} and "
+            "over differently",
+        )
+    _whole("age_years", age_years, 0, 120)
+    return age_years >= rule.older_age_years
 
 
 def _weight(

@@ -186,6 +186,12 @@ class DoseRule:
     usual_max_mg: int | None = None
     options_mg: tuple[int, ...] = ()
     first_dose_mg: int | None = None
+    # EU SmPC (issue 14 item 8): from `older_age_years` the day-1 dose is
+    # `first_dose_mg_older`, and the doses in `older_only_mg` are allowed only from that
+    # age (28 mg). A protocol that sets either needs the patient's age to dose.
+    first_dose_mg_older: int | None = None
+    older_only_mg: tuple[int, ...] = ()
+    older_age_years: int = OLDER_AGE_YEARS
     device_mg: int | None = None
     device_interval_min: int | None = None
     # Strengths the clinic stocks; a concentration must be one of them. Empty: any value
@@ -219,11 +225,13 @@ class DoseRule:
                 _fail(
                     names[i], f"{values[i]:g} must be at least {names[i - 1]} ({values[i - 1]:g})"
                 )
-        for name in ("default_mg", "min_mg", "usual_max_mg", "first_dose_mg", "device_mg"):
+        for name in ("default_mg", "min_mg", "usual_max_mg", "first_dose_mg", "device_mg",
+                     "first_dose_mg_older"):
             if getattr(self, name) is not None:
                 _fail(name, "only for basis fixed_mg")
-        if self.options_mg:
-            _fail("options_mg", "only for basis fixed_mg")
+        for name in ("options_mg", "older_only_mg"):
+            if getattr(self, name):
+                _fail(name, "only for basis fixed_mg")
 
     def _check_fixed(self) -> None:
         for name in ("default_mg_per_kg", "min_mg_per_kg", "usual_max_mg_per_kg", "max_mg_per_kg"):
@@ -256,10 +264,20 @@ class DoseRule:
                 )
         if self.options_mg and self.default_mg not in self.options_mg:
             _fail("default_mg", f"{self.default_mg} mg is not one of options_mg")
-        if self.first_dose_mg is not None:
-            _int_in("first_dose_mg", self.first_dose_mg, self.min_mg, int(self.max_mg))
-            if self.options_mg and self.first_dose_mg not in self.options_mg:
-                _fail("first_dose_mg", f"{self.first_dose_mg} mg is not one of options_mg")
+        for name in ("first_dose_mg", "first_dose_mg_older"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            _int_in(name, value, self.min_mg, int(self.max_mg))
+            if self.options_mg and value not in self.options_mg:
+                _fail(name, f"{value} mg is not one of options_mg")
+        _int_in("older_age_years", self.older_age_years, 18, 120)
+        for i, mg in enumerate(self.older_only_mg):
+            if mg not in self.options_mg:
+                _fail(f"older_only_mg[{i}]", f"{mg} mg is not one of options_mg")
+        if self.default_mg in self.older_only_mg:
+            _fail("default_mg", f"{self.default_mg} mg is only for patients "
+                  f"{self.older_age_years} and over")
 
 
 # --- schedule rule -------------------------------------------------------------------
@@ -362,6 +380,10 @@ class Protocol:
     # Discharge blocks while a CADSS-6 total above this is recorded; None: the
     # clinician's "dissociation resolved" alone decides.
     discharge_max_cadss6: int | None = 0
+    # Esketamine labels (US and EU SmPC): evaluate the benefit at the end of induction
+    # before maintenance. True: the first maintenance session cannot start until a
+    # prescriber records that decision (`ketacare.clinical.induction_review`).
+    review_after_induction: bool = False
     sources: tuple[str, ...] = ()
     check_notes: tuple[str, ...] = ()
 
@@ -412,6 +434,19 @@ class Protocol:
             _int_in("npo_liquids_min", self.npo_liquids_min, 0, 24 * 60)
         if self.discharge_max_cadss6 is not None:
             _int_in("discharge_max_cadss6", self.discharge_max_cadss6, 0, 24)
+        if self.review_after_induction:
+            self._check_review_phases()
+
+    def _check_review_phases(self) -> None:
+        """A review between induction and maintenance needs both, told apart by title
+        (session labels carry the phase title)."""
+        induction = {p.title for p in self.schedule.phases if p.name == "induction"}
+        maintenance = {p.title for p in self.schedule.phases if p.name == "maintenance"}
+        if not induction or not maintenance:
+            _fail("review_after_induction", "needs an induction and a maintenance phase")
+        if induction & maintenance:
+            _fail("review_after_induction",
+                  "induction and maintenance phases need different titles")
 
     @property
     def session_min(self) -> int:
@@ -595,12 +630,14 @@ DEFAULT_PROTOCOLS: dict[str, Protocol] = {
             # Label: no food for 2 h and no liquids for 30 min before dosing.
             npo_food_min=120,
             npo_liquids_min=30,
+            # Label: evaluate therapeutic benefit at the end of induction (issue 14 item 8).
+            review_after_induction=True,
             sources=(_SPRAVATO, _REF_S4),
             check_notes=(
                 "84 mg as the first dose is off-label (label day 1: 56 mg) and needs a "
                 "prescriber override.",
-                "The EU SmPC starts patients 65 and over at 28 mg; not in the clinical "
-                "reference, so 28 mg is not an option here [check].",
+                "US label: 56 mg on day 1 for every adult. The EU SmPC (patients 65 and "
+                "over start at 28 mg) is the protocol esketamine-eu.",
                 _ALERTS_CHECK,
                 _CADSS_CHECK,
             ),
@@ -772,6 +809,53 @@ DEFAULT_PROTOCOLS: dict[str, Protocol] = {
         ),
     )
 }
+
+
+_US_ESKETAMINE = DEFAULT_PROTOCOLS["esketamine"]
+# EU SmPC, section 4.2 (Spravato 28 mg nasal spray; reference s.8; Janssen UK prescribing
+# information): adults < 65 start at 56 mg, then 56 or 84 mg; adults >= 65 start at
+# 28 mg, then 28, 56 or 84 mg; all dose changes in 28 mg steps; same weeks as the US
+# label (twice weekly weeks 1-4, weekly weeks 5-8, weekly or every 2 weeks from week 9);
+# evaluate benefit at the end of induction.
+DEFAULT_PROTOCOLS["esketamine-eu"] = replace(
+    _US_ESKETAMINE,
+    id="esketamine-eu",
+    name="Esketamine nasal spray (Spravato), EU SmPC schedule",
+    indication="Treatment-resistant depression, with an SSRI or SNRI",
+    dose=replace(
+        _US_ESKETAMINE.dose,
+        min_mg=28,
+        options_mg=(28, 56, 84),
+        first_dose_mg_older=28,
+        older_only_mg=(28,),
+    ),
+    sources=(
+        "Spravato EU SmPC 4.2: posology by age (< 65: 56 mg day 1, then 56 or 84 mg; "
+        ">= 65: 28 mg day 1, then 28, 56 or 84 mg)",
+        _REF_S4,
+    ),
+    check_notes=(
+        "84 mg as the first dose is above the SmPC's day-1 dose and needs a prescriber "
+        "override.",
+        "28 mg is allowed only from age 65 (SmPC); under 65 the doses are 56 or 84 mg.",
+        _ALERTS_CHECK,
+        _CADSS_CHECK,
+    ),
+)
+
+# Which label a shipped esketamine protocol follows; a clinic uses one (setting
+# `esketamine_label`, [clinic default] "us"): the other's shipped copy is inactive.
+LABEL_VARIANTS: dict[str, str] = {"us": "US prescribing information", "eu": "EU SmPC"}
+DEFAULT_LABEL_VARIANT = "us"
+LABEL_PROTOCOLS: dict[str, str] = {"esketamine": "us", "esketamine-eu": "eu"}
+
+
+def shipped_active(protocol_id: str, variant: str) -> bool:
+    """Whether a shipped protocol is offered in a clinic using label `variant`."""
+    if variant not in LABEL_VARIANTS:
+        _fail("esketamine_label", f"{variant!r} is not allowed; allowed: "
+              f"{', '.join(LABEL_VARIANTS)}")
+    return LABEL_PROTOCOLS.get(protocol_id, variant) == variant
 
 
 def get(protocol_id: str) -> Protocol:
