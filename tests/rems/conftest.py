@@ -85,9 +85,12 @@ def esketamine_session(nurse, prescriber, patient, clinic, stock, *, discharge=T
 
 
 @pytest.fixture
-def rems_patient(prescriber, ready_patient, clinic_a):
+def rems_patient(prescriber, ready_patient, clinic_a, nurse_a):
+    nurse_a.email = "noah@clinic-a.example"
+    nurse_a.save(update_fields=["email"])
     clinic_a.address = ADDRESS
-    clinic_a.save(update_fields=["address"])
+    clinic_a.settings = {**clinic_a.settings, "phone": "207-555-0142"}
+    clinic_a.save(update_fields=["address", "settings"])
     patient_actions.add_entry(prescriber, ready_patient, Medication(
         name="lorazepam", dose="0.5 mg at night", category="benzodiazepine"))
     patient_actions.add_entry(prescriber, ready_patient, Medication(

@@ -23,9 +23,13 @@ def test_prefill_from_a_complete_esketamine_session(done_session, nurse_a) -> No
     day = timezone.localtime(s.dose.started_at, zoneinfo.ZoneInfo("America/New_York")).date()
     assert values == {
         "patient_name": "Jordan Rivera", "date_of_birth": "1985-04-12", "sex": "female",
+        "first_treatment": "yes", "enrolled": "yes",
         "benzodiazepines": "yes", "hypnotics": "no", "psychostimulants": "no", "maois": "no",
-        "clinician": "Noah Tester",
+        "opioids": "no",
+        "clinician": "Noah Tester", "clinician_phone": "207-555-0142",
+        "clinician_email": "noah@clinic-a.example",
         "site": "Clinic A, 12 Harbor Street Suite 4, Portland, ME 04101",
+        "site_city": "Portland", "site_state": "ME", "site_zip": "04101",
         "treatment_date": day.isoformat(),
         "dose": "56", "dose_other_mg": None, "lot": "ES-77",
         "total_minutes": 121, "ready_minutes": None,
@@ -45,7 +49,9 @@ def test_prefill_from_a_complete_esketamine_session(done_session, nurse_a) -> No
     assert src["total_minutes"].startswith("First device ") and " to discharge " in src[
         "total_minutes"]
     assert src["ready_minutes"] == "Your clinical judgement: never prefilled from the session"
-    assert src["vitals_ok_predose"] == "No dosing hold on the pre-dose vitals"
+    assert src["vitals_ok_predose"].startswith("Last pre-dose reading 124/78 at ")
+    assert src["enrolled"].startswith("REMS enrollment recorded: enrolled ")
+    assert src["site_city"] == "Clinic address"
     assert src["vitals_ok_completion"].startswith("Discharged ") and "Noah Tester" in src[
         "vitals_ok_completion"]
     assert src["bp_predose"].startswith("Latest pre-dose vitals")
@@ -75,7 +81,9 @@ def test_overridden_hold_other_dose_and_low_spo2(nurse, prescriber, rems_patient
     VitalSigns.objects.filter(session=s, minute=41).update(spo2=91, minute=55)
     p = prefill.build(s)
     assert p["dose"].value == "84" and p["dose_other_mg"].value is None
-    assert p["vitals_ok_predose"].value == "yes"
+    # Issue 14 item 7: from the readings, "no" even though the hold was overridden.
+    assert p["vitals_ok_predose"].value == "no"
+    assert "152/88" in p["vitals_ok_predose"].source
     assert "SBP 152 > 140" in p["vitals_ok_predose"].source
     assert "overridden by Priya Tester" in p["vitals_ok_predose"].source
     assert p["respiratory_depression"].value == "yes"  # SpO2 91 < 92
@@ -119,3 +127,45 @@ def test_conditional_fields_are_asked_only_when_they_apply() -> None:
     assert fields.missing(values) == []
     values["dose"] = "other"
     assert [f.key for f in fields.missing(values)] == ["dose_other_mg"]
+
+
+def test_second_treatment_unenrolled_opioid_and_sex_on_the_form(
+        nurse, prescriber, rems_patient, clinic_a, stock) -> None:
+    from ketacare.patients import actions as patient_actions
+    from ketacare.patients.models import Medication
+    from ketacare.rems import enrollment
+
+    first = esketamine_session(nurse, prescriber, rems_patient, clinic_a, stock)
+    patient_actions.add_entry(prescriber, rems_patient, Medication(
+        name="tramadol", dose="50 mg as needed", category="opioid"))
+    enrollment.mark_in_error(prescriber, enrollment.enrollment_of(rems_patient), "wrong patient")
+    rems_patient.sex_at_birth = "intersex"
+    rems_patient.save(update_fields=["sex_at_birth"])
+    second = first.course.sessions.get(number=2)
+    from ketacare.treatment import actions as treatment_actions
+
+    treatment_actions.check_in(nurse, second, escort_present=True, no_driving_ack=True,
+                               npo_confirmed=True)
+    treatment_actions.record_vitals(nurse, second, sbp=120, dbp=80, hr=70, spo2=98, rr=14)
+    # Not the first dose any more: the enrollment rule does not refuse it.
+    treatment_actions.give_dose(nurse, second, fixed_mg=56, stock_item=stock["spray"],
+                                lot="ES-77", expiry=stock["expiry"])
+    second.refresh_from_db()
+    p = prefill.build(second)
+    assert p["first_treatment"].value == "no" and "1 earlier" in p["first_treatment"].source
+    assert p["enrolled"].value == "no"
+    assert p["opioids"].value == "yes" and "tramadol" in p["opioids"].source
+    assert p["sex"].value == "other"
+
+
+def test_site_parts_and_new_field_rules() -> None:
+    parts = prefill._site_parts("1 Main St\nSuite 2, Austin, TX 78701-1234")
+    assert {k: v.value for k, v in parts.items()} == {
+        "site_city": "Austin", "site_state": "TX", "site_zip": "78701-1234"}
+    assert prefill._site_parts("somewhere")["site_zip"].value is None
+    assert fields.clean(fields.BY_KEY["site_state"], "me") == "ME"
+    for key, raw in (("site_state", "Maine"), ("site_zip", "4101"),
+                     ("clinician_email", "noah at clinic")):
+        with pytest.raises(ValueError):
+            fields.clean(fields.BY_KEY[key], raw)
+    assert [label for _, label in fields.SEX] == ["Male", "Female", "Other"]

@@ -12,6 +12,7 @@ from ketacare.clinical import eligibility
 from ketacare.ledger import actions as ledger
 from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Weight
+from ketacare.rems import enrollment
 from ketacare.treatment import actions
 from ketacare.treatment.models import ClinicProtocol
 
@@ -52,6 +53,8 @@ def ready_patient(prescriber, patient_a):
                               Weight(weight_kg=80, measured_on=patient_a.clinic.today()))
     screen(prescriber, patient_a, "iv")
     screen(prescriber, patient_a, "esketamine_nasal")
+    # Spravato REMS: enrolled before the first esketamine treatment (issue 14 item 7).
+    enrollment.enroll(prescriber, patient_a, enrolled_on=patient_a.clinic.today())
     return patient_a
 
 

@@ -22,7 +22,7 @@ from .models import (
 
 # Asked on the Spravato REMS monitoring form (clinical reference s.4).
 REMS_CATEGORIES = {
-    MedicationCategory.BENZODIAZEPINE, MedicationCategory.HYPNOTIC,
+    MedicationCategory.BENZODIAZEPINE, MedicationCategory.HYPNOTIC, MedicationCategory.OPIOID,
     MedicationCategory.PSYCHOSTIMULANT, MedicationCategory.MAOI,
 }
 # Product default for "weight must be recent" before a dose; a clinic may change it.

@@ -1,5 +1,8 @@
-"""The fields of the Spravato REMS Patient Monitoring Form (clinical reference s.4), in the
-order the form asks them, and the rules for when a form is complete. Plain Python: the
+"""The fields of the Spravato REMS Patient Monitoring Form (clinical reference s.4; the
+2024 form's fields per s.8, issue 14 item 7: first treatment / enrolled, the monitoring
+clinician's phone and email, the setting's city/state/ZIP, sex Male/Female/Other,
+opioids among the concomitant medications), in the order the form asks them, and the
+rules for when a form is complete. Plain Python: the
 prefill, the web form, the PDF and the completeness check all read this one list.
 
 Values are stored as JSON: text, ISO dates, "yes"/"no", whole numbers, and blood pressure
@@ -14,8 +17,9 @@ from datetime import date
 from typing import Any
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
-SEX = (("female", "Female"), ("male", "Male"), ("intersex", "Intersex"),
-       ("unknown", "Unknown"))
+# As on the 2024 form (reference s.8). Forms saved before kept their old value, shown
+# as stored.
+SEX = (("male", "Male"), ("female", "Female"), ("other", "Other"))
 # The form offers the two labelled doses and "other" (reference s.4).
 DOSES = (("56", "56 mg"), ("84", "84 mg"), ("other", "Other"))
 
@@ -25,6 +29,9 @@ DOSE_OTHER_RANGE = (1, 200)
 SBP_RANGE = (50, 280)
 DBP_RANGE = (20, 180)
 _BP = re.compile(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_STATE = re.compile(r"^[A-Za-z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class Field:
     key: str
     label: str
     section: str
-    kind: str  # text | date | choice | int | bp
+    kind: str  # text | date | choice | int | bp | email | state | zip
     choices: tuple[tuple[str, str], ...] = ()
     # Asked only when another field has a given answer, e.g. the other dose in mg.
     only_if: tuple[str, str] | None = None
@@ -59,13 +66,23 @@ FIELDS: tuple[Field, ...] = (
     Field("patient_name", "Patient name", PATIENT, "text"),
     Field("date_of_birth", "Date of birth", PATIENT, "date"),
     Field("sex", "Sex", PATIENT, "choice", SEX),
+    Field("first_treatment", "Is this the patient's first treatment?", PATIENT, "choice",
+          YES_NO),
+    Field("enrolled", "Is the patient enrolled in the SPRAVATO REMS?", PATIENT, "choice",
+          YES_NO),
     Field("benzodiazepines", "Benzodiazepines", MEDS, "choice", YES_NO),
     Field("hypnotics", "Non-benzodiazepine sleep medications (hypnotics)", MEDS, "choice",
           YES_NO),
     Field("psychostimulants", "Psychostimulants", MEDS, "choice", YES_NO),
     Field("maois", "Monoamine oxidase inhibitors (MAOIs)", MEDS, "choice", YES_NO),
+    Field("opioids", "Opioids", MEDS, "choice", YES_NO),
     Field("clinician", "Monitoring healthcare provider", SITE, "text"),
+    Field("clinician_phone", "Monitoring healthcare provider: phone", SITE, "text"),
+    Field("clinician_email", "Monitoring healthcare provider: email", SITE, "email"),
     Field("site", "Healthcare setting (name and address)", SITE, "text", wide=True),
+    Field("site_city", "Healthcare setting: city", SITE, "text"),
+    Field("site_state", "Healthcare setting: state", SITE, "state"),
+    Field("site_zip", "Healthcare setting: ZIP", SITE, "zip"),
     Field("treatment_date", "Treatment date", TREATMENT, "date"),
     Field("dose", "Dose", TREATMENT, "choice", DOSES),
     Field("dose_other_mg", "Other dose (mg)", TREATMENT, "int", only_if=("dose", "other")),
@@ -74,8 +91,8 @@ FIELDS: tuple[Field, ...] = (
           TREATMENT, "int"),
     Field("ready_minutes", "Minutes until the patient would have been ready to leave",
           TREATMENT, "int"),
-    Field("vitals_ok_predose", "Vital signs acceptable before dosing", VITALS, "choice",
-          YES_NO),
+    Field("vitals_ok_predose", "Vital signs acceptable before administration", VITALS,
+          "choice", YES_NO),
     Field("vitals_ok_completion", "Vital signs acceptable at the end of monitoring", VITALS,
           "choice", YES_NO),
     Field("bp_predose", "Blood pressure before dosing (SBP/DBP)", VITALS, "bp"),
@@ -148,4 +165,12 @@ def clean(field: Field, raw: Any) -> Any:
         if dbp >= sbp:
             raise ValueError("Systolic must be higher than diastolic: were they swapped?")
         return f"{sbp}/{dbp}"
+    if field.kind == "email" and not _EMAIL.match(text):
+        raise ValueError("Enter an email address, e.g. name@clinic.org.")
+    if field.kind == "state":
+        if not _STATE.match(text):
+            raise ValueError("Enter the two-letter state code, e.g. ME.")
+        return text.upper()
+    if field.kind == "zip" and not _ZIP.match(text):
+        raise ValueError("Enter a ZIP code: 5 digits, or 5+4 (e.g. 04101-1234).")
     return text[:500]

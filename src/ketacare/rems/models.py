@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from ketacare.patients.models import Patient
 from ketacare.treatment.models import Session
 
 from . import fields
@@ -99,3 +100,25 @@ class RemsAmendment(models.Model):
     @property
     def new_shown(self) -> str:
         return self.shown(self.new_value)
+
+
+class RemsEnrollment(models.Model):
+    """A patient's enrollment in the Spravato REMS (outpatient settings enroll the patient
+    before the first treatment: clinical reference s.8). Never deleted: an enrollment
+    recorded in error is marked so, with the reason, and a new one recorded."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="rems_enrollments")
+    enrolled_on = models.DateField()
+    # The REMS program's patient identifier, when the clinic has one to record.
+    rems_patient_id = models.CharField("REMS patient ID", max_length=40, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-enrolled_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"REMS enrollment on {self.enrolled_on}"

@@ -27,21 +27,22 @@ NOTE = ("KetaCare note: this page mirrors the fields of the Spravato REMS Patien
 
 class _PDF(FPDF):
     def line_pair(self, label: str, value: str, *, amended: bool = False) -> None:
-        label_w = 92
+        # Row height fits the 2024 form's fields on one page (issue 14 item 7).
+        label_w, row_h = 92, 3.9
         y = self.get_y()
         self.set_font("Helvetica", "", 8.5)
         self.set_text_color(70, 80, 92)
-        self.multi_cell(label_w, 4.6, _latin1(label), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(label_w, row_h, _latin1(label), new_x="LMARGIN", new_y="NEXT")
         label_end = self.get_y()
         self.set_xy(self.l_margin + label_w, y)
         self.set_text_color(0, 0, 0)
         self.set_font("Helvetica", "B", 9)
         text = (value or "-") + (" (amended)" if amended else "")
-        self.multi_cell(0, 4.6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, row_h, _latin1(text), new_x="LMARGIN", new_y="NEXT")
         self.set_y(max(self.get_y(), label_end))
         self.set_draw_color(220, 226, 232)
-        self.line(self.l_margin, self.get_y() + 0.3, self.w - self.r_margin, self.get_y() + 0.3)
-        self.ln(0.8)
+        self.line(self.l_margin, self.get_y() + 0.2, self.w - self.r_margin, self.get_y() + 0.2)
+        self.ln(0.5)
 
     def heading(self, text: str) -> None:
         self.ln(1.5)

@@ -6,6 +6,7 @@ Every prefilled value is a suggestion the clinician confirms or changes before s
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,10 +15,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from ketacare.patients.models import Medication, MedicationCategory
+from ketacare.clinical import safety
+from ketacare.patients.interactions import current_medications
+from ketacare.patients.models import MedicationCategory, Sex
 from ketacare.pdf import person
 from ketacare.treatment.models import (
     AdverseEvent,
+    Dose,
     Rating,
     RatingKind,
     Session,
@@ -39,7 +43,15 @@ MEDICATION_FIELDS = {
     "hypnotics": MedicationCategory.HYPNOTIC,
     "psychostimulants": MedicationCategory.PSYCHOSTIMULANT,
     "maois": MedicationCategory.MAOI,
+    "opioids": MedicationCategory.OPIOID,
 }
+# Sex at birth in the chart -> the form's Male/Female/Other; unknown is asked.
+SEX_ON_FORM = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.INTERSEX: "other"}
+# US address lines end "City, ST 12345": the city is the last comma-separated part.
+_CITY_STATE_ZIP = re.compile(
+    r"(?:^|,)\s*(?P<city>[^,\n]+?),\s*(?P<state>[A-Z]{2})\s+(?P<zip>\d{5}(?:-\d{4})?)\s*$")
+# Clinic setting with the phone the REMS form and patients use.
+PHONE_SETTING = "phone"
 ASK = "Not recorded in the session: answer it yourself."
 
 
@@ -82,13 +94,52 @@ def _at(session: Session, v: VitalSigns) -> str:
     return f"{local(session, v.taken_at):%H:%M}{minute}"
 
 
-def _medications_on(session: Session, day: date) -> list[Medication]:
-    """Medications on the list on the treatment date (started by then, not stopped
-    before it, not entered in error)."""
-    return [m for m in Medication.objects.filter(patient=session.course.patient,
-                                                 entered_in_error=False)
-            if (m.started_on is None or m.started_on <= day)
-            and (m.stopped_on is None or m.stopped_on >= day)]
+def _first_treatment(session: Session) -> Prefill:
+    earlier = Dose.objects.filter(
+        session__course__patient=session.course.patient, route=ESKETAMINE_ROUTE,
+        started_at__lt=session.dose.started_at).count()
+    if earlier:
+        return Prefill("no", f"{earlier} earlier esketamine dose(s) recorded here")
+    return Prefill("yes", "No earlier esketamine dose recorded here; check the patient "
+                          "had none elsewhere")
+
+
+def _enrolled(session: Session, day: date) -> Prefill:
+    # Imported here: the enrollment module imports this one for the route constant.
+    from .enrollment import enrollment_of
+
+    row = enrollment_of(session.course.patient, day)
+    if row is None:
+        return Prefill("no", f"No REMS enrollment recorded on or before {day:%Y-%m-%d}")
+    return Prefill("yes", f"REMS enrollment recorded: enrolled {row.enrolled_on:%Y-%m-%d}"
+                          f" by {person(row.recorded_by)}")
+
+
+def _predose_ok(session: Session, predose: list[VitalSigns]) -> Prefill:
+    """From the readings: "no" when the last pre-dose reading was over the hold limit,
+    even though a prescriber overrode the hold to dose."""
+    if not predose:
+        return Prefill(None, ASK)
+    last = predose[-1]
+    patient = session.course.patient
+    age = patient.age_on(treatment_date(session))
+    check = safety.predose_check(last.sbp, last.dbp, age, session.course.protocol().hold)
+    at = _at(session, last)
+    if not check.hold:
+        return Prefill("yes", f"Last pre-dose reading {_bp(last)} at {at} within the limits")
+    override = (f"; hold overridden by {person(session.override_by)}: "
+                f"{session.override_reason}" if session.override_reason else "")
+    return Prefill("no", f"Last pre-dose reading {_bp(last)} at {at} over the limit ("
+                   + "; ".join(check.reasons) + ")" + override)
+
+
+def _site_parts(address: str) -> dict[str, Prefill]:
+    match = _CITY_STATE_ZIP.search(" ".join(address.split()))
+    if match is None:
+        why = "Not found in the clinic address (expected \"City, ST 12345\" at the end)"
+        return {k: Prefill(None, why) for k in ("site_city", "site_state", "site_zip")}
+    return {f"site_{k}": Prefill(match[k].strip(), "Clinic address")
+            for k in ("city", "state", "zip")}
 
 
 def _dose_choice(dose_mg: Decimal) -> tuple[str, int | None]:
@@ -108,9 +159,13 @@ def build(session: Session) -> dict[str, Prefill]:
     record = "Patient record"
     out["patient_name"] = Prefill(patient.full_name, record)
     out["date_of_birth"] = Prefill(patient.date_of_birth.isoformat(), record)
-    out["sex"] = Prefill(patient.sex_at_birth, f"{record} (sex at birth)")
+    sex = SEX_ON_FORM.get(patient.sex_at_birth)
+    out["sex"] = Prefill(sex, f"{record} (sex at birth: {patient.get_sex_at_birth_display()})"
+                         if sex else f"{record}: sex at birth unknown; {ASK}")
+    out["first_treatment"] = _first_treatment(session)
+    out["enrolled"] = _enrolled(session, day)
 
-    meds = _medications_on(session, day)
+    meds = current_medications(patient, day)
     for key, category in MEDICATION_FIELDS.items():
         found = [m for m in meds if m.category == category]
         label = category.label if category.label.isupper() else category.label.lower()
@@ -120,9 +175,16 @@ def build(session: Session) -> dict[str, Prefill]:
             out[key] = Prefill("no", f"No {label} on the medication list on {day:%Y-%m-%d}")
 
     out["clinician"] = Prefill(person(dose.given_by), "Dose record: given by")
+    phone = str(clinic.setting(PHONE_SETTING, "")).strip()
+    out["clinician_phone"] = (Prefill(phone, "Clinic phone (clinic setting phone)") if phone
+                              else Prefill(None, f"No clinic phone on file: {ASK}"))
+    email = dose.given_by.email.strip()
+    out["clinician_email"] = (Prefill(email, "Dose record: given by (account email)")
+                              if email else Prefill(None, f"No email on the account: {ASK}"))
     site = ", ".join(x for x in (clinic.name, " ".join(clinic.address.split())) if x)
     out["site"] = Prefill(site, "Clinic name and address" if clinic.address.strip()
                           else "Clinic name (no address on file: add it)")
+    out.update(_site_parts(clinic.address))
     out["treatment_date"] = Prefill(day.isoformat(),
                                     f"Dose started {local(session, dose.started_at):%H:%M} "
                                     f"({clinic.time_zone})")
@@ -144,14 +206,10 @@ def build(session: Session) -> dict[str, Prefill]:
     out["ready_minutes"] = Prefill(None, "Your clinical judgement: never prefilled from the "
                                          "session")
 
-    # Dosing is refused on a hold until a prescriber overrides it, so a dosed session had
-    # either no hold or an overridden one; the reasons stay visible for the clinician.
-    if session.hold:
-        out["vitals_ok_predose"] = Prefill(
-            "yes", "Dosing hold (" + "; ".join(session.hold_reasons) + ") overridden by "
-            f"{person(session.override_by)}: {session.override_reason}. Review this answer.")
-    else:
-        out["vitals_ok_predose"] = Prefill("yes", "No dosing hold on the pre-dose vitals")
+    vitals = [v for v in session.vitals.all() if v.sbp is not None and v.dbp is not None]
+    predose = [v for v in vitals if v.phase == VitalsPhase.PREDOSE]
+    monitoring = [v for v in vitals if v.phase == VitalsPhase.MONITORING]
+    out["vitals_ok_predose"] = _predose_ok(session, predose)
     if session.discharged_at is not None:
         out["vitals_ok_completion"] = Prefill(
             "yes", f"Discharged {local(session, session.discharged_at):%H:%M} by "
@@ -159,9 +217,6 @@ def build(session: Session) -> dict[str, Prefill]:
     else:
         out["vitals_ok_completion"] = Prefill(None, "Not discharged yet")
 
-    vitals = [v for v in session.vitals.all() if v.sbp is not None and v.dbp is not None]
-    predose = [v for v in vitals if v.phase == VitalsPhase.PREDOSE]
-    monitoring = [v for v in vitals if v.phase == VitalsPhase.MONITORING]
     if predose:
         out["bp_predose"] = Prefill(_bp(predose[-1]),
                                     f"Latest pre-dose vitals, {_at(session, predose[-1])}")

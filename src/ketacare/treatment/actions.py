@@ -26,7 +26,9 @@ from ketacare.ledger import actions as ledger
 from ketacare.ledger.models import StockItem
 from ketacare.patients.chart import Chart
 from ketacare.patients.models import Decision, Patient, Status
+from ketacare.rems.enrollment import require_enrolled_for_dose
 
+from .induction_review import check_session_may_start
 from .models import (
     AdverseEvent,
     Amendment,
@@ -49,6 +51,8 @@ from .models import (
 MOAAS_RANGE = (0, 5)
 # Clinic setting: days a screening result holds (issue 14 item 5; [clinic default] 90).
 SCREENING_VALID_SETTING = "screening_valid_days"
+# Clinic setting: which esketamine label the shipped protocols follow ("us" or "eu").
+LABEL_SETTING = "esketamine_label"
 
 
 def _core_error(exc: Exception) -> ValidationError:
@@ -62,12 +66,15 @@ def _core_error(exc: Exception) -> ValidationError:
 
 
 def ensure_default_protocols(clinic: Clinic) -> list[ClinicProtocol]:
-    """The shipped protocols, copied into the clinic the first time it needs them."""
+    """The shipped protocols, copied into the clinic the first time it needs them; a
+    shipped esketamine label variant the clinic does not use is copied inactive."""
+    variant = str(clinic.setting(LABEL_SETTING, protocols.DEFAULT_LABEL_VARIANT))
     for key, protocol in protocols.DEFAULT_PROTOCOLS.items():
         ClinicProtocol.objects.get_or_create(
             clinic=clinic,
             key=key,
-            defaults={"name": protocol.name, "data": protocol.as_dict(), "based_on": key},
+            defaults={"name": protocol.name, "data": protocol.as_dict(), "based_on": key,
+                      "active": protocols.shipped_active(key, variant)},
         )
     return list(ClinicProtocol.objects.filter(clinic=clinic, active=True))
 
@@ -290,6 +297,7 @@ def check_in(
     patient = session.course.patient
     staff.require_own(patient.clinic_id)
     _open(session)
+    check_session_may_start(session)  # issue 14 item 8: end-of-induction decision
     protocol = session.course.protocol()
     errors: dict[str, str] = {}
     if protocol.npo_food_min and not npo_confirmed:
@@ -440,6 +448,7 @@ def give_dose(
         )
     protocol = session.course.protocol()
     today = staff.clinic.today()
+    require_enrolled_for_dose(session, today)  # issue 14 item 7: Spravato REMS enrollment
     errors: dict[str, str] = {}
     if protocol.route == "iv":
         if second_check_by is None:
@@ -481,6 +490,7 @@ def give_dose(
             override_reason=override_reason or None,
             max_weight_age_days=chart.weight_max_age_days,
             dose_number=session.course.sessions.filter(dose__isnull=False).count() + 1,
+            age_years=patient.age_on(today),  # issue 14 item 8: EU SmPC doses by age
         )
     except dosing.DoseError as exc:
         raise _core_error(exc) from None

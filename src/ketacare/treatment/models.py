@@ -62,6 +62,15 @@ class Course(models.Model):
     status_reason = models.CharField(max_length=300, blank=True)
     started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The end-of-induction decision (`ketacare.clinical.induction_review`): "" until a
+    # prescriber records "continue" or "stop".
+    induction_review = models.CharField(
+        max_length=10, blank=True,
+        choices=[("continue", "Continue into maintenance"), ("stop", "Stop after induction")])
+    induction_review_reason = models.TextField(blank=True)
+    induction_review_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    induction_review_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import letter_views, protocol_views, views
+from . import letter_views, protocol_views, review_views, views
 
 urlpatterns = [
     path("patients/<uuid:patient_id>/courses/new/", views.course_new, name="course-new"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("protocols/<int:protocol_id>/edit/", protocol_views.protocol_edit, name="protocol-edit"),
     path("protocols/<int:protocol_id>/copy/", protocol_views.protocol_copy, name="protocol-copy"),
     path("courses/<int:course_id>/", views.course_detail, name="course-detail"),
+    path("courses/<int:course_id>/induction-review/", review_views.induction_review,
+         name="induction-review"),
+    path("protocols/esketamine-label/", review_views.esketamine_label,
+         name="esketamine-label"),
     path("sessions/<int:session_id>/", views.session_day, name="session-day"),
     path("sessions/<int:session_id>/step/<slug:step>/", views.session_step, name="session-step"),
     path("sessions/<int:session_id>/plan/<slug:change>/", views.session_plan,
