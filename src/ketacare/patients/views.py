@@ -25,7 +25,6 @@ from ketacare.clinical import eligibility
 from ketacare.selfreport.trajectories import patient_trajectories
 
 from . import actions
-from .interactions import patient_interactions
 from .access import entry_for, patient_for, patients_of, screening_for
 from .chart import Chart
 from .forms import (
@@ -41,6 +40,7 @@ from .forms import (
     StopForm,
     WeightForm,
 )
+from .interactions import patient_interactions
 from .models import Diagnosis, Medication, Patient, PriorTreatment, Weight
 
 PAGE_SIZE = 50

@@ -3,6 +3,8 @@ record the enrollment, and marking a wrong record entered in error."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -66,8 +68,7 @@ def enrollment_error(request: HttpRequest, patient_id: str, enrollment_id: str) 
         raise Http404("No such enrollment") from None
     form = ErrorForm(request.POST)
     if form.is_valid():
-        try:
+        # Already marked: the page shows the record as it is.
+        with contextlib.suppress(ValidationError):
             enrollment.mark_in_error(staff, row, form.cleaned_data["reason"], request=request)
-        except ValidationError:
-            pass  # already marked: the page shows it as it is
     return redirect("rems-enrollment", patient_id=patient.pk)

@@ -46,7 +46,7 @@ MEDICATION_FIELDS = {
     "opioids": MedicationCategory.OPIOID,
 }
 # Sex at birth in the chart -> the form's Male/Female/Other; unknown is asked.
-SEX_ON_FORM = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.INTERSEX: "other"}
+SEX_ON_FORM: dict[str, str] = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.INTERSEX: "other"}
 # US address lines end "City, ST 12345": the city is the last comma-separated part.
 _CITY_STATE_ZIP = re.compile(
     r"(?:^|,)\s*(?P<city>[^,\n]+?),\s*(?P<state>[A-Z]{2})\s+(?P<zip>\d{5}(?:-\d{4})?)\s*$")
@@ -121,6 +121,7 @@ def _predose_ok(session: Session, predose: list[VitalSigns]) -> Prefill:
     if not predose:
         return Prefill(None, ASK)
     last = predose[-1]
+    assert last.sbp is not None and last.dbp is not None  # `predose` has both
     patient = session.course.patient
     age = patient.age_on(treatment_date(session))
     check = safety.predose_check(last.sbp, last.dbp, age, session.course.protocol().hold)

@@ -169,6 +169,8 @@ def start_course(
     staff.require_own(patient.clinic_id)
     if clinic_protocol.clinic_id != staff.clinic.pk:
         raise ValidationError({"protocol": "This protocol is not in your active clinic."})
+    if not clinic_protocol.active:
+        raise ValidationError({"protocol": "This protocol is not in use in your clinic."})
     protocol = clinic_protocol.protocol()
     ok, why = eligibility_for(patient, protocol.route)
     if not ok:

@@ -42,8 +42,8 @@ def _planned(session: Session, bag_ml: int) -> tuple[list[IvRow], str]:
     chart = Chart(patient, clinic.today())
     weight = chart.latest_weight
     strengths = sorted({float(c) for c in StockItem.objects.filter(
-        clinic=clinic, drug=protocol.drug, concentration_mg_ml__isnull=False,
-    ).values_list("concentration_mg_ml", flat=True)})
+        clinic=clinic, drug=protocol.drug).values_list("concentration_mg_ml", flat=True)
+        if c is not None})
     rows: list[IvRow] = []
     for conc in strengths:
         try:
