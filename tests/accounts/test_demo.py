@@ -113,10 +113,20 @@ def test_demo_builds_two_clinics_staff_and_patients_once(monkeypatch: MonkeyPatc
     screenings = Screening.objects.filter(patient__clinic=demo_clinic)
     statuses = list(screenings.values_list("status", flat=True))
     assert statuses.count("eligible") > statuses.count("needs_review") > 0
-    ineligible = screenings.get(status="ineligible")
-    assert ineligible.route == "esketamine_nasal"
-    assert [r["code"] for r in ineligible.reasons] == ["aneurysmal_vascular_disease"]
-    assert ineligible.decisions.get().decision == "declined"
+    # The aneurysm is a contraindication on every route (issue 14 item 4).
+    ineligible = screenings.filter(status="ineligible")
+    assert sorted(ineligible.values_list("route", flat=True)) == ["esketamine_nasal", "iv"]
+    for screening in ineligible:
+        assert [r["code"] for r in screening.reasons] == ["aneurysmal_vascular_disease"]
+    assert ineligible.get(route="esketamine_nasal").decisions.get().decision == "declined"
+    # An esketamine patient with an enrolled REMS record, to walk the REMS journey.
+    from ketacare.rems.models import RemsEnrollment
+    from ketacare.treatment.models import Course
+
+    esketamine = Course.objects.filter(patient__clinic=demo_clinic,
+                                       protocol_data__route="esketamine_nasal")
+    assert esketamine.exists()
+    assert all(RemsEnrollment.objects.filter(patient=c.patient).exists() for c in esketamine)
     review_codes = {r["code"] for s in screenings.filter(status="needs_review") for r in s.reasons}
     assert {"psychosis", "uncontrolled_hypertension"} <= review_codes
     assert EligibilityDecision.objects.filter(screening__patient__clinic=demo_clinic).exists()

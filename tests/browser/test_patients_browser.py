@@ -32,6 +32,7 @@ def test_create_patient_fix_error_screen_needs_review(chromium, live_server, sig
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
     page.locator("input[name=psychosis][value=yes]").check()
+    page.locator("input[name=pregnancy_test][value=negative]").check()
     page.click("button:has-text('Record screening')")
     status = page.get_by_test_id("screening-status").first
     expect(status).to_have_text("Needs prescriber review")

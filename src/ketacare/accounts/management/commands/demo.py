@@ -43,6 +43,7 @@ from ketacare.patients.models import (
     Weight,
 )
 from ketacare.selfreport import demo as selfreport_demo
+from ketacare.rems import demo as rems_demo
 from ketacare.treatment import demo as treatment_demo
 
 if TYPE_CHECKING:
@@ -594,6 +595,7 @@ class Command(BaseCommand):
         created[OTHER.name] = self._populate(other, other_plans, other_prescriber,
                                              other_prescriber, other_prescriber)
         courses = treatment_demo.populate(prescriber, nurse)
+        rems_demo.populate(prescriber)  # issue 14 item 7: esketamine patients REMS-enrolled
         responses = selfreport_demo.populate(demo, prescriber)
 
         self.stdout.write("Demo data ready.")
