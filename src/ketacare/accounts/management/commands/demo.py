@@ -42,8 +42,8 @@ from ketacare.patients.models import (
     TreatmentKind,
     Weight,
 )
-from ketacare.selfreport import demo as selfreport_demo
 from ketacare.rems import demo as rems_demo
+from ketacare.selfreport import demo as selfreport_demo
 from ketacare.treatment import demo as treatment_demo
 
 if TYPE_CHECKING:
