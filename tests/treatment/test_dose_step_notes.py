@@ -91,13 +91,16 @@ def test_screening_form_records_the_pregnancy_test_and_alcohol(client, prescribe
     assert [r["code"] for r in screening.reasons] == ["pregnancy_test_not_done"]
 
 
-def test_course_cannot_start_on_an_expired_screening(prescriber, ready_patient,
-                                                     clinic_a) -> None:
+def test_course_cannot_start_on_an_expired_screening(prescriber, ready_patient, clinic_a,
+                                                     client, prescriber_a) -> None:
     old = clinic_a.today() - timedelta(days=91)
     Screening.objects.filter(patient=ready_patient, route="iv").update(
         screened_at=datetime.combine(old, time(12), clinic_a.zone))
     with pytest.raises(ValidationError, match="older than 90 days: screen the patient again"):
         iv_session(prescriber, ready_patient, clinic_a)
+    client.force_login(prescriber_a)
+    chart = client.get(f"/patients/{ready_patient.pk}/").content.decode()
+    assert chart.count("expired: screen again") == 1  # the IV screening, not the esketamine
     clinic_a.settings = {**clinic_a.settings, "screening_valid_days": 120}
     clinic_a.save(update_fields=["settings"])
     ready_patient.refresh_from_db()

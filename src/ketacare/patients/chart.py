@@ -126,6 +126,11 @@ class Chart:
             out.append((s, decisions[0] if decisions else None))
         return out
 
+    @property
+    def expired_screening_ids(self) -> set[int]:
+        """Screenings too old to start a course on (clinic setting screening_valid_days)."""
+        return {s.pk for s in self.screenings if s.expired(self.today)}
+
     @cached_property
     def courses(self) -> Sequence[tuple[object, object | None, int]]:
         """Each treatment course with its next open session and its session count."""

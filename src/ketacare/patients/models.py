@@ -10,9 +10,13 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
 from ketacare.clinical import eligibility
+
+# Clinic setting: days a screening result holds ([clinic default] 90; issue 14 item 5).
+SCREENING_VALID_SETTING = "screening_valid_days"
 
 
 class Sex(models.TextChoices):
@@ -235,6 +239,20 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_route_display()}: {self.get_status_display()}"
+
+    @property
+    def screened_on(self) -> date:
+        """The day of the screening in the clinic's zone."""
+        return timezone.localdate(self.screened_at, self.patient.clinic.zone)
+
+    @property
+    def valid_days(self) -> int:
+        return int(self.patient.clinic.setting(SCREENING_VALID_SETTING,
+                                               eligibility.SCREENING_VALID_DAYS))
+
+    def expired(self, today: date) -> bool:
+        """Too old to start a course on (issue 14 item 5; clinic setting)."""
+        return eligibility.screening_expired(self.screened_on, today, self.valid_days)
 
 
 class Decision(models.TextChoices):

@@ -19,7 +19,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record, record_patient
 from ketacare.audit.models import Action
-from ketacare.clinical import dosing, eligibility, protocols, safety, schedules
+from ketacare.clinical import dosing, protocols, safety, schedules
 from ketacare.clinical.instruments import InstrumentInputError
 from ketacare.clinical.instruments import get as instrument
 from ketacare.ledger import actions as ledger
@@ -49,8 +49,6 @@ from .models import (
 # name) to 0 (no response to trapezius squeeze); the sedation scale of the esketamine
 # trials [check].
 MOAAS_RANGE = (0, 5)
-# Clinic setting: days a screening result holds (issue 14 item 5; [clinic default] 90).
-SCREENING_VALID_SETTING = "screening_valid_days"
 # Clinic setting: which esketamine label the shipped protocols follow ("us" or "eu").
 LABEL_SETTING = "esketamine_label"
 
@@ -135,13 +133,10 @@ def eligibility_for(patient: Patient, route: str) -> tuple[bool, str]:
     screening = patient.screenings.filter(route=route).first()
     if screening is None:
         return False, f"No screening for {route} yet."
-    clinic = patient.clinic
-    valid_days = int(clinic.setting(SCREENING_VALID_SETTING, eligibility.SCREENING_VALID_DAYS))
-    screened_on = timezone.localdate(screening.screened_at, clinic.zone)
-    if eligibility.screening_expired(screened_on, clinic.today(), valid_days):
+    if screening.expired(patient.clinic.today()):
         return False, (
-            f"The newest screening ({screened_on:%Y-%m-%d}) is older than {valid_days} "
-            "days: screen the patient again."
+            f"The newest screening ({screening.screened_on:%Y-%m-%d}) is older than "
+            f"{screening.valid_days} days: screen the patient again."
         )
     decision = screening.decisions.first()
     if screening.status == "ineligible":
