@@ -16,9 +16,9 @@ from ketacare.consent import actions as consent
 from ketacare.consent import check, pdf
 from ketacare.consent.models import Consent
 from ketacare.treatment import actions
+from tests.treatment.conftest import LOT
 
 from .conftest import data_url, sign_for, signature_png
-from tests.treatment.conftest import LOT
 
 pytestmark = pytest.mark.django_db
 

@@ -186,8 +186,9 @@ def sections(route: str, protocol: Protocol | None) -> list[Section]:
 
 
 def plain_text(route: str, protocol: Protocol | None) -> str:
-    """Everything a patient reads on the page, for the readability measure."""
-    parts = [p for s in sections(route, protocol) for p in (s.heading + ".", *s.paragraphs)]
+    """The running text a patient reads on the page, for the readability measure (headings
+    left out: as one-line "sentences" they would flatter the grade)."""
+    parts = [p for s in sections(route, protocol) for p in s.paragraphs]
     if protocol is not None:
         parts += [s.text for s in timeline(protocol)]
-    return "\n".join(parts)
+    return " ".join(parts)

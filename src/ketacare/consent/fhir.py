@@ -12,9 +12,25 @@ from datetime import datetime
 from django.urls import reverse
 
 from ketacare.accounts.staff import Staff
-from ketacare.interop.fhir.common import KETACARE, LOCAL_CODES, coding, instant, ints, meta, patient_ref, uuids
-from ketacare.interop.fhir.registry import SUBJECT, Entry, Param, Resource, ResourceType, Scope
-from ketacare.interop.fhir.registry import register
+from ketacare.interop.fhir.common import (
+    KETACARE,
+    LOCAL_CODES,
+    coding,
+    instant,
+    ints,
+    meta,
+    patient_ref,
+    uuids,
+)
+from ketacare.interop.fhir.registry import (
+    SUBJECT,
+    Entry,
+    Param,
+    Resource,
+    ResourceType,
+    Scope,
+    register,
+)
 
 from .models import Consent
 

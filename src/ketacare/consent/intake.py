@@ -18,8 +18,8 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record, record_patient
 from ketacare.audit.models import Action
 from ketacare.patients import actions as patient_actions
-from ketacare.patients.models import MedicationCategory, Patient, PriorTreatment, TreatmentKind
 from ketacare.patients.models import Medication as MedicationEntry
+from ketacare.patients.models import MedicationCategory, Patient, PriorTreatment, TreatmentKind
 from ketacare.selfreport import actions as selfreport
 from ketacare.selfreport.models import Source
 

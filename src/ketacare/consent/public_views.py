@@ -48,8 +48,9 @@ def _link_page(request: HttpRequest, link: PatientLink, token: str, *,
     answers = link.answers
     context = {
         "clinic": clinic, "token": token, "first_name": link.patient.given_name,
-        "contacts": [(f"contact:{k}", label, answers.get(f"contact:{k}")
-                      or getattr(link.patient, k) or "") for k, label in intake.CONTACT_FIELDS.items()],
+        "contacts": [(f"contact:{k}", label,
+                      answers.get(f"contact:{k}") or getattr(link.patient, k) or "")
+                     for k, label in intake.CONTACT_FIELDS.items()],
         "medicines": [(f"med:{k}", label, answers.get(f"med:{k}", ""))
                       for k, (label, _) in intake.MEDICINES.items()],
         "antidepressants": answers.get("treatment:antidepressant", ""),
