@@ -118,7 +118,8 @@ def proposals(link: PatientLink) -> list[Proposal]:
     out: list[Proposal] = []
     for key, label in CONTACT_FIELDS.items():
         value, current = answers.get(f"contact:{key}", ""), str(getattr(patient, key) or "")
-        if value and value != current:
+        # Once decided the item stays listed, though an accepted one now matches the chart.
+        if value and (value != current or f"contact:{key}" in decided):
             out.append(Proposal(f"contact:{key}", "Contacts", label, current or "-", value))
     current_meds = ", ".join(str(m) for m in patient.medication_set.filter(
         entered_in_error=False, stopped_on__isnull=True)) or "-"
