@@ -80,6 +80,8 @@ def test_intake_answers_are_proposals_accepted_item_by_item(client, nurse_a, rea
                   .values_list("name", flat=True)) == ["bupropion", "sertraline"]
     assert intake.history_answers(ready_patient) == {"pregnancy": "No",
                                                      "psychosis": "Not sure"}
+    screening = client.get(f"/patients/{ready_patient.pk}/screening/new/?route=iv")
+    assert "intake answer: <strong>Not sure</strong>" in screening.content.decode()
     from ketacare.accounts.staff import staff_for
 
     with pytest.raises(ValidationError, match="already decided"):
