@@ -9,6 +9,7 @@ import hashlib
 import io
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 from fhirclient.models.consent import Consent as FhirConsent
 from pypdf import PdfReader
 
@@ -140,7 +141,8 @@ def test_fhir_consent_is_scoped_and_valid_r4(client, nurse, ready_patient, clini
     response = client.get(f"/fhir/Consent/{c.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
     resource = response.json()
-    FhirConsent(resource)  # fhirclient's R4 model validates the structure
+    FhirConsent(resource)  # fhirclient's R4 model and fhir.resources' R4B model accept it
+    get_fhir_model_class("Consent").model_validate(resource)
     assert resource["status"] == "active" and resource["scope"]["coding"][0]["code"] == \
         "treatment"
     attachment = resource["sourceAttachment"]
