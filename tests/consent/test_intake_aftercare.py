@@ -101,7 +101,8 @@ def test_bad_and_expired_links(client, ready_patient, nurse_a) -> None:
 
 def test_discharge_sends_the_aftercare_link(nurse, prescriber, prescriber_a, ready_patient,
                                             iv_course, stock, client, settings,
-                                            tmp_path) -> None:
+                                            tmp_path,
+                                            django_capture_on_commit_callbacks) -> None:
     settings.KETACARE_SMS_BACKEND = "ketacare.selfreport.delivery.FileSmsBackend"
     settings.KETACARE_SMS_FILE_PATH = str(tmp_path)
     ready_patient.email, ready_patient.mobile = "jordan@example.org", "+15550100"
@@ -122,7 +123,10 @@ def test_discharge_sends_the_aftercare_link(nurse, prescriber, prescriber_a, rea
     actions.record_vitals(nurse, s, sbp=126, dbp=80, hr=72, spo2=98, rr=14)
     actions.record_rating(nurse, s, "cadss6", [0, 0, 0, 0, 0, 0])
     s.refresh_from_db()
-    actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)
+    assert mail.outbox == [] and len(callbacks) == 1  # nothing leaves before the commit
+    callbacks[0]()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert "after-visit sheet" in message.subject and "ketamine" not in message.body.lower()

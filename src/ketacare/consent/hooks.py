@@ -4,6 +4,7 @@ treatment.actions.give_dose calls `before_dose`, treatment.actions.discharge cal
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest
 
 from ketacare.accounts.staff import Staff
@@ -14,7 +15,9 @@ from .aftercare import send_after_discharge
 
 
 def after_discharge(staff: Staff, session: Session, request: HttpRequest | None) -> None:
-    send_after_discharge(staff, session, request=request)
+    """Sent once the discharge is committed: a slow mail server never holds the session's
+    transaction open, and a rolled-back discharge sends nothing."""
+    transaction.on_commit(lambda: send_after_discharge(staff, session, request=request))
 
 
 __all__ = ["after_discharge", "before_dose"]
