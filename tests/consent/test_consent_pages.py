@@ -160,3 +160,15 @@ def test_fhir_consent_is_scoped_and_valid_r4(client, nurse, ready_patient, clini
     assert again["status"] == "inactive"
     assert "Consent" in {r["type"] for r in client.get(
         "/fhir/metadata").json()["rest"][0]["resource"]}
+
+
+def test_every_questionnaire_thank_you_page_links_the_education_pages(client, nurse,
+                                                                       ready_patient,
+                                                                       clinic_a) -> None:
+    from ketacare.selfreport import actions as selfreport
+
+    token = selfreport.start_kiosk(nurse, ready_patient, "gad7")
+    response = client.post(f"/r/{token}/submit", {f"item_{n}": "1" for n in range(1, 8)})
+    assert response.status_code == 200
+    assert f'href="/learn/{clinic_a.pk}/"' in response.content.decode()
+    assert client.get(f"/learn/{clinic_a.pk}/").status_code == 200
