@@ -137,6 +137,9 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     expect(tablet.locator(".alert")).to_contain_text("Consent signed and stored")
     signed = Consent.objects.get(patient=ready_patient)
     assert signed.witness == clinician and len(bytes(signed.signature_png)) > 500
+    tablet.goto(f"{live_server.url}/patients/{ready_patient.pk}/")
+    expect(tablet.get_by_test_id("chart-consents")).to_contain_text("Consent current")
+    tablet.get_by_test_id("chart-consents").screenshot(path=f"{SHOTS}/consent_chart_tablet.png")
 
     # The first dose now goes ahead.
     tablet.goto(f"{live_server.url}/treatment/sessions/{session.pk}/")
