@@ -19,7 +19,7 @@ from .conftest import auth
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.interop.urls")]
 
 TYPES = ["Patient", "Observation", "QuestionnaireResponse", "Questionnaire", "Encounter",
-         "MedicationAdministration"]
+         "MedicationAdministration", "Consent"]
 
 
 def get(client, path: str, token: str, **params: Any):  # type: ignore[no-untyped-def]

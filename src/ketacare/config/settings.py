@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ketacare.selfreport",
     "ketacare.interop",
     "ketacare.analytics",
+    "ketacare.consent",
 ]
 
 MIDDLEWARE = [

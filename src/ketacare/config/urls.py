@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/v1/", include("ketacare.interop.api_urls")),
     path("interop/", include("ketacare.interop.ui_urls")),
     path("outcomes/", include("ketacare.analytics.urls")),
+    path("", include("ketacare.consent.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ from ketacare.audit.models import Action
 from ketacare.clinical import dosing, protocols, safety, schedules
 from ketacare.clinical.instruments import InstrumentInputError
 from ketacare.clinical.instruments import get as instrument
+from ketacare.consent import hooks as consent
 from ketacare.ledger import actions as ledger
 from ketacare.ledger.models import StockItem
 from ketacare.patients.chart import Chart
@@ -437,6 +438,7 @@ def give_dose(
         raise ValidationError("A dose is already recorded for this session.")
     if not session.vitals.filter(phase=VitalsPhase.PREDOSE).exists():
         raise ValidationError("Record pre-dose vitals first.")
+    consent.before_dose(session)
     if not session.hold_cleared:
         raise ValidationError(
             "Dosing is on hold: "
@@ -687,6 +689,7 @@ def discharge(
     session.status = SessionStatus.DISCHARGED
     session.save()
     _audit(staff, Action.UPDATE, session, session, request, {"step": "discharge"})
+    consent.after_discharge(staff, session, request)
     return session
 
 

@@ -29,6 +29,7 @@ from faker import Faker
 from ketacare.accounts.models import Clinic, Membership, Role
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import eligibility
+from ketacare.consent import demo as consent_demo
 from ketacare.patients import actions
 from ketacare.patients.models import (
     Decision,
@@ -597,6 +598,7 @@ class Command(BaseCommand):
         courses = treatment_demo.populate(prescriber, nurse)
         rems_demo.populate(prescriber)  # issue 14 item 7: esketamine patients REMS-enrolled
         responses = selfreport_demo.populate(demo, prescriber)
+        consent_demo.populate(nurse, self.stdout.write)
 
         self.stdout.write("Demo data ready.")
         for clinic in clinics.values():

@@ -1,0 +1,256 @@
+"""Consent actions: install the shipped documents, publish a new version, sign, withdraw;
+and the dose gate. Each validates, checks the permission, writes in one transaction and
+audits (field names and hashes only, never what the patient wrote)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.permissions import Perm
+from ketacare.accounts.staff import Staff
+from ketacare.audit.log import record, record_patient
+from ketacare.audit.models import Action
+from ketacare.clinical.eligibility import ROUTES
+from ketacare.patients.models import Patient
+
+from . import pdf, shipped
+from .models import Consent, ConsentDocument, sha256
+
+MAX_SIGNATURE_BYTES = 300_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+def ensure_documents(clinic: Clinic) -> None:
+    """The shipped documents become the clinic's version 1 the first time it needs them."""
+    for doc in shipped.DOCUMENTS.values():
+        if not ConsentDocument.objects.filter(clinic=clinic, kind=doc.kind).exists():
+            ConsentDocument.objects.create(
+                clinic=clinic, kind=doc.kind, version=1, title=doc.title, body=doc.body,
+                routes=sorted(doc.routes), requires_witness=doc.requires_witness,
+                material=True, based_on=f"{doc.kind}@{doc.version}",
+                text_sha256=ConsentDocument.text_hash(doc.title, doc.body))
+
+
+def current_document(clinic: Clinic, kind: str) -> ConsentDocument | None:
+    return ConsentDocument.objects.filter(clinic=clinic, kind=kind).order_by("-version").first()
+
+
+def document_for_route(clinic: Clinic, route: str) -> ConsentDocument | None:
+    return current_document(clinic, shipped.kind_for_route(route))
+
+
+@transaction.atomic
+def publish_version(staff: Staff, kind: str, *, title: str, body: str, material: bool,
+                    requires_witness: bool, change_note: str,
+                    request: HttpRequest | None = None) -> ConsentDocument:
+    """A new version of a clinic's document (admins). Older versions stay, with the
+    consents signed on them."""
+    staff.require(Perm.MANAGE_CLINIC)
+    ensure_documents(staff.clinic)
+    previous = current_document(staff.clinic, kind)
+    if previous is None:
+        raise ValidationError({"kind": "Unknown consent document."})
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = "Give the document a title."
+    if len(body.strip()) < 200:
+        errors["body"] = "The consent text is too short (at least 200 characters)."
+    if not change_note.strip():
+        errors["change_note"] = "Say what changed in this version."
+    if not errors and previous.title == title.strip() and previous.body == body.strip():
+        errors["body"] = "The text is the same as the current version."
+    if errors:
+        raise ValidationError(errors)
+    document = ConsentDocument.objects.create(
+        clinic=staff.clinic, kind=kind, version=previous.version + 1, title=title.strip(),
+        body=body.strip(), routes=previous.routes, requires_witness=requires_witness,
+        material=material, change_note=change_note.strip()[:300], based_on=previous.based_on,
+        text_sha256=ConsentDocument.text_hash(title.strip(), body.strip()),
+        created_by=staff.user)
+    record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
+           clinic_id=staff.clinic.pk, obj=document,
+           detail={"kind": kind, "version": document.version, "material": material,
+                   "text_sha256": document.text_sha256})
+    return document
+
+
+# --- status ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a patient stands for one route: `ok` when dosing may go ahead."""
+
+    route: str
+    document: ConsentDocument | None
+    consent: Consent | None
+    problem: str  # "" | "missing" | "withdrawn" | "outdated" | "altered"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+    @property
+    def message(self) -> str:
+        label = ROUTES.get(self.route, self.route)
+        if self.problem == "missing":
+            return f"No signed consent for {label}."
+        if self.problem == "withdrawn" and self.consent and self.consent.withdrawn_at:
+            return (f"The patient withdrew consent for {label} on "
+                    f"{timezone.localtime(self.consent.withdrawn_at):%Y-%m-%d}.")
+        if self.problem == "outdated" and self.document:
+            return (f"The consent for {label} was signed on version "
+                    f"{self.consent.document_version if self.consent else '?'}; version "
+                    f"{self.document.version} changed materially and needs a new signature.")
+        if self.problem == "altered":
+            return "The stored consent does not match its hash: ask an admin to check it."
+        return ""
+
+
+def status_for(patient: Patient, route: str) -> Status:
+    """The newest consent of the patient on the route's document, and whether it is
+    current. A clinic without a consent document for the route has nothing to check."""
+    document = document_for_route(patient.clinic, route)
+    if document is None:
+        return Status(route, None, None, "")
+    consent = (Consent.objects.filter(patient=patient, document__kind=document.kind)
+               .select_related("document").order_by("-signed_at", "-id").first())
+    if consent is None:
+        return Status(route, document, None, "missing")
+    if consent.withdrawn:
+        return Status(route, document, consent, "withdrawn")
+    material_since = ConsentDocument.objects.filter(
+        clinic=patient.clinic, kind=document.kind, version__gt=consent.document_version,
+        material=True).exists()
+    if material_since:
+        return Status(route, document, consent, "outdated")
+    if sha256(bytes(consent.pdf)) != consent.pdf_sha256:
+        return Status(route, document, consent, "altered")
+    return Status(route, document, consent, "")
+
+
+def sign_url(patient: Patient, route: str) -> str:
+    return reverse("consent-sign", args=[patient.pk, route])
+
+
+def require_current_consent(session: Any) -> None:
+    """The dose step's gate (one line in treatment.actions.give_dose): no dose without a
+    current consent for the course's route. Raises the treatment action's ValidationError
+    with the reason and where to take consent."""
+    course = session.course
+    status = status_for(course.patient, course.protocol().route)
+    if not status.ok:
+        raise ValidationError(
+            f"{status.message} Dosing needs the patient's current signed consent: take it at "
+            f"{sign_url(course.patient, status.route)}")
+
+
+# --- signing ---------------------------------------------------------------------------
+
+
+def signature_from_data_url(value: str) -> bytes:
+    """The PNG a signature pad sent as a data URL; refuses anything else or an empty pad."""
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix):
+        raise ValidationError({"signature": "Ask the patient to sign in the box."})
+    try:
+        png = base64.b64decode(value[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError({"signature": "The signature could not be read; sign again."}) \
+            from None
+    if len(png) > MAX_SIGNATURE_BYTES or not png.startswith(PNG_MAGIC):
+        raise ValidationError({"signature": "The signature could not be read; sign again."})
+    try:
+        image = Image.open(io.BytesIO(png))
+        image.load()
+    except (UnidentifiedImageError, OSError):
+        raise ValidationError({"signature": "The signature could not be read; sign again."}) \
+            from None
+    alpha = image.convert("RGBA").getchannel("A")
+    box = alpha.getbbox()
+    # A few stray dots are not a signature: ask for strokes spanning some width.
+    if box is None or box[2] - box[0] < 20:
+        raise ValidationError({"signature": "The signature box is empty: ask the patient to "
+                                            "sign with a finger or stylus."})
+    return png
+
+
+@transaction.atomic
+def sign(staff: Staff, patient: Patient, document: ConsentDocument, *, typed_name: str,
+         signed_on: date | None, signature_png: bytes, witnessed: bool,
+         request: HttpRequest | None = None) -> Consent:
+    """Record the patient's signature on the current version, render the PDF once and keep
+    it with its SHA-256."""
+    staff.require(Perm.EDIT_PATIENT)
+    staff.require_own(patient.clinic_id)
+    if document.clinic_id != staff.clinic.pk:
+        raise ValidationError({"document": "This document is not in your active clinic."})
+    current = current_document(staff.clinic, document.kind)
+    errors: dict[str, str] = {}
+    if current is None or current.pk != document.pk:
+        errors["document"] = ("A newer version of this document was published; reload the "
+                              "page to sign the current one.")
+    if not document.text_intact:
+        errors["document"] = "The document text does not match its hash; it cannot be signed."
+    if len(typed_name.strip()) < 2:
+        errors["typed_name"] = "The patient types their full name."
+    today = staff.clinic.today()
+    if signed_on is None:
+        errors["signed_on"] = "The patient writes today's date."
+    elif signed_on != today:
+        errors["signed_on"] = f"The date must be today ({today:%Y-%m-%d})."
+    if document.requires_witness and not witnessed:
+        errors["witnessed"] = "This clinic requires a staff witness: confirm you saw the " \
+                              "patient sign."
+    if errors:
+        raise ValidationError(errors)
+    assert signed_on is not None
+    consent = Consent.objects.create(
+        patient=patient, document=document, document_version=document.version,
+        document_sha256=document.text_sha256, typed_name=typed_name.strip()[:200],
+        signed_on=signed_on, signature_png=signature_png,
+        signed_at=timezone.now().replace(microsecond=0), recorded_by=staff.user,
+        witness=staff.user if document.requires_witness else None, pdf=b"", pdf_sha256="")
+    consent.pdf = pdf.render(consent)
+    consent.pdf_sha256 = sha256(consent.pdf)
+    consent.save(update_fields=["pdf", "pdf_sha256"])
+    record_patient(staff, Action.CREATE, patient.pk, consent, request=request, detail={
+        "step": "consent_sign", "kind": document.kind, "version": document.version,
+        "document_sha256": document.text_sha256, "pdf_sha256": consent.pdf_sha256,
+        "witness": bool(consent.witness_id)})
+    return consent
+
+
+@transaction.atomic
+def withdraw(staff: Staff, consent: Consent, *, reason: str,
+             request: HttpRequest | None = None) -> Consent:
+    """The patient withdraws: recorded on the consent, which then stops future doses."""
+    staff.require(Perm.EDIT_PATIENT)
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    staff.require_own(consent.patient.clinic_id)
+    if consent.withdrawn:
+        raise ValidationError("This consent is already withdrawn.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Record what the patient said (the reason)."})
+    consent.withdrawn_at, consent.withdrawn_by = timezone.now(), staff.user
+    consent.withdrawal_reason = reason.strip()[:300]
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    record_patient(staff, Action.UPDATE, consent.patient_id, consent, request=request,
+                   detail={"step": "consent_withdraw"})
+    return consent

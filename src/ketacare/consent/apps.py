@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ConsentConfig(AppConfig):
+    name = "ketacare.consent"
+    label = "consent"
+    verbose_name = "Informed consent, patient education, aftercare and intake"
+
+    def ready(self) -> None:
+        # The FHIR Consent resource registers itself with the FHIR registry on import, so
+        # the FHIR package needs no edit to serve it.
+        from . import fhir  # noqa: F401
