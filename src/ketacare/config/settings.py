@@ -209,6 +209,9 @@ KETACARE_SELFREPORT_ESCALATE_MINUTES = env_int("KETACARE_SELFREPORT_ESCALATE_MIN
 KETACARE_SELFREPORT_REMINDER_HOURS = env_int("KETACARE_SELFREPORT_REMINDER_HOURS", 24)
 KETACARE_SELFREPORT_REMINDERS = env_int("KETACARE_SELFREPORT_REMINDERS", 3)
 KETACARE_SELFREPORT_GRACE_DAYS = env_int("KETACARE_SELFREPORT_GRACE_DAYS", 2)
+# After submitting, the same browser may reload its thank-you page (and own progress) for
+# this long; after that, and from any other browser, a used link shows a neutral page.
+KETACARE_SELFREPORT_PROGRESS_MINUTES = env_int("KETACARE_SELFREPORT_PROGRESS_MINUTES", 15)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone
