@@ -234,8 +234,12 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line passes the filter: /r/<token> paths are written as /r/#<6 hash chars>.
+    "filters": {"redact_links": {"()": "ketacare.web.log_redaction.RedactLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_links"]}},
     "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "INFO")},
     # django-axes logs every attempt at INFO; lockouts still show at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # runserver's request lines go through the same filtered handler.
+    "loggers": {"axes": {"level": "WARNING"},
+                "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
