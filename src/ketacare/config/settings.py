@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "ketacare.accounts.middleware.StaffMiddleware",
     # After OTPMiddleware and StaffMiddleware: the code step and the clinic's 2FA policy.
     "ketacare.accounts.middleware.TwoFactorMiddleware",
+    # One audit entry for every response showing a patient, and for every refused attempt.
+    "ketacare.audit.reads.ReadAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
