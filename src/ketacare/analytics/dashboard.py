@@ -39,7 +39,7 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
     N days before the data's end" need the real calendar, and only aggregates leave this
     function. A filtered view matching fewer than MIN_PATIENTS treated patients reports
     nothing but that count (`suppressed`)."""
-    tables = build_tables(staff.clinic, shift_dates=False, courses=courses)
+    tables = build_tables(staff.clinic, courses=courses)
     treated = len(set(tables["sessions"].column("patient_id").to_pylist()))
     if courses is not None and treated < MIN_PATIENTS:
         return {**_empty(), "suppressed": treated}

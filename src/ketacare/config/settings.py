@@ -215,6 +215,11 @@ KETACARE_SELFREPORT_GRACE_DAYS = env_int("KETACARE_SELFREPORT_GRACE_DAYS", 2)
 # this long; after that, and from any other browser, a used link shows a neutral page.
 KETACARE_SELFREPORT_PROGRESS_MINUTES = env_int("KETACARE_SELFREPORT_PROGRESS_MINUTES", 15)
 
+# Research export, shifted-dates mode: the key of each patient's stable date shift
+# (interop/research.py). Unset, the secret key is used; set it to keep shifts stable when
+# the secret key is rotated.
+KETACARE_EXPORT_SHIFT_KEY = env_str("KETACARE_EXPORT_SHIFT_KEY", "")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone
 USE_I18N = True
