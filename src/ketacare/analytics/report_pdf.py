@@ -16,6 +16,8 @@ from fpdf.fonts import FontFace
 from ketacare.charts import to_png
 from ketacare.charts.outcomes import funnel_chart, km_chart
 from ketacare.pdf import image_height, latin1, table
+
+from .suppression import rate_words
 from ketacare.web.templatetags.ketacare import condition_name, instrument_name
 
 from .benchmarks import BENCHMARKS
@@ -53,7 +55,10 @@ LIKE_WITH_LIKE = ("Compare like with like: the design, N, instrument and time po
 
 
 def rate_text(rate: dict[str, Any]) -> str:
-    """The rate, its 95% Wilson interval and k/n, e.g. "52.1% (48.0-56.2) 240/461"."""
+    """The rate, its 95% Wilson interval and k/n, e.g. "52.1% (48.0-56.2) 240/461", or a
+    suppressed cell's words ("fewer than 5 of 9")."""
+    if rate.get("fewer_than"):
+        return rate_words(rate)
     if not rate["n"] or rate["rate"] is None:
         return "n = 0"
     return (f"{rate['rate'] * 100:.1f}% ({rate['ci95_low'] * 100:.1f}-"
