@@ -77,11 +77,11 @@ class OutcomeFilters(forms.Form):
         # Whole months, and the form shows the months it used.
         snapped = {"started_from": start and month_start(start),
                    "started_to": end and month_end(end)}
-        self.data = self.data.copy()
+        shown = dict(self.data.items())
         for name, day in snapped.items():
             if day:
-                data[name] = day
-                self.data[name] = day.isoformat()
+                data[name], shown[name] = day, day.isoformat()
+        self.data = shown
         return data
 
     @property

@@ -16,11 +16,10 @@ from fpdf.fonts import FontFace
 from ketacare.charts import to_png
 from ketacare.charts.outcomes import funnel_chart, km_chart
 from ketacare.pdf import image_height, latin1, table
-
-from .suppression import rate_words
 from ketacare.web.templatetags.ketacare import condition_name, instrument_name
 
 from .benchmarks import BENCHMARKS
+from .suppression import rate_words
 
 FONT = "Helvetica"
 TOTAL = FontFace(emphasis="BOLD")
