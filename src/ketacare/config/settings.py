@@ -170,6 +170,17 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+if SECURE_COOKIES:  # served over HTTPS (docs/deployment-security.md)
+    SECURE_HSTS_SECONDS = env_int("KETACARE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KETACARE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("KETACARE_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = env_bool("KETACARE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
+# Behind a TLS-terminating proxy: the header it sets, e.g. X-Forwarded-Proto. Only set this
+# when the proxy always overwrites that header (a client could otherwise claim HTTPS).
+_PROXY_HEADER = env_str("KETACARE_PROXY_SSL_HEADER", "")
+if _PROXY_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_HEADER.upper().replace("-", "_"), "https")
 X_FRAME_OPTIONS = "DENY"
 
 # Everything is served from the app itself: no CDN, the machines may be offline.
