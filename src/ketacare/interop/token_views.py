@@ -5,6 +5,7 @@ create`), so a secret is never shown in a page."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,9 +16,15 @@ from .auth import revoke_token
 from .models import ApiToken
 
 
+def _mine(request: HttpRequest) -> QuerySet[ApiToken]:
+    """The signed-in user's tokens (sign-in is required by LoginRequiredMiddleware)."""
+    user = request.user
+    return ApiToken.objects.filter(user_id=user.pk if user.is_authenticated else -1)
+
+
 @require_GET
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    tokens = ApiToken.objects.filter(user_id=request.user.pk).select_related("clinic")
+    tokens = _mine(request).select_related("clinic")
     return render(request, "interop/api_tokens.html", {"tokens": tokens})
 
 
@@ -25,7 +32,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     """Only one's own token: anyone else's, like a missing one, is a 404."""
     try:
-        token = ApiToken.objects.get(pk=int_id(token_id), user_id=request.user.pk)
+        token = _mine(request).get(pk=int_id(token_id))
     except (ApiToken.DoesNotExist, ValueError):
         raise Http404("No such API token") from None
     revoke_token(token, request=request)
