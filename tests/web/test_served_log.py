@@ -88,3 +88,23 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
     assert token not in text
     assert f'"GET /r/#{short}/" 200' in text  # gunicorn's access line, redacted
     assert f"Not Found: /r/#{short}/no-such-page" in text  # Django's request log, redacted
+
+
+def test_gunicorns_error_log_is_redacted_too() -> None:
+    import logging
+
+    from gunicorn.config import Config
+
+    from ketacare.web.management.commands.serve import RedactingLogger
+
+    token = "B" * 43
+    log = RedactingLogger(Config())
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    log.error_log.addHandler(handler)
+    try:
+        log.error("Error handling request %s", f"/r/{token}/submit")
+    finally:
+        log.error_log.removeHandler(handler)
+    assert seen == [f"Error handling request /r/#{digest(token)[:6]}/submit"]

@@ -10,12 +10,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ketacare.web.log_redaction import redact
+from ketacare.web.log_redaction import RedactLinks, redact
 
 
 class RedactingLogger(Logger):
     """gunicorn's access log with every text field redacted: the path, the request line
-    and headers such as Referer can all hold a /r/<token> link."""
+    and headers such as Referer can all hold a /r/<token> link. Its error log ("Error
+    handling request /r/...") gets the same filter."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self.error_log.addFilter(RedactLinks())
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any],
               request_time: Any) -> dict[str, Any]:
