@@ -87,7 +87,9 @@ class ReadAuditMiddleware:
         return response
 
     def _finish(self, request: HttpRequest, response: HttpResponse, reads: _Reads) -> None:
-        user = getattr(request, "user", None)
+        # A bearer token (API, FHIR) sets request.staff without signing a session in.
+        staff = getattr(request, "staff", None)
+        user = staff.user if staff is not None else getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return
         status = response.status_code
@@ -95,7 +97,7 @@ class ReadAuditMiddleware:
             asked = _asked_for(request)
             if asked is not None:
                 kind, object_id, ids = asked
-                record(Action.DENIED, request=request, object_type=kind,
+                record(Action.DENIED, request=request, user=user, object_type=kind,
                        object_id=object_id[:64],
                        detail={"status": status, "url": request.resolver_match.url_name
                                if request.resolver_match else "", "ids": ids})
@@ -103,7 +105,8 @@ class ReadAuditMiddleware:
         if not reads.touched or 300 <= status < 400 or status >= 500 or status == 405:
             return
         for patient_id, (kind, object_id) in _unaudited(reads, user.pk).items():
-            record(Action.VIEW, request=request, patient_id=patient_id, object_type=kind,
+            record(Action.VIEW, request=request, user=user, patient_id=patient_id,
+                   object_type=kind,
                    object_id=object_id, detail={"status": status})
 
 
