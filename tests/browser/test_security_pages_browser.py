@@ -10,9 +10,9 @@ import tempfile
 
 import pytest
 from playwright.sync_api import expect
+from tests.selfreport.conftest import make_request
 
 from ketacare.interop.auth import create_token
-from tests.selfreport.conftest import make_request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("KETACARE_SCREENSHOTS", tempfile.gettempdir())
