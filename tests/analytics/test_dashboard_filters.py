@@ -84,8 +84,9 @@ def test_unfiltered_dashboard_counts_everyone_and_draws_the_funnel(client, cohor
                                                                    analyst_a) -> None:
     client.force_login(analyst_a)
     body = client.get("/outcomes/").content.decode()
-    assert "4/6" in _cell(body, "phq9") and "67%" in _cell(body, "phq9")
-    assert "3/3" in _cell(body, "pcl5")
+    # 4 of 6 responded: both 4 and 2 are below the threshold of 5, so no rate is shown.
+    assert "fewer than 5 of 6" in _cell(body, "phq9") and "%" not in _cell(body, "phq9")
+    assert "fewer than 5 assessed" in _cell(body, "pcl5")
     assert "Retention" in body and 'aria-label="Retention funnel' in body
     assert "9 (100%)" in body  # nine patients reached session 1 (the funnel's label)
     assert "Clear filters" not in body
@@ -97,7 +98,7 @@ def test_filter_by_prescriber_and_protocol(client, cohort, analyst_a, clinic_a) 
     for query in (f"prescriber={cohort['prescriber'].pk}", f"protocol={mine}",
                   "condition=depression"):
         body = client.get(f"/outcomes/?{query}").content.decode()
-        assert "4/6" in _cell(body, "phq9"), query
+        assert "fewer than 5 of 6" in _cell(body, "phq9"), query
         assert 'data-testid="response-pcl5' not in body, query
         assert "Clear filters" in body and 'data-testid="filter-note"' in body
 
@@ -114,7 +115,8 @@ def test_period_filter_on_course_start(client, cohort, analyst_a) -> None:
     today = cohort["today"]
     body = client.get(f"/outcomes/?started_from={today - timedelta(days=45)}"
                       f"&started_to={today - timedelta(days=35)}").content.decode()
-    assert "4/6" in _cell(body, "phq9") and 'data-testid="response-pcl5' not in body
+    assert "fewer than 5 of 6" in _cell(body, "phq9")
+    assert 'data-testid="response-pcl5' not in body
     body = client.get(f"/outcomes/?started_from={today}").content.decode()
     assert "No treated patients match these filters" in body
 
@@ -151,7 +153,7 @@ def test_pdf_of_the_filtered_report(client, cohort, analyst_a, nurse_a) -> None:
     assert response["Content-Disposition"].startswith('attachment; filename="outcomes-')
     text = pdf_text(response.content)
     assert "Clinic A: outcomes (filtered: Depression)" in text
-    assert "4/6" in text and "\nPHQ-9\n" in text and "\nPCL-5\n" not in text
+    assert "fewer than 5 of 6" in text and "\nPHQ-9\n" in text and "\nPCL-5\n" not in text
     entry = AuditEvent.objects.filter(object_type="outcome_report_pdf").latest("pk")
     assert entry.action == "export" and entry.detail["filters"] == {"condition": "depression"}
     small = client.get("/outcomes/report.pdf?condition=ptsd")  # 3 patients: suppressed
@@ -168,15 +170,15 @@ def test_filtering_in_chromium(chromium, live_server, sign_in, cohort) -> None:
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page)
     page.click("nav >> text=Outcomes")
-    expect(page.get_by_test_id("response-pcl5-all")).to_contain_text("3/3")
+    expect(page.get_by_test_id("response-pcl5-all")).to_contain_text("fewer than 5")
     page.select_option("#id_condition", "depression")
     page.click("button:has-text('Apply')")
-    expect(page.get_by_test_id("response-phq9-all")).to_contain_text("4/6")
+    expect(page.get_by_test_id("response-phq9-all")).to_contain_text("fewer than 5 of 6")
     expect(page.get_by_test_id("response-pcl5-all")).to_have_count(0)
     expect(page.locator("[aria-label^='Retention funnel'] svg")).to_be_visible()
     page.select_option("#id_condition", "ptsd")
     page.click("button:has-text('Apply')")
     expect(page.get_by_test_id("suppressed")).to_contain_text("3 treated patients")
     page.click("text=Clear filters")
-    expect(page.get_by_test_id("response-pcl5-all")).to_contain_text("3/3")
+    expect(page.get_by_test_id("response-pcl5-all")).to_contain_text("fewer than 5")
     page.close()

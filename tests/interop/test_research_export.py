@@ -6,9 +6,9 @@ import io
 import json
 import re
 import zipfile
-from itertools import pairwise
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
@@ -59,21 +59,81 @@ def test_no_identifier_survives(demo_export) -> None:
                 assert not re.search(rf"\b{re.escape(value.lower())}\b", text), (p.mrn, value)
 
 
-def test_intervals_between_a_patients_events_are_kept(demo_export) -> None:
-    out, _, patients, responses = demo_export
-    exported = pq.read_table(out / "assessments.parquet").to_pylist()
+def _per_patient(out: Path, table: str, column: str) -> list[tuple]:
+    """Each patient's sorted values of one column, as a sorted list (ids differ per export)."""
     by_patient: dict[int, list] = {}
-    for row in exported:
-        by_patient.setdefault(row["patient_id"], []).append(row["completed_at"])
-    exported_gaps = sorted(tuple((b - a).total_seconds() for a, b in pairwise(ts))
-                           for ts in map(sorted, by_patient.values()))
-    original_gaps = sorted(tuple((b - a).total_seconds() for a, b in pairwise(ts))
-                           for ts in responses.values() if ts)
-    assert exported_gaps == original_gaps
-    # ...while the calendar dates themselves moved for (almost) everyone.
-    originals = {t for ts in responses.values() for t in ts}
-    moved = [row for row in exported if row["completed_at"] not in originals]
-    assert len(moved) >= 0.9 * len(exported)
+    for row in pq.read_table(out / f"{table}.parquet").to_pylist():
+        by_patient.setdefault(row["patient_id"], []).append(row[column])
+    return sorted(tuple(sorted(v)) for v in by_patient.values())
+
+
+def _no_time_of_day(out: Path) -> None:
+    """No column holds a timestamp or time, and no text value has a time of day."""
+    for path in out.iterdir():
+        if path.suffix == ".parquet":
+            for field in pq.read_schema(path):
+                assert not pa.types.is_timestamp(field.type), (path.name, field.name)
+                assert not pa.types.is_time(field.type), (path.name, field.name)
+        elif path.suffix == ".csv":
+            assert not re.search(r"\d{1,2}:\d{2}", path.read_text()), path.name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "T" not in manifest["generated_on"]
+
+
+def test_default_export_has_whole_days_from_the_first_session(demo_export) -> None:
+    out, manifest, patients, responses = demo_export
+    assert manifest["dates"] == "relative"
+    _no_time_of_day(out)
+    sessions = pq.read_table(out / "sessions.parquet").to_pylist()
+    first = {}
+    for row in sessions:
+        first[row["patient_id"]] = min(first.get(row["patient_id"], 10**6), row["start_day"])
+    assert first and set(first.values()) == {0}  # the index day is day 0
+    # The day gaps between a patient's questionnaires are the true calendar-day gaps.
+    clinic = patients[0].clinic
+    true_days = sorted(
+        tuple(sorted((d - min(ds)).days for d in ds))
+        for ds in ([t.astimezone(clinic.zone).date() for t in ts]
+                   for ts in responses.values() if ts))
+    exported = [tuple(d - min(days) for d in days)
+                for days in _per_patient(out, "assessments", "completed_day")]
+    assert sorted(exported) == true_days
+    vitals = pq.read_table(out / "vitals.parquet").to_pylist()
+    assert all(0 <= v["minutes_after_dose"] < 24 * 60 for v in vitals)
+
+
+def test_shifted_exports_give_identical_dates_and_no_time_of_day(demo_export,
+                                                                 tmp_path) -> None:
+    from datetime import date
+
+    _, _, patients, responses = demo_export
+    clinic = patients[0].clinic
+    one, two = tmp_path / "one", tmp_path / "two"
+    research.export(clinic, one, dates="shifted")
+    research.export(clinic, two, dates="shifted")
+    _no_time_of_day(one)
+    for table, column in (("assessments", "completed_date"), ("sessions", "start_date"),
+                          ("courses", "start_date"), ("vitals", "measured_date")):
+        assert _per_patient(one, table, column) == _per_patient(two, table, column), table
+    # Every patient's dates moved, by the same number of days for all their events.
+    shifted = pq.read_table(one / "assessments.parquet").to_pylist()
+    assert all(isinstance(r["completed_date"], date) for r in shifted)
+    true_dates = {t.astimezone(clinic.zone).date() for ts in responses.values() for t in ts}
+    assert sum(r["completed_date"] in true_dates for r in shifted) < 0.2 * len(shifted)
+    shifts = {p.pk: research.shift_days(p.pk) for p in patients}
+    assert all(1 <= abs(d) <= research.MAX_SHIFT_DAYS for d in shifts.values())
+    assert len(set(shifts.values())) > 1
+
+
+def test_the_shift_is_keyed_by_the_installation_secret(patient_a, settings) -> None:
+    settings.KETACARE_EXPORT_SHIFT_KEY = "key one"
+    first = research.shift_days(patient_a.pk)
+    assert research.shift_days(patient_a.pk) == first  # stable
+    shifts = set()
+    for key in ("key two", "key three"):
+        settings.KETACARE_EXPORT_SHIFT_KEY = key
+        shifts.add(research.shift_days(patient_a.pk))
+    assert shifts != {first}  # another installation, other shifts
 
 
 def test_manifest_counts_and_hashes(demo_export) -> None:

@@ -24,9 +24,10 @@ from ketacare.charts.outcomes import funnel_chart, km_chart
 from ketacare.interop.research import build_tables
 
 from .benchmarks import BENCHMARKS
-from .filters import MIN_PATIENTS, OutcomeFilters
+from .filters import OutcomeFilters, min_patients
 from .report_pdf import report_pdf
 from .run import run_report
+from .suppression import suppress_report
 
 
 def _empty() -> dict[str, Any]:
@@ -37,11 +38,13 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
     """The report over the clinic's data (or the courses matching `courses`), de-identified
     as the research export but with true dates: windows such as "courses started at least
     N days before the data's end" need the real calendar, and only aggregates leave this
-    function. A filtered view matching fewer than MIN_PATIENTS treated patients reports
-    nothing but that count (`suppressed`)."""
-    tables = build_tables(staff.clinic, shift_dates=False, courses=courses)
+    function. A filtered view matching fewer than the clinic's threshold of treated patients
+    reports nothing but that count (`suppressed`); every other small count is "fewer than"
+    the threshold (suppression.py)."""
+    tables = build_tables(staff.clinic, courses=courses)
     treated = len(set(tables["sessions"].column("patient_id").to_pylist()))
-    if courses is not None and treated < MIN_PATIENTS:
+    k_min = min_patients(staff.clinic)
+    if courses is not None and treated < k_min:
         return {**_empty(), "suppressed": treated}
     if treated == 0:
         return _empty()  # no treatment given yet: nothing to report
@@ -49,7 +52,8 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
         for name, table in tables.items():
             pq.write_table(table, Path(tmp) / f"{name}.parquet")
         now_s = int(timezone.now().timestamp())  # live data: it ends now, not at the last dose
-        return {**run_report("duckdb", Path(tmp), as_of_s=now_s), "suppressed": None}
+        report = run_report("duckdb", Path(tmp), as_of_s=now_s)
+    return {**suppress_report(report, k_min), "suppressed": None}
 
 
 def _svg(chart: Any) -> str | None:
@@ -84,7 +88,7 @@ def _page(request: HttpRequest, filters: OutcomeFilters, report: dict[str, Any],
                                  if f["condition"] == "all"), None)),
             "benchmarks": BENCHMARKS,
             "filters": filters,
-            "min_patients": MIN_PATIENTS,
+            "min_patients": min_patients(request.staff.clinic),  # type: ignore[attr-defined]
             "query": request.GET.urlencode(),
         },
         status=status,

@@ -1,10 +1,15 @@
 """The outcome dashboard's filters: condition, protocol, prescriber and the period in
 which courses started. They select courses; the report then runs on those courses, their
 sessions and their patients' assessments (each patient's earliest matching course is the
-index course)."""
+index course).
+
+The period is whole calendar months: a date selects its month. Otherwise two views a day
+apart differ by the patients who started that day, and subtracting one from the other
+reveals their results (0/8 up to 5 October, 1/9 up to 12 October)."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Any
 
@@ -19,9 +24,27 @@ from ketacare.pdf import person
 from ketacare.treatment.forms import DATE
 from ketacare.treatment.models import ClinicProtocol
 
-# Below this many patients a filtered view shows no figures: a rate over a handful of
-# patients picked by prescriber and month can point at a person (product default).
+# Below this many patients a filtered view shows no figures, and a count below it (or a
+# rest of a denominator below it) is shown as "fewer than" this: a rate over a handful of
+# patients can point at a person (product default; a clinic sets `analytics_min_patients`).
 MIN_PATIENTS = 5
+
+
+def min_patients(clinic: Clinic) -> int:
+    """The clinic's small-group threshold (at least 2: 1 would suppress nothing)."""
+    try:
+        value = int(clinic.settings.get("analytics_min_patients", MIN_PATIENTS))
+    except (TypeError, ValueError):
+        return MIN_PATIENTS
+    return max(value, 2)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 class OutcomeFilters(forms.Form):
@@ -31,8 +54,10 @@ class OutcomeFilters(forms.Form):
                                       empty_label="All protocols")
     prescriber = PersonField(queryset=User.objects.none(), required=False,
                              empty_label="All prescribers")
-    started_from = forms.DateField(required=False, widget=DATE, label="Courses started from")
-    started_to = forms.DateField(required=False, widget=DATE, label="to")
+    started_from = forms.DateField(required=False, widget=DATE, label="Courses started from",
+                                   help_text="From the first day of its month")
+    started_to = forms.DateField(required=False, widget=DATE, label="to",
+                                 help_text="To the last day of its month")
 
     def __init__(self, clinic: Clinic, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +73,15 @@ class OutcomeFilters(forms.Form):
         end: date | None = data.get("started_to")
         if start and end and start > end:
             self.add_error("started_to", "The end of the period is before its start.")
+            return data
+        # Whole months, and the form shows the months it used.
+        snapped = {"started_from": start and month_start(start),
+                   "started_to": end and month_end(end)}
+        shown = dict(self.data.items())
+        for name, day in snapped.items():
+            if day:
+                data[name], shown[name] = day, day.isoformat()
+        self.data = shown
         return data
 
     @property

@@ -19,6 +19,7 @@ from ketacare.pdf import image_height, latin1, table
 from ketacare.web.templatetags.ketacare import condition_name, instrument_name
 
 from .benchmarks import BENCHMARKS
+from .suppression import rate_words
 
 FONT = "Helvetica"
 TOTAL = FontFace(emphasis="BOLD")
@@ -53,7 +54,10 @@ LIKE_WITH_LIKE = ("Compare like with like: the design, N, instrument and time po
 
 
 def rate_text(rate: dict[str, Any]) -> str:
-    """The rate, its 95% Wilson interval and k/n, e.g. "52.1% (48.0-56.2) 240/461"."""
+    """The rate, its 95% Wilson interval and k/n, e.g. "52.1% (48.0-56.2) 240/461", or a
+    suppressed cell's words ("fewer than 5 of 9")."""
+    if rate.get("fewer_than"):
+        return rate_words(rate)
     if not rate["n"] or rate["rate"] is None:
         return "n = 0"
     return (f"{rate['rate'] * 100:.1f}% ({rate['ci95_low'] * 100:.1f}-"

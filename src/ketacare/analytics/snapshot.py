@@ -167,8 +167,7 @@ def _part_files(out: Path, part: str) -> list[Path]:
 
 
 def _build_part(out: Path, clinic: Clinic, fingerprint: str) -> dict[str, Any]:
-    tables = build_tables(clinic, shift_dates=False, clinic_id=clinic.pk,
-                          first_id=clinic.pk * ID_BLOCK + 1)
+    tables = build_tables(clinic, clinic_id=clinic.pk, first_id=clinic.pk * ID_BLOCK + 1)
     # A new directory per build: the part the manifest names is never touched, so a crash
     # (or two runs) cannot mix the ids of two builds of one clinic.
     part = f"{PARTS}/clinic-{clinic.pk}/{secrets.token_hex(6)}"

@@ -17,6 +17,7 @@ class Action(models.TextChoices):
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_OUT = "sign_out"
+    DENIED = "denied"  # a 403/404 on a URL naming a patient object (audit/reads.py)
 
 
 class AuditEvent(models.Model):

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "ketacare.accounts.middleware.StaffMiddleware",
     # After OTPMiddleware and StaffMiddleware: the code step and the clinic's 2FA policy.
     "ketacare.accounts.middleware.TwoFactorMiddleware",
+    # One audit entry for every response showing a patient, and for every refused attempt.
+    "ketacare.audit.reads.ReadAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,6 +171,17 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+if SECURE_COOKIES:  # served over HTTPS (docs/deployment-security.md)
+    SECURE_HSTS_SECONDS = env_int("KETACARE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KETACARE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("KETACARE_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = env_bool("KETACARE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
+# Behind a TLS-terminating proxy: the header it sets, e.g. X-Forwarded-Proto. Only set this
+# when the proxy always overwrites that header (a client could otherwise claim HTTPS).
+_PROXY_HEADER = env_str("KETACARE_PROXY_SSL_HEADER", "")
+if _PROXY_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_HEADER.upper().replace("-", "_"), "https")
 X_FRAME_OPTIONS = "DENY"
 
 # Everything is served from the app itself: no CDN, the machines may be offline.
@@ -210,6 +223,14 @@ KETACARE_SELFREPORT_ESCALATE_MINUTES = env_int("KETACARE_SELFREPORT_ESCALATE_MIN
 KETACARE_SELFREPORT_REMINDER_HOURS = env_int("KETACARE_SELFREPORT_REMINDER_HOURS", 24)
 KETACARE_SELFREPORT_REMINDERS = env_int("KETACARE_SELFREPORT_REMINDERS", 3)
 KETACARE_SELFREPORT_GRACE_DAYS = env_int("KETACARE_SELFREPORT_GRACE_DAYS", 2)
+# After submitting, the same browser may reload its thank-you page (and own progress) for
+# this long; after that, and from any other browser, a used link shows a neutral page.
+KETACARE_SELFREPORT_PROGRESS_MINUTES = env_int("KETACARE_SELFREPORT_PROGRESS_MINUTES", 15)
+
+# Research export, shifted-dates mode: the key of each patient's stable date shift
+# (interop/research.py). Unset, the secret key is used; set it to keep shifts stable when
+# the secret key is rotated.
+KETACARE_EXPORT_SHIFT_KEY = env_str("KETACARE_EXPORT_SHIFT_KEY", "")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone
@@ -232,8 +253,12 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line passes the filter: /r/<token> paths are written as /r/#<6 hash chars>.
+    "filters": {"redact_links": {"()": "ketacare.web.log_redaction.RedactLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_links"]}},
     "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "INFO")},
     # django-axes logs every attempt at INFO; lockouts still show at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # runserver's request lines go through the same filtered handler.
+    "loggers": {"axes": {"level": "WARNING"},
+                "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

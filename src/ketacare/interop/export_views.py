@@ -25,15 +25,20 @@ def research_export(request: HttpRequest) -> HttpResponse:
     staff: Staff = request.staff  # type: ignore[attr-defined]
     if request.method == "GET":
         return render(request, "interop/export.html", {"clinic": staff.clinic})
+    dates = request.POST.get("dates", "relative")
+    if dates not in research.DATE_MODES:
+        return render(request, "interop/export.html",
+                      {"clinic": staff.clinic, "error": "Choose how dates are exported."},
+                      status=400)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export"
-        manifest = research.export(staff.clinic, out)
+        manifest = research.export(staff.clinic, out, dates=dates)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(out.iterdir()):
                 archive.write(path, arcname=path.name)
     record(Action.EXPORT, request=request, object_type="research_export",
-           detail={"rows": manifest["rows"]})
+           detail={"rows": manifest["rows"], "dates": dates})
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="ketacare-research-export.zip"'
     response["Cache-Control"] = "no-store"

@@ -1,12 +1,14 @@
 """API tokens: a bearer secret tied to one staff member in one clinic.
 
 Only the SHA-256 of the token is stored, so a copy of the database cannot call the API.
-A token is revoked, never deleted, so the audit trail can always name it."""
+A token is revoked, never deleted, so the audit trail can always name it; it expires
+(default a year after creation) so a forgotten one does not work for ever."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
 
@@ -20,6 +22,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -29,4 +32,10 @@ class ApiToken(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and timezone.now() < self.expires_at
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.active else "expired"

@@ -1,11 +1,16 @@
 """De-identified research export (HIPAA Safe Harbor style) in the registry schema of
-`ketacare.analytics.schema`, plus a REDCap data dictionary and records file and a manifest.
+`ketacare.analytics.schema` with dates replaced, plus a REDCap data dictionary and records
+file and a manifest.
 
 What is removed or changed (45 CFR 164.514(b)(2), the 18 identifiers):
 - names, MRNs, contact details, escort details, free text, record ids: never read into the
   export; every id is a fresh opaque integer, different in each export;
-- dates: shifted per patient by a secret random number of days (-182..182) drawn anew for
-  each export and never written anywhere, so intervals within a patient are kept exactly;
+- dates: no timestamp leaves. By default (`relative`) every event is a whole number of days
+  from the patient's index day (the day of the first session, or of the first event for a
+  patient without one), in the clinic's zone. Opt-in (`shifted`): calendar dates moved by a
+  per-patient number of days (1..182 either way) that is a keyed HMAC of the patient's
+  internal id under an installation secret, so repeated exports give the same dates and
+  cannot be averaged towards the true ones. Vitals keep whole minutes after the dose;
 - age: only a birth year, and for anyone 90 or older at export the birth year of a
   90-year-old (Safe Harbor aggregates ages over 89);
 - geography: no patient address or ZIP is stored by KetaCare, so there is no 3-digit ZIP
@@ -18,16 +23,20 @@ import csv
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from ketacare.accounts.models import Clinic
 from ketacare.analytics.schema import SCHEMAS, TABLES
@@ -36,6 +45,8 @@ from ketacare.selfreport.models import Response
 from ketacare.treatment.models import Course, Dose, VitalSigns
 
 MAX_SHIFT_DAYS = 182
+DateMode = Literal["relative", "shifted"]
+DATE_MODES: tuple[DateMode, ...] = ("relative", "shifted")
 AGE_CAP = 90  # Safe Harbor: ages over 89 are aggregated
 SEX = {"female": "F", "male": "M"}
 
@@ -57,24 +68,25 @@ class _Ids:
         return self.mapping[key]
 
 
-def _shift(offsets: Mapping[Any, int], patient_id: object) -> Callable[[datetime], datetime]:
-    days = timedelta(days=offsets[patient_id])
-    return lambda moment: (moment + days).astimezone(UTC)
-
-
 def _birth_year(dob: date, today: date) -> int:
     age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
     return today.year - AGE_CAP if age >= AGE_CAP else dob.year
 
 
-def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1,
-                 first_id: int = 1, courses: Q | None = None) -> dict[str, pa.Table]:
-    """The five registry tables for one clinic, de-identified. `shift_dates=False` keeps
-    true dates, for the clinic's own aggregate dashboard and the internal analytics
-    snapshot (never for an export); `clinic_id` and `first_id` let several clinics share
-    one snapshot without colliding ids. `courses` (a filter on Course) keeps only the
-    matching courses, their sessions, and the patients who have one (with all their
-    assessments, which the outcome windows are measured against)."""
+def build_tables(clinic: Clinic, *, clinic_id: int = 1, first_id: int = 1,
+                 courses: Q | None = None) -> dict[str, pa.Table]:
+    """The five registry tables for one clinic, with true timestamps: for the clinic's own
+    aggregate dashboard and the internal analytics snapshot, never for an export (see
+    `export_tables`). `clinic_id` and `first_id` let several clinics share one snapshot
+    without colliding ids. `courses` (a filter on Course) keeps only the matching courses,
+    their sessions, and the patients who have one (with all their assessments, which the
+    outcome windows are measured against)."""
+    return _registry(clinic, clinic_id=clinic_id, first_id=first_id, courses=courses)[0]
+
+
+def _registry(clinic: Clinic, *, clinic_id: int, first_id: int, courses: Q | None
+              ) -> tuple[dict[str, pa.Table], dict[int, uuid.UUID]]:
+    """The tables, and the internal patient id behind each opaque one."""
     today = clinic.today()
     course_qs = Course.objects.filter(patient__clinic=clinic)
     patient_qs = Patient.objects.filter(clinic=clinic)
@@ -82,9 +94,6 @@ def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1
         course_qs = course_qs.filter(courses)
         patient_qs = patient_qs.filter(pk__in=course_qs.values("patient_id"))
     patients = list(patient_qs.order_by("pk"))
-    rng = secrets.SystemRandom()
-    span = MAX_SHIFT_DAYS if shift_dates else 0
-    offsets = {p.pk: rng.randint(-span, span) for p in patients}
     pid = _Ids.for_keys((p.pk for p in patients), first_id)
     course_rows = list(course_qs.order_by("pk"))
     cid = _Ids.for_keys((c.pk for c in course_rows), first_id)
@@ -102,13 +111,13 @@ def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1
         rows["courses"].append({
             "course_id": cid[c.pk], "patient_id": pid[c.patient_id],
             "protocol": c.protocol_data.get("id"), "route": c.protocol_data.get("route"),
-            "started_at": _shift(offsets, c.patient_id)(start)})
+            "started_at": start})
     for d in doses:
         patient_id = d.session.course.patient_id
         rows["sessions"].append({
             "session_id": sid[d.session_id], "course_id": cid[d.session.course_id],
             "patient_id": pid[patient_id], "number": d.session.number,
-            "started_at": _shift(offsets, patient_id)(d.started_at), "route": d.route,
+            "started_at": d.started_at, "route": d.route,
             "drug": "esketamine" if d.drug == "esketamine" else "ketamine",
             "dose_mg": float(d.dose_mg),
             "dose_mg_per_kg": float(d.dose_mg / d.weight_kg) if d.weight_kg else None})
@@ -117,7 +126,7 @@ def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1
             continue
         rows["assessments"].append({
             "patient_id": pid[r.patient_id], "instrument": r.instrument,
-            "completed_at": _shift(offsets, r.patient_id)(r.submitted_at),
+            "completed_at": r.submitted_at,
             "total": r.total, "items": [int(v) for v in r.values]})
     for v in VitalSigns.objects.filter(session__course__in=course_qs,
                                        session__dose__isnull=False).select_related(
@@ -125,10 +134,78 @@ def build_tables(clinic: Clinic, *, shift_dates: bool = True, clinic_id: int = 1
         patient_id = v.session.course.patient_id
         rows["vitals"].append({
             "session_id": sid[v.session_id], "patient_id": pid[patient_id],
-            "measured_at": _shift(offsets, patient_id)(v.taken_at),
+            "measured_at": v.taken_at,
             "systolic_mmhg": v.sbp, "diastolic_mmhg": v.dbp, "heart_rate_bpm": v.hr,
             "spo2_pct": v.spo2})
-    return {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in TABLES}
+    tables = {name: pa.Table.from_pylist(rows[name], schema=SCHEMAS[name]) for name in TABLES}
+    return tables, {pid[p.pk]: p.pk for p in patients}
+
+
+# --- dates for an export -------------------------------------------------------------------
+
+# Each registry timestamp and the column that replaces it: `<stem>_day` (relative) or
+# `<stem>_date` (shifted).
+DATE_COLUMNS = {("courses", "started_at"): "start", ("sessions", "started_at"): "start",
+                ("assessments", "completed_at"): "completed",
+                ("vitals", "measured_at"): "measured"}
+
+
+def shift_days(patient_id: uuid.UUID) -> int:
+    """The patient's stable shift, 1..182 days either way: an HMAC of the internal id under
+    KETACARE_EXPORT_SHIFT_KEY (or, unset, the installation's secret key)."""
+    mac = salted_hmac("ketacare.research.date-shift", str(patient_id),
+                      secret=settings.KETACARE_EXPORT_SHIFT_KEY or None, algorithm="sha256")
+    n = int.from_bytes(mac.digest()[:8], "big") % (2 * MAX_SHIFT_DAYS)
+    return n - MAX_SHIFT_DAYS if n < MAX_SHIFT_DAYS else n - MAX_SHIFT_DAYS + 1
+
+
+def _day(table: str, moment: datetime, zone: ZoneInfo) -> date:
+    # A course's start is a calendar date stored as noon UTC; events are instants.
+    return moment.date() if table == "courses" else moment.astimezone(zone).date()
+
+
+def export_tables(clinic: Clinic, dates: DateMode = "relative") -> dict[str, pa.Table]:
+    """The registry tables with every timestamp replaced by whole days from the patient's
+    index day (`relative`) or by a stably shifted date (`shifted`); vitals get whole minutes
+    after the session's dose instead of a time."""
+    tables, internal = _registry(clinic, clinic_id=1, first_id=1, courses=None)
+    rows = {name: table.to_pylist() for name, table in tables.items()}
+    zone = clinic.zone
+    doses = {r["session_id"]: r["started_at"] for r in rows["sessions"]}
+    for v in rows["vitals"]:
+        v["minutes_after_dose"] = int((v["measured_at"] - doses[v["session_id"]])
+                                      .total_seconds() // 60)
+    index: dict[int, date] = {}
+    for r in sorted(rows["sessions"], key=lambda r: r["started_at"]):
+        index.setdefault(r["patient_id"], _day("sessions", r["started_at"], zone))
+    dosed = set(index)
+    for table, column in DATE_COLUMNS:  # no session: the day of the first event
+        for r in rows[table]:
+            if r["patient_id"] not in dosed:
+                day = _day(table, r[column], zone)
+                index[r["patient_id"]] = min(index.get(r["patient_id"], day), day)
+    schemas = {}
+    for name in TABLES:
+        schema = SCHEMAS[name]
+        for (table, column), stem in DATE_COLUMNS.items():
+            if table != name:
+                continue
+            at = schema.get_field_index(column)
+            if dates == "relative":
+                schema = schema.set(at, pa.field(f"{stem}_day", pa.int32()))
+            else:
+                schema = schema.set(at, pa.field(f"{stem}_date", pa.date32()))
+            for r in rows[name]:
+                day = _day(name, r.pop(column), zone)
+                pid = r["patient_id"]
+                if dates == "relative":
+                    r[f"{stem}_day"] = (day - index[pid]).days
+                else:
+                    r[f"{stem}_date"] = day + timedelta(days=shift_days(internal[pid]))
+        if name == "vitals":
+            schema = schema.append(pa.field("minutes_after_dose", pa.int32()))
+        schemas[name] = schema
+    return {name: pa.Table.from_pylist(rows[name], schema=schemas[name]) for name in TABLES}
 
 
 # --- REDCap ------------------------------------------------------------------------------
@@ -150,24 +227,31 @@ DICTIONARY = [
      "depression, Depression | ptsd, PTSD | anxiety, Anxiety", "", ""),
     ("instrument", "assessment", "dropdown", "Instrument",
      "phq9, PHQ-9 | gad7, GAD-7 | pcl5, PCL-5 | qids-sr16, QIDS-SR16 | madrs, MADRS", "", ""),
-    ("assessment_date", "assessment", "text", "Date (shifted per participant)", "",
-     "date_ymd", ""),
     ("total", "assessment", "text", "Total score", "", "integer", ""),
 ]
+REDCAP_DATE = {
+    "relative": ("assessment_day", "assessment", "text",
+                 "Days from the participant's first session (day 0)", "", "integer", ""),
+    "shifted": ("assessment_date", "assessment", "text", "Date (shifted per participant)",
+                "", "date_ymd", ""),
+}
 
 
-def _redcap(tables: dict[str, pa.Table], out: Path) -> list[Path]:
+def _redcap(tables: dict[str, pa.Table], out: Path, dates: DateMode) -> list[Path]:
     dictionary = out / "redcap_data_dictionary.csv"
+    fields = [*DICTIONARY[:-1], REDCAP_DATE[dates], DICTIONARY[-1]]
+    date_field = REDCAP_DATE[dates][0]
+    date_column = "completed_day" if dates == "relative" else "completed_date"
     with dictionary.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(DICTIONARY_HEADER)
-        for name, form, kind, label, choices, validation, note in DICTIONARY:
+        for name, form, kind, label, choices, validation, note in fields:
             writer.writerow([name, form, "", kind, label, choices, note, validation] +
                             [""] * (len(DICTIONARY_HEADER) - 8))
     records = out / "redcap_records.csv"
     # Flat import format; assessments are a repeating instrument of the participant.
     header = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance", "birth_year",
-              "sex", "primary_condition", "instrument", "assessment_date", "total"]
+              "sex", "primary_condition", "instrument", date_field, "total"]
     instances: dict[int, int] = {}
     with records.open("w", newline="") as f:
         writer = csv.writer(f)
@@ -178,7 +262,7 @@ def _redcap(tables: dict[str, pa.Table], out: Path) -> list[Path]:
         for a in tables["assessments"].to_pylist():
             n = instances[a["patient_id"]] = instances.get(a["patient_id"], 0) + 1
             writer.writerow([a["patient_id"], "assessment", n, "", "", "", a["instrument"],
-                             a["completed_at"].date().isoformat(), a["total"]])
+                             str(a[date_column]), a["total"]])
     return [dictionary, records]
 
 
@@ -190,13 +274,24 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export(clinic: Clinic, out: Path) -> dict[str, Any]:
+METHOD = {
+    "relative": "HIPAA Safe Harbor: identifiers removed, no dates (whole days from each "
+                "patient's first session), ages 90+ aggregated (see docs/research-export.md)",
+    "shifted": "identifiers removed, dates shifted by a stable per-patient number of days "
+               "(not Safe Harbor: dates remain), ages 90+ aggregated "
+               "(see docs/research-export.md)",
+}
+
+
+def export(clinic: Clinic, out: Path, *, dates: DateMode = "relative") -> dict[str, Any]:
     """Write Parquet + CSV per table, the REDCap files and manifest.json; return the
     manifest. Refuses a non-empty directory so an old export is never mixed in."""
+    if dates not in DATE_MODES:
+        raise ValueError(f"dates must be one of {', '.join(DATE_MODES)}, got {dates!r}")
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise ValueError(f"{out} is not empty; choose a new directory for each export")
-    tables = build_tables(clinic)
+    tables = export_tables(clinic, dates)
     files: list[Path] = []
     for name, table in tables.items():
         pq.write_table(table, out / f"{name}.parquet")
@@ -206,11 +301,12 @@ def export(clinic: Clinic, out: Path) -> dict[str, Any]:
                 [" ".join(map(str, v)) for v in table.column("items").to_pylist()]))
         pacsv.write_csv(flat, out / f"{name}.csv")
         files += [out / f"{name}.parquet", out / f"{name}.csv"]
-    files += _redcap(tables, out)
+    files += _redcap(tables, out, dates)
     manifest = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "method": "HIPAA Safe Harbor: identifiers removed, dates shifted per patient, "
-                  "ages 90+ aggregated (see docs/research-export.md)",
+        # The day of the export only: a time of day would be one more linkable value.
+        "generated_on": datetime.now(UTC).date().isoformat(),
+        "dates": dates,
+        "method": METHOD[dates],
         "rows": {name: table.num_rows for name, table in tables.items()},
         "files": [{"name": f.name, "sha256": _sha256(f), "bytes": f.stat().st_size}
                   for f in files],

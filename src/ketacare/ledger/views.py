@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.patients.models import Patient
@@ -138,7 +139,8 @@ def _render_item(request: HttpRequest, item: StockItem, bound: dict[str, BaseFor
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     last = actions.last_count(item)
     # The page shows patient MRNs: reading it is a read of patient data.
-    record(Action.VIEW, request=request, obj=item, detail={"page": page.number})
+    record(Action.VIEW, request=request, obj=item, detail={
+        "page": page.number, "patient_ids": reads.patient_ids(e.patient_id for e in page)})
     return render(request, "ledger/item.html", {
         "item": item, "balance": actions.balance(item), "page": page, "forms": forms,
         "last_count": last, "flagged": bool(last and last.discrepancy),
@@ -317,8 +319,13 @@ def _download(request: HttpRequest, extension: str) -> HttpResponse:
         "end": _iso(form.cleaned_data["end"]),
         "stock_item": built.items[0].item.pk if form.cleaned_data["item"] else None,
         "entries": sum(len(p.entries) for p in built.items),
+        "patient_ids": _patient_ids(built),
     })
     return response
+
+
+def _patient_ids(built: reports.Report) -> list[str]:
+    return reads.patient_ids(e.patient_id for p in built.items for e in p.entries)
 
 
 def _iso(day: date) -> str:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.db import int_id
@@ -46,6 +47,7 @@ def patient_for(
         patient = Patient.objects.get(clinic=staff.clinic, pk=_uuid(patient_id))
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
+    reads.touch(patient.pk, audit_as, str(patient.pk))
     if not write:
         record(Action.VIEW, request=request, user=staff.user, clinic_id=staff.clinic.pk,
                role=staff.role_label, patient_id=patient.pk, object_type=audit_as,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import eligibility
@@ -119,7 +120,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     searched = form.is_valid() and bool(form.cleaned_data["q"])
     record(Action.SEARCH if searched else Action.VIEW, request=request,
            object_type="patient_list",
-           detail={"matches": page.paginator.count, "page": page.number})
+           detail={"matches": page.paginator.count, "page": page.number,
+                   "patient_ids": reads.patient_ids(p.pk for p in page)})
     return render(request, "patients/list.html", {
         "form": form, "page": page, "today": timezone.localdate(),
         "can_edit": staff.can(Perm.EDIT_PATIENT),

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.db import int_id
@@ -31,6 +32,7 @@ def rems_session_for(staff: Staff, session_id: object, *, write: bool = False,
             dose__route=ESKETAMINE_ROUTE)
     except (Session.DoesNotExist, ValueError):
         raise Http404("No such esketamine session") from None
+    reads.touch(session.course.patient_id, "rems_form", str(session.pk))
     if not write:
         form = RemsForm.objects.filter(session=session).first()
         record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
@@ -96,5 +98,6 @@ def due_list(staff: Staff, *, request: HttpRequest | None = None) -> list[Due]:
     rows.sort(key=lambda r: (r.due, r.session.pk))
     record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
            clinic_id=staff.clinic.pk, object_type="rems_due_list",
-           detail={"rows": len(rows), "overdue": sum(r.overdue for r in rows)})
+           detail={"rows": len(rows), "overdue": sum(r.overdue for r in rows),
+                   "patient_ids": reads.patient_ids(r.session.course.patient_id for r in rows)})
     return rows

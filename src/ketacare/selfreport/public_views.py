@@ -1,16 +1,22 @@
 """The patient's pages, opened from a secret link without an account.
 
 They show the patient's first name at most, never cache, and answer a bad link with a
-friendly page (404 unknown, 410 expired or already answered) that says what to do. The
-token is in the path, so these responses are kept out of Django's request log."""
+friendly page (404 unknown, 410 expired or already answered) that says what to do and
+nothing about the patient. Only the browser that submitted sees its thank-you page (and the
+patient's own progress) again, for KETACARE_SELFREPORT_PROGRESS_MINUTES after submitting:
+submit sets a signed HttpOnly cookie naming the link's hash. The token is in the path, so
+Django's request log shows it redacted (web/logging.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,11 +24,38 @@ from ketacare.charts import to_svg
 from ketacare.charts.trajectory import points_from, trajectory_chart
 from ketacare.clinical.instruments import InstrumentInputError, get
 
-from . import actions, rules
+from . import actions, rules, tokens
 from .config import for_clinic
 from .models import ReportRequest, Response
 
 PROBLEM_STATUS = {"unknown": 404, "expired": 410, "used": 410}
+ANSWERED_COOKIE = "ketacare_answered"
+_COOKIE_SALT = "ketacare.selfreport.answered"
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=settings.KETACARE_SELFREPORT_PROGRESS_MINUTES)
+
+
+def _answered_here(request: HttpRequest, token: str, req: ReportRequest) -> bool:
+    """This browser submitted this link, and the link's post-submit window is still open."""
+    if req.completed_at is None or timezone.now() >= req.completed_at + _window():
+        return False
+    if req.source == "kiosk" or timezone.now() >= req.expires_at:
+        return False
+    value = request.get_signed_cookie(ANSWERED_COOKIE, default=None, salt=_COOKIE_SALT,
+                                      max_age=_window())
+    return value == tokens.digest(token)
+
+
+def _remember_answered(response: HttpResponse, token: str, req: ReportRequest) -> None:
+    """A kiosk is a shared device: the next person must not see this patient's page."""
+    if req.source == "kiosk":
+        return
+    response.set_signed_cookie(
+        ANSWERED_COOKIE, tokens.digest(token), salt=_COOKIE_SALT,
+        max_age=int(_window().total_seconds()), path="/r/", httponly=True,
+        samesite="Strict", secure=settings.SECURE_COOKIES)
 
 
 def _quiet(response: HttpResponse) -> HttpResponse:
@@ -74,6 +107,8 @@ def _page(request: HttpRequest, token: str, req: ReportRequest,
 @require_GET
 def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     state = actions.resolve_link(token)
+    if state.problem == "used" and state.req and _answered_here(request, token, state.req):
+        return _thanks_again(request, state.req)
     if state.problem or state.req is None:
         return _problem(request, state)
     actions.opened(state.req, request)
@@ -104,10 +139,13 @@ def save(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_POST
 def submit(request: HttpRequest, token: str) -> HttpResponse:
-    """Idempotent: a second submit (double click, a retry after a dropped response) shows
-    the same result, even though the link is now used."""
+    """Idempotent in the same browser: a second submit (double click, a retry) within the
+    post-submit window shows the same result; from anywhere else a used link shows the
+    neutral page."""
     state = actions.resolve_link(token)
-    if state.req is None or state.problem == "expired":
+    if state.problem == "used" and state.req and _answered_here(request, token, state.req):
+        return _thanks_again(request, state.req)
+    if state.problem or state.req is None:
         return _problem(request, state)
     # Saved first, in its own transaction: answers survive a submit that is refused.
     actions.save_progress(state.req, request.POST, request=request)
@@ -116,6 +154,18 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
     except InstrumentInputError as exc:
         state.req.refresh_from_db()
         return _page(request, token, state.req, error=exc, status=422)
+    page = _thanks(request, response)
+    _remember_answered(page, token, response.request)
+    return page
+
+
+def _thanks_again(request: HttpRequest, req: ReportRequest) -> HttpResponse:
+    """The same browser within the window: the page again, audited as a read."""
+    actions._audit_link(actions.Action.VIEW, req, request, {"progress": True})
+    return _thanks(request, req.response)
+
+
+def _thanks(request: HttpRequest, response: Response) -> HttpResponse:
     req = response.request
     alerts = list(response.alerts.all())
     context = {

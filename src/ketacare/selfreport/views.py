@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical.instruments import InstrumentInputError, get
@@ -51,7 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
         show = ""
     listed = [r for r in rows if not show or r.status == show]
     record(Action.VIEW, request=request, object_type="selfreport_requests",
-           detail={"status": show or "all", "rows": len(listed)})
+           detail={"status": show or "all", "rows": len(listed),
+                   "patient_ids": reads.patient_ids(r.patient_id for r in listed)})
     return render(request, "selfreport/home.html", {
         "rows": listed, "counts": [(s, counts.get(s, 0)) for s in STATUSES], "show": show,
         "kinds": KIND_LABELS,
@@ -67,7 +69,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
     open_alerts = list(qs.filter(action_at__isnull=True).order_by("created_at"))
     closed = list(qs.filter(action_at__isnull=False).order_by("-action_at")[:50])
     record(Action.VIEW, request=request, object_type="selfreport_alerts",
-           detail={"open": len(open_alerts)})
+           detail={"open": len(open_alerts), "patient_ids": reads.patient_ids(
+               a.patient_id for a in [*open_alerts, *closed])})
     return render(request, "selfreport/alerts.html", {
         "open_alerts": open_alerts, "closed": closed, "can_act": staff.can(Perm.ALERTS_ACT),
     })

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.db import int_id
@@ -21,6 +22,7 @@ def course_for(staff: Staff, course_id: object, *, write: bool = False,
             pk=int_id(course_id), patient__clinic=staff.clinic)
     except Course.DoesNotExist:
         raise Http404("No such course") from None
+    reads.touch(course.patient_id, "course", str(course.pk))
     if not write:
         record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
                clinic_id=staff.clinic.pk, patient_id=course.patient_id, obj=course)
@@ -35,6 +37,7 @@ def session_for(staff: Staff, session_id: object, *, write: bool = False,
             pk=int_id(session_id), course__patient__clinic=staff.clinic)
     except Session.DoesNotExist:
         raise Http404("No such session") from None
+    reads.touch(session.course.patient_id, "session", str(session.pk))
     if not write:
         record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
                clinic_id=staff.clinic.pk, patient_id=session.course.patient_id, obj=session)

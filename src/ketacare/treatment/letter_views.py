@@ -35,7 +35,9 @@ class LetterForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def progress_letter(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
-    patient = patient_for(staff, patient_id, request=request, audit_as="progress_letter")
+    # A POST is audited once: as the export, or (an invalid form) as the read of the page.
+    patient = patient_for(staff, patient_id, request=request, audit_as="progress_letter",
+                          write=request.method == "POST")
     form = LetterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

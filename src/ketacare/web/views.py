@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ketacare.accounts.permissions import Perm
+from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
@@ -39,7 +40,10 @@ def home(request: HttpRequest) -> HttpResponse:
         if awaiting or today_sessions:
             record(Action.VIEW, request=request, object_type="worklist",
                    detail={"screenings_awaiting_decision": len(awaiting),
-                           "sessions_today": len(today_sessions)})
+                           "sessions_today": len(today_sessions),
+                           "patient_ids": reads.patient_ids(
+                               [*(s.patient_id for s in awaiting),
+                                *(s.course.patient_id for s in today_sessions)])})
     return render(request, "web/home.html", context)
 
 

@@ -18,6 +18,9 @@ from .search import SearchParams
 class Page:
     entries: list[Entry]
     total: int
+    # Every patient a match belongs to, returned on this page or not (a `_count=0` search
+    # still tells whether a patient matches: the audit names them).
+    patients: frozenset[str] = frozenset()
 
 
 def _matches(entry: Entry, params: SearchParams) -> bool:
@@ -50,7 +53,8 @@ def run(rt: ResourceType, staff: Staff, params: SearchParams) -> Page:
         missing = [e for e in found if e not in present]
         present.sort(key=lambda e, k=key: _sort_key(k, e), reverse=desc)  # type: ignore[misc]
         found = present + missing  # no value sorts last either way
-    return Page(found[params.offset:params.offset + params.count], len(found))
+    return Page(found[params.offset:params.offset + params.count], len(found),
+                frozenset(e.patient_id for e in found if e.patient_id))
 
 
 def bundle(base: str, rt_name: str, page: Page, params: SearchParams,

@@ -126,8 +126,10 @@ def type_level(request: HttpRequest, resource_type: str) -> HttpResponse:
     page = engine.run(rt, staff, params)
     query = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
     body = engine.bundle(base_url(request), rt.name, page, params, query)
+    unreturned = page.patients - {e.patient_id for e in page.entries}
     _audit(staff, Action.SEARCH, request, rt, page.entries,
-           {"params": _printable(request.GET), "total": page.total})
+           {"params": _printable(request.GET), "total": page.total,
+            **({"patient_ids": sorted(unreturned)} if unreturned else {})})
     return fhir_response(body)
 
 

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django import template
 
+from ketacare.analytics.suppression import rate_words as _rate_words
 from ketacare.clinical.instruments import InstrumentInputError
 from ketacare.clinical.instruments import get as get_instrument
 from ketacare.patients.models import Condition
@@ -41,3 +44,9 @@ def condition_name(code: str) -> str:
     if code == "unspecified":
         return "Not recorded"
     return str(dict(Condition.choices).get(code, code or "Not recorded"))
+
+
+@register.filter
+def rate_words(rate: dict[str, Any]) -> str:
+    """A suppressed dashboard rate in words: "fewer than 5 of 9"."""
+    return _rate_words(rate)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ketacare.accounts.staff import clinics_of
-from ketacare.interop.auth import create_token, revoke_token
+from ketacare.interop.auth import DEFAULT_EXPIRES_DAYS, create_token, revoke_token
 from ketacare.interop.models import ApiToken
 
 
@@ -30,6 +30,9 @@ class Command(BaseCommand):
         create.add_argument("--user", required=True, help="username of the staff member")
         create.add_argument("--clinic", help="clinic name (needed if the user has several)")
         create.add_argument("--name", default="", help="what the token is for")
+        create.add_argument("--expires-days", type=int, default=DEFAULT_EXPIRES_DAYS,
+                            help=f"days until it stops working (default "
+                                 f"{DEFAULT_EXPIRES_DAYS})")
         revoke = sub.add_parser("revoke", help="revoke a token by id")
         revoke.add_argument("id", type=int)
         sub.add_parser("list", help="list tokens (never the secrets)")
@@ -37,7 +40,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "create":
-            self._create(options["user"], options.get("clinic"), options["name"])
+            self._create(options["user"], options.get("clinic"), options["name"],
+                         options["expires_days"])
         elif action == "revoke":
             try:
                 token = ApiToken.objects.get(pk=options["id"])
@@ -47,13 +51,13 @@ class Command(BaseCommand):
             self.stderr.write(f"revoked token {token.pk}")
         else:
             for t in ApiToken.objects.select_related("user", "clinic"):
-                state = "revoked" if t.revoked_at else "active"
                 used = t.last_used_at.isoformat() if t.last_used_at else "never"
-                self.stdout.write(f"{t.pk}\t{state}\t{t.user.get_username()}\t{t.clinic.name}"
-                                  f"\t{t.name}\tcreated {t.created_at:%Y-%m-%d}\tlast used "
-                                  f"{used}")
+                self.stdout.write(f"{t.pk}\t{t.state}\t{t.user.get_username()}\t"
+                                  f"{t.clinic.name}\t{t.name}\tcreated {t.created_at:%Y-%m-%d}"
+                                  f"\texpires {t.expires_at:%Y-%m-%d}\tlast used {used}")
 
-    def _create(self, username: str, clinic_name: str | None, name: str) -> None:
+    def _create(self, username: str, clinic_name: str | None, name: str,
+                expires_days: int) -> None:
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
@@ -73,7 +77,7 @@ class Command(BaseCommand):
                                    if chosen else f"--user: {username} has no active role "
                                    "in any clinic")
         try:
-            _, secret = create_token(user, chosen[0], name)
+            _, secret = create_token(user, chosen[0], name, expires_days=expires_days)
         except ValidationError as exc:
             raise _usage("; ".join(exc.messages)) from None
         self.stdout.write(secret)

@@ -8,6 +8,24 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from ketacare.web.log_redaction import RedactLinks, redact
+
+
+class RedactingLogger(Logger):
+    """gunicorn's access log with every text field redacted: the path, the request line
+    and headers such as Referer can all hold a /r/<token> link. Its error log ("Error
+    handling request /r/...") gets the same filter."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self.error_log.addFilter(RedactLinks())
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any],
+              request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
 
 
 class _Gunicorn(BaseApplication):
@@ -46,7 +64,8 @@ class Command(BaseCommand):
                 "workers": workers,
                 "threads": 4,
                 "accesslog": "-",
-                # Paths only: query strings could carry identifiers.
+                "logger_class": RedactingLogger,
+                # Paths only (query strings could carry identifiers), /r/ links redacted.
                 "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
             }
         ).run()

@@ -1,0 +1,115 @@
+"""One audit entry for every response that shows a patient's data, and one for every
+refused attempt at a patient object.
+
+The access helpers audit a read themselves. A helper called in write mode does not (the
+write action audits itself), but when the write does not happen (an invalid form
+re-rendered with status 400, a refused action) the response still shows the patient: the
+helper marks the patient as touched, and this middleware writes the read entry for every
+touched patient that no entry of this request names. A 403 or 404 on a URL that names an
+object is written as `denied`, with the user and the id asked for."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from .log import record
+from .models import Action, AuditEvent
+
+
+@dataclass
+class _Reads:
+    start_id: int | None = None  # the last entry before the first touch
+    touched: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)
+
+
+_current: ContextVar[_Reads | None] = ContextVar("ketacare_audit_reads", default=None)
+
+# URL keyword -> object type of a denied entry; the last one a URL names is the object asked
+# for (/patients/<patient_id>/weight/<entry_id>/error/ asks for the entry).
+OBJECT_KWARGS = {
+    "patient_id": "patient", "course_id": "course", "session_id": "session",
+    "screening_id": "screening", "entry_id": "entry", "item_id": "stock_item",
+    "pk": "alert", "resource_id": "fhir",
+}
+
+
+def touch(patient_id: uuid.UUID, object_type: str, object_id: str) -> None:
+    """Called by an access helper before it audits (or leaves the audit to an action)."""
+    reads = _current.get()
+    if reads is None:  # not in a web request (CLI, actions called directly)
+        return
+    if reads.start_id is None:
+        last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        reads.start_id = last or 0
+    reads.touched.setdefault(patient_id, (object_type, object_id))
+
+
+def _unaudited(reads: _Reads, user_id: int | None) -> dict[uuid.UUID, tuple[str, str]]:
+    named = set(AuditEvent.objects.filter(id__gt=reads.start_id or 0, user_id=user_id,
+                                          patient_id__in=list(reads.touched))
+                .values_list("patient_id", flat=True))
+    return {p: obj for p, obj in reads.touched.items() if p not in named}
+
+
+def _asked_for(request: HttpRequest) -> tuple[str, str, dict[str, str]] | None:
+    match = request.resolver_match
+    if match is None:
+        return None
+    ids = {k: str(v) for k, v in match.kwargs.items() if k in OBJECT_KWARGS}
+    if not ids:
+        return None
+    last = list(ids)[-1]
+    kind = match.kwargs.get("resource_type", OBJECT_KWARGS[last]) if last == "resource_id" \
+        else OBJECT_KWARGS[last]
+    return str(kind), ids[last], ids
+
+
+class ReadAuditMiddleware:
+    """After StaffMiddleware: it needs `request.staff` when the response comes back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reads = _Reads()
+        token = _current.set(reads)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        self._finish(request, response, reads)
+        return response
+
+    def _finish(self, request: HttpRequest, response: HttpResponse, reads: _Reads) -> None:
+        # A bearer token (API, FHIR) sets request.staff without signing a session in.
+        staff = getattr(request, "staff", None)
+        user = staff.user if staff is not None else getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return
+        status = response.status_code
+        if status in (403, 404):
+            asked = _asked_for(request)
+            if asked is not None:
+                kind, object_id, ids = asked
+                record(Action.DENIED, request=request, user=user, object_type=kind,
+                       object_id=object_id[:64],
+                       detail={"status": status, "url": request.resolver_match.url_name
+                               if request.resolver_match else "", "ids": ids})
+            return
+        if not reads.touched or 300 <= status < 400 or status >= 500 or status == 405:
+            return
+        for patient_id, (kind, object_id) in _unaudited(reads, user.pk).items():
+            record(Action.VIEW, request=request, user=user, patient_id=patient_id,
+                   object_type=kind,
+                   object_id=object_id, detail={"status": status})
+
+
+def patient_ids(values: Any) -> list[str]:
+    """The distinct patient ids a page lists, for the detail of its one read entry."""
+    return sorted({str(v) for v in values if v is not None})

@@ -1,0 +1,223 @@
+"""Every URL pattern of the staff site, walked with a patient who has everything (chart
+entries, screenings, an esketamine session with its dose and ledger entry, a REMS form,
+self-report answers and an alert): on GET and on an invalid POST, every response that shows
+the patient's data wrote exactly one audit entry naming the patient, and every refused
+attempt on an object (403, 404) wrote one `denied` entry with the user and the id asked
+for. A URL pattern the walker does not know fails the test, so a new page cannot be added
+without saying whether it shows patient data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from tests.rems.conftest import (  # noqa: F401  (fixtures)
+    done_session,
+    nurse,
+    prescriber,
+    ready_patient,
+    rems_patient,
+    stock,
+)
+from tests.selfreport.conftest import answers, make_request
+
+from ketacare.audit.models import AuditEvent
+from ketacare.ledger.models import LedgerEntry
+from ketacare.patients.models import Medication, Weight
+from ketacare.selfreport import actions as selfreport
+from ketacare.selfreport.models import Alert
+
+pytestmark = pytest.mark.django_db
+
+# URL names whose responses never show one patient's data.
+NO_PATIENT_DATA = {
+    "health", "login", "logout", "choose-clinic", "two-factor", "two-factor-verify",
+    "calculator", "calculator-instrument", "pk-explorer", "protocol-list", "protocol-edit",
+    "protocol-copy", "ledger-home", "ledger-item-create", "patient-create",
+    "outcomes-dashboard", "outcomes-pdf", "research-export", "audit-list", "api-tokens",
+    "api-token-revoke",
+}
+# Walked elsewhere: the patient's own link pages (tests/selfreport, audited as the patient),
+# the JSON API and FHIR (token-authenticated; tests/interop), the admin site.
+ELSEWHERE_PREFIXES = ("selfreport-link", "api-v1:", "fhir-", "admin:")
+
+# name -> (kwargs builder, query string for GET)
+CASES: dict[str, tuple[Any, str]] = {
+    "home": (lambda w: {}, ""),
+    "patient-list": (lambda w: {}, ""),
+    "patient-chart": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "patient-edit": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "entry-add": (lambda w: {"patient_id": w["patient"].pk, "kind": "weight"}, ""),
+    "entry-error": (lambda w: {"patient_id": w["patient"].pk, "kind": "weight",
+                               "entry_id": w["weight"].pk}, ""),
+    "medication-stop": (lambda w: {"patient_id": w["patient"].pk,
+                                   "entry_id": w["medication"].pk}, ""),
+    "screening-new": (lambda w: {"patient_id": w["patient"].pk}, "?route=iv"),
+    "screening-decide": (lambda w: {"patient_id": w["patient"].pk,
+                                    "screening_id": w["screening"].pk}, ""),
+    "ledger-report": (lambda w: {}, "?{period}"),
+    "ledger-report-csv": (lambda w: {}, "?{period}"),
+    "ledger-report-pdf": (lambda w: {}, "?{period}"),
+    "ledger-reverse": (lambda w: {"entry_id": w["ledger_entry"].pk}, ""),
+    "ledger-item": (lambda w: {"item_id": w["ledger_entry"].stock_item_id}, ""),
+    "ledger-record": (lambda w: {"item_id": w["ledger_entry"].stock_item_id,
+                                 "kind": "administer"}, ""),
+    "course-new": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "progress-letter": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "course-detail": (lambda w: {"course_id": w["session"].course_id}, ""),
+    "session-day": (lambda w: {"session_id": w["session"].pk}, ""),
+    "session-step": (lambda w: {"session_id": w["session"].pk, "step": "vitals"}, ""),
+    "session-plan": (lambda w: {"session_id": w["session"].pk, "change": "move"}, ""),
+    "rems-due": (lambda w: {}, ""),
+    "rems-form": (lambda w: {"session_id": w["session"].pk}, ""),
+    "rems-amend": (lambda w: {"session_id": w["session"].pk}, ""),
+    "rems-pdf": (lambda w: {"session_id": w["session"].pk}, ""),
+    "selfreport-home": (lambda w: {}, ""),
+    "selfreport-alerts": (lambda w: {}, ""),
+    "selfreport-alert-ack": (lambda w: {"pk": w["alert"].pk}, ""),
+    "selfreport-alert-action": (lambda w: {"pk": w["alert"].pk}, ""),
+    "selfreport-responses": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "selfreport-send": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "selfreport-kiosk": (lambda w: {"patient_id": w["patient"].pk}, ""),
+}
+# Pages that must show the patient on GET to the prescriber (so the walk is not vacuous).
+MUST_SHOW = {"home", "patient-list", "patient-chart", "patient-edit", "screening-new",
+             "ledger-report-csv", "ledger-report-pdf", "ledger-item",
+             "course-new", "progress-letter", "course-detail", "session-day", "rems-due",
+             "rems-form", "rems-pdf", "selfreport-home", "selfreport-alerts",
+             "selfreport-responses"}
+# An htmx POST of an invalid form re-renders a partial.
+HTMX = {"session-step"}
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    out: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{entry.namespace}:" if entry.namespace else ""
+            out |= _names(entry, prefix + ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            out.add(prefix + entry.name)
+    return out
+
+
+def test_the_walker_knows_every_url_pattern() -> None:
+    known = NO_PATIENT_DATA | set(CASES)
+    unknown = {n for n in _names(get_resolver())
+               if n not in known and not n.startswith(ELSEWHERE_PREFIXES)}
+    assert unknown == set()
+
+
+@pytest.fixture
+def world(done_session, prescriber, rems_patient):  # noqa: F811
+    from ketacare.rems import actions as rems
+
+    patient = rems_patient
+    rems.save_draft(prescriber, done_session, {})
+    req, _ = make_request(patient)
+    selfreport.submit(req, answers([1] * 8 + [2]))
+    today = patient.clinic.today()
+    # Another session of the course today: the home page's worklist shows the patient.
+    done_session.course.sessions.exclude(pk=done_session.pk).filter(
+        pk=done_session.course.sessions.exclude(pk=done_session.pk).first().pk
+    ).update(planned_date=today)
+    return {
+        "period": f"start={today - timedelta(days=40)}&end={today + timedelta(days=40)}",
+        "patient": patient, "session": done_session,
+        "weight": Weight.objects.filter(patient=patient).first(),
+        "medication": Medication.objects.filter(patient=patient).first(),
+        "screening": patient.screenings.first(),
+        "ledger_entry": LedgerEntry.objects.filter(patient=patient).first(),
+        "alert": Alert.objects.get(patient=patient),
+    }
+
+
+def _shows(response: Any, patient: Any) -> bool:
+    if response.status_code in (403, 404, 405) or 300 <= response.status_code < 400:
+        return False
+    if response["Content-Type"].startswith("application/pdf"):
+        return True
+    body = b"".join(response) if response.streaming else response.content
+    return patient.mrn.encode() in body or patient.family_name.encode() in body
+
+
+def _naming(patient: Any, since: int, user: Any) -> list[AuditEvent]:
+    return [e for e in AuditEvent.objects.filter(id__gt=since, user_id=user.pk)
+            if e.patient_id == patient.pk
+            or str(patient.pk) in (e.detail or {}).get("patient_ids", [])]
+
+
+def _last_id() -> int:
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _url(name: str, world: dict[str, Any]) -> str:
+    from django.urls import reverse
+
+    build, query = CASES[name]
+    return reverse(name, kwargs=build(world)) + query.format(**world)
+
+
+@pytest.mark.parametrize("persona", ["prescriber_a", "nurse_a", "admin_a"])
+def test_every_response_showing_a_patient_wrote_exactly_one_entry(
+        world, client, persona, request) -> None:
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    patient = world["patient"]
+    shown: set[str] = set()
+    wrong: list[str] = []
+    for name in CASES:
+        url = _url(name, world)
+        for method in ("get", "post"):
+            headers = {"HTTP_HX_REQUEST": "true"} if name in HTMX and method == "post" else {}
+            since = _last_id()
+            response = getattr(client, method)(url, {}, **headers) if method == "post" \
+                else client.get(url)
+            if not _shows(response, patient):
+                continue
+            shown.add(name) if method == "get" else None
+            entries = _naming(patient, since, user)
+            if len(entries) != 1:
+                wrong.append(f"{method.upper()} {name} {response.status_code}: "
+                             f"{[(e.action, e.object_type) for e in entries]}")
+    assert wrong == [], "\n".join(wrong)
+    if persona == "prescriber_a":
+        assert MUST_SHOW - shown == set()
+
+
+def test_refused_attempts_are_audited_as_denied(world, client, prescriber_b, analyst_a) -> None:
+    """Another clinic's prescriber (404) and an analyst without chart rights (403)."""
+    for user, status in ((prescriber_b, 404), (analyst_a, 403)):
+        client.force_login(user)
+        for name, (build, _) in CASES.items():
+            kwargs = build(world)
+            ids = [k for k in kwargs if k.endswith("_id") or k == "pk"]
+            if not ids:
+                continue
+            since = _last_id()
+            response = client.get(_url(name, world))
+            if response.status_code == 405:
+                response = client.post(_url(name, world), {})
+            assert response.status_code == status, name
+            denied = list(AuditEvent.objects.filter(id__gt=since, action="denied"))
+            assert len(denied) == 1, name
+            assert denied[0].user_id == user.pk and denied[0].username == user.username
+            assert denied[0].object_id == str(kwargs[ids[-1]]), name
+            assert denied[0].patient_id is None  # nothing about the object it asked for
+
+
+@pytest.mark.parametrize(("name", "method", "data"), [
+    ("progress-letter", "post", {"recipient": "Dr Alex Morgan"}),
+    ("rems-pdf", "get", None),
+    ("ledger-report-csv", "get", None),
+    ("session-day", "get", None),
+])
+def test_downloads_and_pages_on_success_write_exactly_one_entry(
+        world, client, prescriber_a, name, method, data) -> None:
+    client.force_login(prescriber_a)
+    since = _last_id()
+    response = getattr(client, method)(_url(name, world), data or {})
+    assert response.status_code == 200 and _shows(response, world["patient"])
+    assert len(_naming(world["patient"], since, prescriber_a)) == 1
