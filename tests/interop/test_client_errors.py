@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.decorators import login_not_required
 from django.db import connections
 from django.db.utils import load_backend
 from django.http import HttpRequest, HttpResponse
@@ -31,7 +32,7 @@ def _boom(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     # A real exception under each prefix (a bug we do not know of yet): 500, in format.
-    path("api/v1/_test/boom", _boom),
+    path("api/v1/_test/boom", login_not_required(_boom)),
     path("fhir/_test/boom", fhir_view({"GET"})(_boom)),
     *interop_urls,
 ]

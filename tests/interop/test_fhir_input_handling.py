@@ -56,31 +56,39 @@ def test_deeply_nested_json_is_400(client, patient_a, token_a) -> None:
 
 
 @pytest.mark.parametrize("value", [1e30, -1e30, 1e-30, 123456789012345678901234567890,
-                                   "NaN", "Infinity", True, [80], {"v": 80}, 0, -80, 300.04])
+                                   True, [80], {"v": 80}, 0, -80, 300.1])
 def test_absurd_weights_are_4xx_naming_the_value(client, patient_a, token_a, value) -> None:
-    raw = json.dumps(weight(patient_a.pk)).replace('"value": 80', f'"value": {json.dumps(value)}')
-    if value in ("NaN", "Infinity"):
-        raw = raw.replace(f'"{value}"', value)  # the bare JSON extensions Python accepts
-    body = is_outcome(post(client, "Observation", raw, token_a), 422)
-    assert "valueQuantity" in expression(body)
+    body = is_outcome(post(client, "Observation", weight(patient_a.pk, value), token_a), 422)
+    assert expression(body).startswith("Observation.valueQuantity"), body
     assert not Weight.objects.exists()
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_numbers_are_400(client, patient_a, token_a, constant) -> None:
+    """Python's parser accepts these JavaScript constants; JSON (RFC 8259) does not."""
+    raw = json.dumps(weight(patient_a.pk)).replace('"value": 80', f'"value": {constant}')
+    is_outcome(post(client, "Observation", raw, token_a), 400)
+    assert not Weight.objects.exists()
+
+
+EXTREME_DATES = ("9999-12-31", "9999", "9999-12", "9999-12-31T23:59:59-05:00", "gt9999-12-31",
+                 "le9999-12-31", "0001-01-01", "lt0001-01-01T00:00:00+14:00", "ge0001",
+                 "0001-01-01T00:00Z")
+
+
 @pytest.mark.parametrize("rtype", TYPES)
-@pytest.mark.parametrize("param", ["date", "_lastUpdated"])
-@pytest.mark.parametrize("value", ["9999-12-31", "9999", "9999-12", "9999-12-31T23:59:59-05:00",
-                                   "gt9999-12-31", "le9999-12-31", "0001-01-01",
-                                   "lt0001-01-01T00:00:00+14:00", "ge0001", "0001-01-01T00:00Z"])
-def test_extreme_search_dates_are_not_500(client, charted, token_a, rtype, param,
-                                          value) -> None:
-    if param == "date" and rtype in {"Patient", "Questionnaire"}:
-        pytest.skip("no date parameter")
-    response = client.get(f"/fhir/{rtype}", {param: value}, **auth(token_a))
-    assert response.status_code == 200, response.content
-    body = response.json()
-    matches_everything = value.startswith(("le9999", "ge0001"))
-    assert (body["total"] > 0) == (matches_everything and rtype != "Questionnaire") or \
-        rtype == "Questionnaire"
+def test_extreme_search_dates_are_not_500(client, charted, token_a, rtype) -> None:
+    everything = client.get(f"/fhir/{rtype}", **auth(token_a)).json()["total"]
+    for param in ("date", "_lastUpdated"):
+        if param == "date" and rtype in {"Patient", "Questionnaire"}:
+            continue  # no date parameter: a 400 naming it, tested elsewhere
+        for value in EXTREME_DATES:
+            response = client.get(f"/fhir/{rtype}", {param: value}, **auth(token_a))
+            assert response.status_code == 200, (param, value, response.content)
+            if rtype != "Questionnaire":  # questionnaires carry no dates: nothing matches
+                assert everything > 0
+                expected = everything if value.startswith(("le9999", "ge0001")) else 0
+                assert response.json()["total"] == expected, (param, value)
 
 
 @pytest.mark.parametrize("effective", ["2099-01-01", "0001-01-01", "1900-01-01"])
@@ -129,7 +137,7 @@ NASTY = st.one_of(
 PARAMS = st.sampled_from(["_id", "_lastUpdated", "date", "patient", "subject", "code",
                           "identifier", "_count", "_offset", "_sort", "status", "url",
                           "patient:Patient", "date:missing", "_format", "_total"])
-FUZZ = settings(max_examples=25, deadline=None, database=None,
+FUZZ = settings(max_examples=60, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 

@@ -19,15 +19,15 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         interactions = [{"code": "read"}, {"code": "search-type"}]
         if rt.create is not None:
             interactions.append({"code": "create"})
-        resources.append({
-            "type": rt.name,
-            "documentation": rt.documentation or None,
-            "interaction": interactions,
-            "searchParam": [{"name": p.name, "type": p.type, "documentation": p.documentation}
-                            for p in rt.all_params],
-        })
-        if not resources[-1]["documentation"]:
-            del resources[-1]["documentation"]
+        resource: dict[str, Any] = {"type": rt.name}
+        if rt.documentation:
+            resource["documentation"] = rt.documentation
+        resource["interaction"] = interactions
+        if rt.conditional_create:
+            resource["conditionalCreate"] = True
+        resource["searchParam"] = [{"name": p.name, "type": p.type,
+                                    "documentation": p.documentation} for p in rt.all_params]
+        resources.append(resource)
     return {
         "resourceType": "CapabilityStatement",
         "id": "ketacare",
