@@ -6,9 +6,13 @@ no second alert."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
+from django.db import connection
 
 from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Weight
@@ -112,3 +116,29 @@ def test_capability_statement_lists_conditional_create(client) -> None:
         assert "identifier" in {p["name"] for p in resources[rtype]["searchParam"]}
     assert "conditionalCreate" not in resources["Patient"]
     validate(body)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_store_once(live_server, patient_a, token_a) -> None:
+    """Six clients send the same conditional create at once over real HTTP: the condition
+    is serialised, so one creates and the others get what it stored."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL (the in-memory SQLite test database "
+                    "shares one connection between the live server's threads)")
+    body = json.dumps(phq9(patient_a.pk, "qr-race"))
+    headers = {"Authorization": f"Bearer {token_a}", "Content-Type": "application/fhir+json",
+               "If-None-Exist": f"identifier={SYSTEM}|qr-race"}
+    start = threading.Barrier(6)
+
+    def send(_: int) -> tuple[int, str]:
+        start.wait()
+        answer = requests.post(f"{live_server.url}/fhir/QuestionnaireResponse", data=body,
+                               headers=headers, timeout=30)
+        return answer.status_code, answer.json()["id"]
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(send, range(6)))
+    assert sorted(status for status, _ in results) == [200] * 5 + [201]
+    assert len({rid for _, rid in results}) == 1
+    assert Response.objects.count() == 1
+    assert Alert.objects.filter(kind="suicidal_ideation").count() == 1
