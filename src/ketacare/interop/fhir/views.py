@@ -182,14 +182,15 @@ def _parse_body(raw: bytes) -> Any:
 
     try:
         body = json.loads(raw or b"null", parse_constant=refuse)
+        too_deep = _depth(body) > MAX_DEPTH
     except (ValueError, UnicodeDecodeError):
         raise FhirError(400, "structure", "The body is not valid JSON.") from None
-    except RecursionError:
-        body = None  # nested past the parser's limit
-    else:
-        if _depth(body) <= MAX_DEPTH:
-            return body
-    raise FhirError(400, "structure", f"The body is nested more than {MAX_DEPTH} levels deep.")
+    except RecursionError:  # nested past the parser's own limit
+        too_deep = True
+    if too_deep:
+        raise FhirError(400, "structure",
+                        f"The body is nested more than {MAX_DEPTH} levels deep.")
+    return body
 
 
 def _depth(value: Any) -> int:

@@ -279,8 +279,8 @@ def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
     except ValueError:
         raise _invalid("effectiveDateTime must be a date.", "Observation.effectiveDateTime") \
             from None
-    identifier = next((i for i in (identifier_in(raw, "Observation.identifier")
-                                   for raw in body.get("identifier") or []) if i[1]), ("", ""))
+    given = [identifier_in(raw, "Observation.identifier") for raw in body.get("identifier") or []]
+    identifier = next((pair for pair in given if pair[1]), actions.NO_IDENTIFIER)
     try:
         weight = actions.add_weight(staff, patient, _tenths(kg), measured,
                                     identifier=identifier, request=request)
