@@ -101,6 +101,8 @@ def test_weight_dates_the_web_form_refuses(client, patient_a, token_a, prescribe
     page = client.post(f"/patients/{patient_a.pk}/weight/add/",
                        {"weight_kg": "80", "measured_on": effective})
     assert page.status_code == 400
+    message = body["issue"][0]["diagnostics"].split(": ", 1)[1]
+    assert message.replace("'", "&#x27;") in page.content.decode()  # the same words
     assert not Weight.objects.exists()
 
 

@@ -29,8 +29,7 @@ RETRY_AFTER_S = 30
 UNREACHABLE = "The database cannot be reached; try again shortly."
 # OperationOutcome issue codes (http://hl7.org/fhir/R4/valueset-issue-type.html) by status.
 FHIR_CODES = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-              406: "not-supported", 412: "duplicate", 415: "not-supported",
-              503: "transient"}
+              406: "not-supported", 415: "not-supported", 503: "transient"}
 _FAILURE = "_ketacare_failure"
 
 

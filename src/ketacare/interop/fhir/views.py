@@ -229,8 +229,8 @@ def _existing(staff: Staff, rt: ResourceType, condition: str) -> Entry | None:
     params.count, params.offset = 2, 0  # one match or several is all that matters
     page = engine.run(rt, staff, params)
     if page.total > 1:
-        raise FhirError(412, "duplicate", f"If-None-Exist matches {page.total} {rt.name} "
-                        "resources; make the condition select one.", "If-None-Exist")
+        raise FhirError(412, "multiple-matches", f"If-None-Exist matches {page.total} "
+                        f"{rt.name} resources; make the condition select one.", "If-None-Exist")
     return page.entries[0] if page.entries else None
 
 
