@@ -59,8 +59,10 @@ def test_api_errors_are_problem_json(quiet_client, token_a) -> None:
     is_problem(quiet_client.get("/api/v1/sessions/999999", **auth(token_a)), 404)
     is_problem(quiet_client.get("/api/v1/no-such-thing", **auth(token_a)), 404)
     is_problem(quiet_client.get("/api/v1/", **auth(token_a)), 404)
-    wrong_method = is_problem(quiet_client.post("/api/v1/patients", {}, **auth(token_a)), 405)
-    assert "GET" in wrong_method["detail"]
+    wrong_method = quiet_client.post("/api/v1/patients", {}, **auth(token_a))
+    assert "GET" in is_problem(wrong_method, 405)["detail"] and wrong_method["Allow"] == "GET"
+    # The security headers the stack set on the page it replaced stay.
+    assert wrong_method["X-Content-Type-Options"] == "nosniff"
     assert "an unexpected bug" not in is_problem(quiet_client.get("/api/v1/_test/boom"),
                                                  500)["detail"]
 

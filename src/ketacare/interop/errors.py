@@ -88,9 +88,11 @@ def _is(response: HttpResponse, media_type: str) -> bool:
 
 
 def _rewritten(new: HttpResponse, old: HttpResponse) -> HttpResponse:
-    for header in ("Allow", "WWW-Authenticate"):
-        if header in old:
-            new[header] = old[header]
+    """`new` with the headers the stack put on `old` (security headers, Allow,
+    WWW-Authenticate) except those that describe the old body."""
+    for header, value in old.items():
+        if header.lower() not in {"content-type", "content-length", "cache-control"}:
+            new[header] = value
     if new.status_code == 503:
         new["Retry-After"] = str(RETRY_AFTER_S)
     return new
