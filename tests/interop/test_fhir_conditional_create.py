@@ -119,12 +119,12 @@ def test_capability_statement_lists_conditional_create(client) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="concurrent writers: PostgreSQL (the in-memory SQLite test database "
+                           "shares one connection between the live server's threads)")
 def test_concurrent_retries_store_once(live_server, patient_a, token_a) -> None:
     """Six clients send the same conditional create at once over real HTTP: the condition
     is serialised, so one creates and the others get what it stored."""
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers: PostgreSQL (the in-memory SQLite test database "
-                    "shares one connection between the live server's threads)")
     body = json.dumps(phq9(patient_a.pk, "qr-race"))
     headers = {"Authorization": f"Bearer {token_a}", "Content-Type": "application/fhir+json",
                "If-None-Exist": f"identifier={SYSTEM}|qr-race"}

@@ -5,7 +5,7 @@ are problem+json (RFC 9457); `errors.ClientFormatMiddleware` covers the ones rai
 outside these handlers (unknown path, wrong method, 500, database down: 503).
 
 No endpoint writes, so there is nothing for an `Idempotency-Key` to make safe yet; the
-first write endpoint takes one (see docs/api.md)."""
+first write endpoint takes one (see docs/interop.md)."""
 
 from __future__ import annotations
 

@@ -14,20 +14,22 @@ SOFTWARE = "KetaCare"
 
 
 def capability_statement(base_url: str) -> dict[str, Any]:
-    resources = []
+    resources: list[dict[str, Any]] = []
     for rt in sorted(load().values(), key=lambda r: r.name):
         interactions = [{"code": "read"}, {"code": "search-type"}]
         if rt.create is not None:
             interactions.append({"code": "create"})
-        resource: dict[str, Any] = {"type": rt.name}
-        if rt.documentation:
-            resource["documentation"] = rt.documentation
-        resource["interaction"] = interactions
+        resources.append({
+            "type": rt.name,
+            "documentation": rt.documentation or None,
+            "interaction": interactions,
+            "searchParam": [{"name": p.name, "type": p.type, "documentation": p.documentation}
+                            for p in rt.all_params],
+        })
+        if not resources[-1]["documentation"]:
+            del resources[-1]["documentation"]
         if rt.conditional_create:
-            resource["conditionalCreate"] = True
-        resource["searchParam"] = [{"name": p.name, "type": p.type,
-                                    "documentation": p.documentation} for p in rt.all_params]
-        resources.append(resource)
+            resources[-1]["conditionalCreate"] = True
     return {
         "resourceType": "CapabilityStatement",
         "id": "ketacare",
