@@ -44,7 +44,8 @@ def test_mrn_is_unique_within_a_clinic_only(staff, patient_a, clinic_b, prescrib
 
 
 def test_entered_in_error_keeps_the_row(staff, patient_a) -> None:
-    weight = actions.add_entry(staff, patient_a, Weight(weight_kg=80, measured_on=date.today()))
+    weight = actions.add_entry(staff, patient_a,
+                               Weight(weight_kg=80, measured_on=patient_a.clinic.today()))
     with pytest.raises(ValidationError):
         actions.mark_entered_in_error(staff, weight, "  ")
     actions.mark_entered_in_error(staff, weight, "wrong patient")

@@ -1,6 +1,11 @@
 """The JSON API (/api/v1): the app's own resources, read-only, clinic-scoped by the bearer
 token, audited like page views. Every status code an endpoint can return is declared, so
-the OpenAPI document is the contract (schemathesis checks it in the test suite)."""
+the OpenAPI document is the contract (schemathesis checks it in the test suite). Errors
+are problem+json (RFC 9457); `errors.ClientFormatMiddleware` covers the ones raised
+outside these handlers (unknown path, wrong method, 500, database down: 503).
+
+No endpoint writes, so there is nothing for an `Idempotency-Key` to make safe yet; the
+first write endpoint takes one (see docs/interop.md)."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from ketacare.treatment.access import course_for, session_for
 from ketacare.treatment.models import Course, Session
 
 from .auth import AuthError, staff_for_token
+from .errors import PROBLEM_JSON, problem
 
 T = TypeVar("T")
 # Row ids are 64-bit: anything larger is refused here (422), not passed to the database.
@@ -46,19 +52,39 @@ class TokenAuth(HttpBearer):
         return staff
 
 
-api = NinjaAPI(
+class KetaCareAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        """Error responses documented as what they are: application/problem+json."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for code, response in operation["responses"].items():
+                    if int(code) >= 400 and "content" in response:
+                        response["content"] = {PROBLEM_JSON: next(
+                            iter(response["content"].values()))}
+        return schema
+
+
+api = KetaCareAPI(
     title="KetaCare API", version="1", urls_namespace="api-v1", auth=TokenAuth(),
     description="Read-only JSON API for a clinic's own records. Authenticate with "
                 "`Authorization: Bearer TOKEN` (`ketacare api-token create --user NAME`).",
 )
 
 
-class Error(Schema):
+class Problem(Schema):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
     detail: str
 
 
-ERRORS: dict[int, Any] = {401: Error, 403: Error, 422: Error}
-ONE_ERRORS: dict[int, Any] = {**ERRORS, 404: Error}
+# 503: the database cannot be reached (the client may retry after Retry-After seconds).
+ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 422: Problem, 503: Problem}
+ONE_ERRORS: dict[int, Any] = {**ERRORS, 404: Problem}
 
 
 @api.exception_handler(ValidationError)
@@ -67,26 +93,24 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     for err in exc.errors:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in {"query", "path"})
         parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-    return api.create_response(request, {"detail": "; ".join(parts) or "invalid input"},
-                               status=422)
+    return problem(422, "; ".join(parts) or "invalid input")
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = api.create_response(request, {"detail": "Unknown, revoked or missing API "
-                                   "token."}, status=401)
+    response = problem(401, "Unknown, revoked or missing API token.")
     response["WWW-Authenticate"] = "Bearer"
     return response
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
+    return problem(403, str(exc) or "Not allowed.")
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+    return problem(404, str(exc) or "Not found.")
 
 
 class Paging(Schema):

@@ -29,6 +29,7 @@ from .models import (
     PatientRevision,
     Screening,
     Status,
+    Weight,
 )
 
 DEMOGRAPHIC_FIELDS = (
@@ -132,11 +133,25 @@ def add_entry(
         entry.icd10_code = history.normalise_icd10(entry.icd10_code)
         entry.condition = history.condition_for(entry.icd10_code)
     entry.full_clean()
+    if isinstance(entry, Weight):
+        _check_measured_on(patient, entry.measured_on)
     entry.save()
     if isinstance(entry, Diagnosis):
         _sync_primary_condition(patient)
     record_patient(staff, Action.CREATE, patient.pk, entry, request=request)
     return entry
+
+
+def _check_measured_on(patient: Patient, day: date) -> None:
+    """Doses are computed from the latest weight: one dated ahead would stay "latest" (and
+    a 2099 weight blocked dosing), one before birth is a typo. The same rule for the chart
+    form, the API and FHIR."""
+    if day > patient.clinic.today():
+        raise ValidationError({"measured_on": "Measurement date cannot be in the future."})
+    if day < patient.date_of_birth:
+        raise ValidationError(
+            {"measured_on": "Measurement date cannot be before the patient's date of birth."}
+        )
 
 
 @transaction.atomic

@@ -49,12 +49,7 @@ class WeightForm(forms.ModelForm):
         fields = ["weight_kg", "measured_on"]
         widgets = {"measured_on": DATE}
         labels = {"weight_kg": "Weight (kg)"}
-
-    def clean_measured_on(self) -> date:
-        day: date = self.cleaned_data["measured_on"]
-        if day > timezone.localdate():  # the clinic's zone is active during a request
-            raise forms.ValidationError("Measurement date cannot be in the future.")
-        return day
+        # The measurement date is checked by actions.add_entry, for every adapter.
 
 
 class DiagnosisForm(forms.ModelForm):

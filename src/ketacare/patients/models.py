@@ -135,9 +135,15 @@ class Weight(HistoryEntry):
         validators=[MinValueValidator(20), MaxValueValidator(300)],
     )
     measured_on = models.DateField()
+    # The sender's business identifier of a weight that came from another system (FHIR
+    # Observation.identifier): what a retried import is recognised by.
+    identifier_system = models.CharField(max_length=255, blank=True)
+    identifier_value = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-measured_on", "-recorded_at"]
+        indexes = [models.Index(fields=["identifier_value"], name="weight_identifier",
+                                condition=~models.Q(identifier_value=""))]
 
     def __str__(self) -> str:
         return f"{self.weight_kg} kg on {self.measured_on}"

@@ -36,6 +36,8 @@ PATIENT_LINK = "patient-link"
 CLI_USER = "cli:selfreport"
 KIOSK_HOURS = 2
 MANUAL_DAYS = 3
+# How far ahead of this server's clock another system's timestamp may run (clock skew).
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -355,6 +357,21 @@ def baseline_total(
 
 def latest_course(patient: Patient) -> Course | None:
     return Course.objects.filter(patient=patient).order_by("-start_date", "-id").first()
+
+
+def check_submitted_at(patient: Patient, when: datetime, now: datetime) -> datetime:
+    """When answers given elsewhere (an import) were authored: not in the future beyond
+    clock skew, not before the patient was born. Returns the time to store, never after
+    `now`. Raises ValidationError on `submitted_at`."""
+    if when > now + CLOCK_SKEW:
+        raise ValidationError({"submitted_at": "The answers cannot be dated in the future."})
+    born = datetime.combine(patient.date_of_birth, time.min,
+                            zoneinfo.ZoneInfo(patient.clinic.time_zone))
+    if when < born:
+        raise ValidationError(
+            {"submitted_at": "The answers cannot be dated before the patient's date of birth."}
+        )
+    return min(when, now)
 
 
 def store_response(

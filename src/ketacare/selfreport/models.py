@@ -123,9 +123,15 @@ class Response(models.Model):
     extras = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField()
     source = models.CharField(max_length=20, choices=Source.choices)
+    # The sender's business identifier of an imported response (FHIR
+    # QuestionnaireResponse.identifier): what a retried import is recognised by.
+    identifier_system = models.CharField(max_length=255, blank=True)
+    identifier_value = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["identifier_value"], name="response_identifier",
+                                condition=~models.Q(identifier_value=""))]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.total} on {self.submitted_at:%Y-%m-%d}"

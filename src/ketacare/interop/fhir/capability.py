@@ -14,7 +14,7 @@ SOFTWARE = "KetaCare"
 
 
 def capability_statement(base_url: str) -> dict[str, Any]:
-    resources = []
+    resources: list[dict[str, Any]] = []
     for rt in sorted(load().values(), key=lambda r: r.name):
         interactions = [{"code": "read"}, {"code": "search-type"}]
         if rt.create is not None:
@@ -28,6 +28,8 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         })
         if not resources[-1]["documentation"]:
             del resources[-1]["documentation"]
+        if rt.conditional_create:
+            resources[-1]["conditionalCreate"] = True
     return {
         "resourceType": "CapabilityStatement",
         "id": "ketacare",

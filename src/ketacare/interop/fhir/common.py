@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
+
+from .outcome import FhirError
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -21,6 +26,7 @@ KETACARE = "https://ketacare.org/fhir"
 LOCAL_CODES = f"{KETACARE}/CodeSystem/ketacare"
 MRN_SYSTEM = f"{KETACARE}/sid/mrn"
 MAX_ID = 2**63 - 1  # row ids are 64-bit; a larger number matches nothing
+IDENTIFIER_CHARS = 255  # the width of the identifier columns
 
 
 def questionnaire_url(instrument_id: str) -> str:
@@ -91,3 +97,33 @@ def ints(values: Iterable[str] | None, prefix: str = "") -> list[int] | None:
         if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             out.append(int(value))
     return out
+
+
+# --- business identifiers (identifier_system / identifier_value columns) ----------------
+
+def identifier_in(raw: Any, element: str) -> tuple[str, str]:
+    """The (system, value) to store from an Identifier the sender gave (the structure was
+    validated already); ("", "") for none or one without a value."""
+    if not isinstance(raw, dict) or not raw.get("value"):
+        return ("", "")
+    system, value = str(raw.get("system") or ""), str(raw["value"])
+    if len(system) > IDENTIFIER_CHARS or len(value) > IDENTIFIER_CHARS:
+        raise FhirError(422, "invalid", f"{element}: system and value may have at most "
+                        f"{IDENTIFIER_CHARS} characters each.", element)
+    return (system, value)
+
+
+def identifier_out(system: str, value: str) -> dict[str, str]:
+    return {"system": system, "value": value} if system else {"value": value}
+
+
+def identifier_pairs(system: str, value: str) -> frozenset[tuple[str, str]]:
+    return frozenset({(system, value)}) if value else frozenset()
+
+
+def identifier_q(tokens: list[tuple[str | None, str]]) -> Q:
+    """Rows whose stored identifier matches any token (a bare value: any system)."""
+    return reduce(operator.or_, (
+        Q(identifier_value=value) if system is None
+        else Q(identifier_system=system, identifier_value=value)
+        for system, value in tokens))

@@ -23,14 +23,20 @@ class Page:
     patients: frozenset[str] = frozenset()
 
 
+def _has_token(wanted: list[tuple[str | None, str]], have: frozenset[tuple[str, str]]) -> bool:
+    """Token search: `system|value` matches that pair, a bare value any system."""
+    return any((system is None and value in {v for _, v in have}) or (system, value) in have
+               for system, value in wanted)
+
+
 def _matches(entry: Entry, params: SearchParams) -> bool:
     if params.ids is not None and entry.id not in params.ids:
         return False
     if params.patients is not None and entry.patient_id not in params.patients:
         return False
-    if params.codes is not None and not any(
-            (system is None and code in {c for _, c in entry.codes})
-            or (system, code) in entry.codes for system, code in params.codes):
+    if params.codes is not None and not _has_token(params.codes, entry.codes):
+        return False
+    if params.identifiers is not None and not _has_token(params.identifiers, entry.identifiers):
         return False
     if not all(f.matches(entry.when) for f in params.dates):
         return False
@@ -45,7 +51,7 @@ def _sort_key(key: str, entry: Entry) -> tuple[int, object]:
 
 
 def run(rt: ResourceType, staff: Staff, params: SearchParams) -> Page:
-    scope = Scope(ids=params.ids, patients=params.patients)
+    scope = Scope(ids=params.ids, patients=params.patients, identifiers=params.identifiers)
     found = [e for e in rt.collect(staff, scope) if _matches(e, params)]
     sorts = params.sort or [("_lastUpdated", False), ("_id", False)]
     for key, desc in reversed(sorts):  # stable sorts, last key first

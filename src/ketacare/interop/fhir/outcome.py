@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
 FHIR_JSON = "application/fhir+json"
@@ -44,3 +46,15 @@ def fhir_response(body: dict[str, Any], status: int = 200,
 def error_response(error: FhirError) -> HttpResponse:
     return fhir_response(outcome(error.code, error.diagnostics, expression=error.expression),
                          status=error.status)
+
+
+def from_validation(exc: ValidationError, elements: Mapping[str, str],
+                    default: str) -> FhirError:
+    """An action's ValidationError as a 422 naming the element of the field at fault
+    (`elements` maps model fields to FHIRPath)."""
+    if not hasattr(exc, "error_dict"):
+        return FhirError(422, "invalid", "; ".join(exc.messages), default)
+    fields = exc.message_dict
+    message = "; ".join(f"{elements.get(name, default)}: {' '.join(messages)}"
+                        for name, messages in fields.items())
+    return FhirError(422, "invalid", message, elements.get(next(iter(fields)), default))

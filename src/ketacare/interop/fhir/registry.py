@@ -27,6 +27,7 @@ class Entry:
     when: datetime | None  # what the `date` parameter compares
     last_updated: datetime | None
     codes: frozenset[tuple[str, str]] = frozenset()
+    identifiers: frozenset[tuple[str, str]] = frozenset()  # (system, value) pairs
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Scope:
 
     ids: set[str] | None = None
     patients: set[str] | None = None
+    identifiers: list[tuple[str | None, str]] | None = None  # (system or any, value)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ COMMON = (
     Param("_id", "token", "Logical id of the resource (comma-separated for several)."),
     Param("_lastUpdated", "date", "When the resource last changed; prefixes eq, lt, le, gt, ge."),
 )
+# Types that search their `identifier` also take conditional create (If-None-Exist).
+IDENTIFIER = Param("identifier", "token", "A business identifier the sender gave the "
+                   "resource: system|value or value. Also the If-None-Exist condition of a "
+                   "conditional create.")
 SUBJECT = (
     Param("patient", "reference", "The patient: Patient/ID or ID."),
     Param("subject", "reference", "Same as patient."),
@@ -75,6 +81,11 @@ class ResourceType:
     @property
     def param_names(self) -> set[str]:
         return {p.name for p in self.all_params}
+
+    @property
+    def conditional_create(self) -> bool:
+        """A retried create finds what the first one stored by its identifier."""
+        return self.create is not None and IDENTIFIER in self.params
 
 
 REGISTRY: dict[str, ResourceType] = {}

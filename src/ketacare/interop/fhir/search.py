@@ -19,6 +19,8 @@ PREFIXES = ("eq", "lt", "le", "gt", "ge")
 # total is always exact, so `_total` (and Aidbox's `_totalMethod`, which fhirpy sends for
 # count()) asks for nothing we do not already do.
 PRESENTATION = {"_format", "_pretty", "_total", "_totalMethod"}
+# Parameters that shape the result page, not which records match.
+RESULT_PARAMS = PRESENTATION | {"_count", "_offset", "_sort"}
 
 _DATE = re.compile(
     r"^(?P<year>\d{4})(-(?P<month>\d{2})(-(?P<day>\d{2})"
@@ -55,6 +57,7 @@ class SearchParams:
     ids: set[str] | None = None
     patients: set[str] | None = None
     codes: list[tuple[str | None, str]] | None = None
+    identifiers: list[tuple[str | None, str]] | None = None
     dates: list[DateFilter] = field(default_factory=list)
     last_updated: list[DateFilter] = field(default_factory=list)
     count: int = DEFAULT_COUNT
@@ -64,6 +67,24 @@ class SearchParams:
 
 def _bad(param: str, message: str) -> FhirError:
     return FhirError(400, "invalid", f"Search parameter '{param}': {message}", param)
+
+
+# The far ends of what a datetime holds: an interval that would end after the last instant
+# (9999-12-31 is a whole day) or start before the first ends or starts there instead.
+LAST = datetime.max.replace(tzinfo=UTC)
+
+
+def _later(start: datetime, step: timedelta) -> datetime:
+    try:
+        return start + step
+    except OverflowError:
+        return LAST
+
+
+def _month_after(year: int, month: int, tz: tzinfo) -> datetime:
+    if year == LAST.year and month == 12:
+        return LAST
+    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
 
 
 def parse_date(param: str, raw: str, zone: tzinfo | None = None) -> DateFilter:
@@ -82,22 +103,22 @@ def parse_date(param: str, raw: str, zone: tzinfo | None = None) -> DateFilter:
         year = int(match["year"])
         if match["month"] is None:
             start = datetime(year, 1, 1, tzinfo=tz)
-            end = datetime(year + 1, 1, 1, tzinfo=tz)
+            end = _month_after(year, 12, tz)
         elif match["day"] is None:
             month = int(match["month"])
             start = datetime(year, month, 1, tzinfo=tz)
-            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+            end = _month_after(year, month, tz)
         elif match["time"] is None:
             day = date(year, int(match["month"]), int(match["day"]))
             start = datetime.combine(day, datetime.min.time(), tz)
-            end = start + timedelta(days=1)
+            end = _later(start, timedelta(days=1))
         else:
             text = raw.replace("Z", "+00:00")
             start = datetime.fromisoformat(text)
             if start.tzinfo is None:
                 start = start.replace(tzinfo=tz)
             seconds = match["time"].count(":") == 2
-            end = start + (timedelta(seconds=1) if seconds else timedelta(minutes=1))
+            end = _later(start, timedelta(seconds=1) if seconds else timedelta(minutes=1))
     except ValueError as exc:
         raise _bad(param, f"{raw!r} is not a valid date ({exc})") from None
     return DateFilter(param, prefix, start, end)
@@ -112,6 +133,19 @@ def _reference_id(param: str, raw: str) -> str:
     if not value:
         raise _bad(param, "empty reference")
     return value
+
+
+def _tokens(param: str, raw: str) -> list[tuple[str | None, str]]:
+    """A token search value: `system|code` or a bare `code` (any system), comma-separated."""
+    tokens: list[tuple[str | None, str]] = []
+    for token in raw.split(","):
+        system, bar, code = token.partition("|")
+        if not bar:
+            system, code = "", token
+        if not code:
+            raise _bad(param, f"{token!r} has no value; use system|value or value")
+        tokens.append((system or None, code))
+    return tokens
 
 
 def parse(query: QueryDict, allowed: set[str], sorts: set[str],
@@ -143,18 +177,14 @@ def parse(query: QueryDict, allowed: set[str], sorts: set[str],
             for v in values:
                 refs = {_reference_id(name, x) for x in v.split(",")}
                 out.patients = refs if out.patients is None else out.patients & refs
-        elif base == "code":
+        elif base in {"code", "identifier"}:
             if len(values) > 1:
-                raise _bad(name, "give several codes comma-separated in one parameter")
-            codes: list[tuple[str | None, str]] = []
-            for token in values[0].split(","):
-                system, bar, code = token.partition("|")
-                if not bar:
-                    system, code = None, token  # type: ignore[assignment]
-                if not code:
-                    raise _bad(name, f"{token!r} has no code; use system|code or code")
-                codes.append((system or None, code))
-            out.codes = codes
+                raise _bad(name, "give several values comma-separated in one parameter")
+            tokens = _tokens(name, values[0])
+            if base == "code":
+                out.codes = tokens
+            else:
+                out.identifiers = tokens
         elif base == "date":
             out.dates.extend(parse_date(name, v, zone) for v in values)
         elif base == "_lastUpdated":

@@ -3,6 +3,7 @@ error. No session, no CSRF, no cookies: a token is the only credential."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zoneinfo
 from collections.abc import Callable
@@ -10,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -25,6 +27,11 @@ from .outcome import FHIR_JSON, FhirError, error_response, fhir_response, outcom
 from .registry import Entry, ResourceType, load
 
 View = Callable[..., HttpResponse]
+# Deeper than any resource we accept (a QuestionnaireResponse's item groups rarely pass
+# 10); a bound keeps the parser and the model validation away from the recursion limit.
+MAX_DEPTH = 64
+# PostgreSQL advisory lock class of conditional creates (the second key is the condition).
+CONDITIONAL_LOCK = 0x4B43_4643  # "KCFC"
 
 
 def base_url(request: HttpRequest) -> str:
@@ -153,17 +160,80 @@ def _create(request: HttpRequest, staff: Staff, rt: ResourceType) -> HttpRespons
     content_type = request.content_type or ""
     if content_type not in {FHIR_JSON, "application/json"}:
         raise FhirError(415, "not-supported", "Send the resource as application/fhir+json.")
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise FhirError(400, "structure", "The body is not valid JSON.") from None
+    body = _parse_body(request.body)
     if not isinstance(body, dict) or body.get("resourceType") != rt.name:
         raise FhirError(422, "invalid", f"The body must be a {rt.name} resource.",
                         "resourceType")
     _validate(rt.name, body)
-    entry = rt.create(staff, body, request)
+    condition = request.headers.get("If-None-Exist")
+    with transaction.atomic():
+        if condition is not None:
+            existing = _existing(staff, rt, condition)
+            if existing is not None:
+                _audit(staff, Action.VIEW, request, rt, [existing], {"if_none_exist": True})
+                return fhir_response(existing.resource, status=200, headers={
+                    "Location": f"{base_url(request)}{rt.name}/{existing.id}"})
+        entry = rt.create(staff, body, request)
     location = f"{base_url(request)}{rt.name}/{entry.id}"
     return fhir_response(entry.resource, status=201, headers={"Location": location})
+
+
+def _parse_body(raw: bytes) -> Any:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        body = json.loads(raw or b"null", parse_constant=refuse)
+        too_deep = _depth(body) > MAX_DEPTH
+    except (ValueError, UnicodeDecodeError):
+        raise FhirError(400, "structure", "The body is not valid JSON.") from None
+    except RecursionError:  # nested past the parser's own limit
+        too_deep = True
+    if too_deep:
+        raise FhirError(400, "structure",
+                        f"The body is nested more than {MAX_DEPTH} levels deep.")
+    return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest (iteratively: the value may be very deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            stack.extend((child, level + 1)
+                         for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _existing(staff: Staff, rt: ResourceType, condition: str) -> Entry | None:
+    """Conditional create (FHIR R4 http.html#ccreate): the resource already stored that
+    matches `If-None-Exist`, None when nothing does, 412 when several do. Identical
+    conditions are serialised so that two concurrent retries cannot both create."""
+    if not rt.conditional_create:
+        raise FhirError(400, "not-supported", f"{rt.name} does not take If-None-Exist.",
+                        "If-None-Exist")
+    query = QueryDict(condition.strip().lstrip("?"))
+    if not [k for k in query if k not in search.RESULT_PARAMS]:
+        raise FhirError(400, "invalid", "If-None-Exist needs search criteria, e.g. "
+                        "identifier=SYSTEM|VALUE.", "If-None-Exist")
+    params = search.parse(query, rt.param_names, set(rt.sorts),
+                          zoneinfo.ZoneInfo(staff.clinic.time_zone))
+    if connection.vendor == "postgresql":
+        key = hashlib.blake2b(f"{staff.clinic.pk}:{rt.name}:{condition}".encode(),
+                              digest_size=4).digest()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [CONDITIONAL_LOCK, int.from_bytes(key, "big", signed=True)])
+    params.count, params.offset = 2, 0  # one match or several is all that matters
+    page = engine.run(rt, staff, params)
+    if page.total > 1:
+        raise FhirError(412, "multiple-matches", f"If-None-Exist matches {page.total} "
+                        f"{rt.name} resources; make the condition select one.", "If-None-Exist")
+    return page.entries[0] if page.entries else None
 
 
 def _validate(name: str, body: dict[str, Any]) -> None:

@@ -32,6 +32,10 @@ from ..common import (
     UCUM,
     coding,
     concept,
+    identifier_in,
+    identifier_out,
+    identifier_pairs,
+    identifier_q,
     instant,
     ints,
     meta,
@@ -39,8 +43,8 @@ from ..common import (
     patient_ref,
     uuids,
 )
-from ..outcome import FhirError
-from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
+from ..outcome import FhirError, from_validation
+from ..registry import IDENTIFIER, SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
 from .questionnaire import answer_coding
 
 WEIGHT = "29463-7"
@@ -64,8 +68,10 @@ def _codes(resource: Resource) -> frozenset[tuple[str, str]]:
     return frozenset((c["system"], c["code"]) for c in resource["code"]["coding"])
 
 
-def _entry(resource: Resource, patient_id: Any, when: datetime, updated: datetime) -> Entry:
-    return Entry(resource["id"], resource, str(patient_id), when, updated, _codes(resource))
+def _entry(resource: Resource, patient_id: Any, when: datetime, updated: datetime,
+           identifiers: frozenset[tuple[str, str]] = frozenset()) -> Entry:
+    return Entry(resource["id"], resource, str(patient_id), when, updated, _codes(resource),
+                 identifiers)
 
 
 def _qty(value: float | int, unit: str, code: str) -> dict[str, Any]:
@@ -152,6 +158,10 @@ def from_weight(w: Weight) -> Entry:
     resource: Resource = {
         "resourceType": "Observation", "id": f"wt-{w.pk}",
         "meta": meta(updated),
+    }
+    if w.identifier_value:
+        resource["identifier"] = [identifier_out(w.identifier_system, w.identifier_value)]
+    resource |= {
         "status": "entered-in-error" if w.entered_in_error else "final",
         "category": _category("vital-signs", "Vital Signs"),
         "code": concept(LOINC, WEIGHT, "Body weight"),
@@ -161,7 +171,8 @@ def from_weight(w: Weight) -> Entry:
         "valueQuantity": _qty(number(w.weight_kg), "kg", "kg"),
     }
     when = _start_of(w.measured_on, w.patient.clinic.time_zone)
-    return _entry(resource, w.patient_id, when, updated)
+    return _entry(resource, w.patient_id, when, updated,
+                  identifier_pairs(w.identifier_system, w.identifier_value))
 
 
 def day_iso(value: date) -> str:
@@ -174,6 +185,8 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
     prefixes = {i.split("-", 1)[0] for i in wanted} if wanted is not None else None
 
     def want(prefix: str) -> bool:
+        if scope.identifiers is not None and prefix != "wt":
+            return False  # only weights carry a sender's identifier
         return prefixes is None or prefix in prefixes
 
     def rid(prefix: str) -> list[int] | None:
@@ -205,6 +218,8 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
             weights = weights.filter(patient_id__in=pids)
         if wanted is not None:
             weights = weights.filter(Q(pk__in=ints(wanted, "wt-") or []))
+        if scope.identifiers is not None:
+            weights = weights.filter(identifier_q(scope.identifiers))
         for w in weights:
             yield from_weight(w)
 
@@ -213,6 +228,20 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
 
 def _invalid(message: str, expression: str) -> FhirError:
     return FhirError(422, "invalid", message, expression)
+
+
+LB_KG = Decimal("0.45359237")  # the international avoirdupois pound, exactly
+WEIGHT_ELEMENTS = {"weight_kg": "Observation.valueQuantity.value",
+                   "measured_on": "Observation.effectiveDateTime"}
+
+
+def _tenths(kg: Decimal) -> Decimal:
+    """Rounded to the chart's 0.1 kg; a value too large to round is left for the action's
+    range check to refuse."""
+    try:
+        return kg.quantize(Decimal("0.1"))
+    except InvalidOperation:
+        return kg
 
 
 def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
@@ -238,9 +267,11 @@ def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
     try:
         value = Decimal(str(qty.get("value")))
     except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or isinstance(qty.get("value"), bool):
         raise _invalid("valueQuantity.value must be a number.",
-                       "Observation.valueQuantity.value") from None
-    kg = value if unit == "kg" else value * Decimal("0.45359237")
+                       "Observation.valueQuantity.value")
+    kg = value if unit == "kg" else value * LB_KG
     effective = body.get("effectiveDateTime")
     try:
         measured = (date.fromisoformat(str(effective)[:10]) if effective
@@ -248,19 +279,20 @@ def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
     except ValueError:
         raise _invalid("effectiveDateTime must be a date.", "Observation.effectiveDateTime") \
             from None
+    given = [identifier_in(raw, "Observation.identifier") for raw in body.get("identifier") or []]
+    identifier = next((pair for pair in given if pair[1]), actions.NO_IDENTIFIER)
     try:
-        weight = actions.add_weight(staff, patient, kg.quantize(Decimal("0.1")), measured,
-                                    request=request)
+        weight = actions.add_weight(staff, patient, _tenths(kg), measured,
+                                    identifier=identifier, request=request)
     except ValidationError as exc:
-        raise _invalid("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
-                       if hasattr(exc, "message_dict") else "; ".join(exc.messages),
-                       "Observation.valueQuantity") from None
+        raise from_validation(exc, WEIGHT_ELEMENTS, "Observation.valueQuantity") from None
     return from_weight(weight)
 
 
 register(ResourceType(
     name="Observation", collect=collect, create=create,
     params=SUBJECT + (
+        IDENTIFIER,
         Param("code", "token", "system|code, e.g. http://loinc.org|44261-6 (PHQ-9 total), "
               "44260-8 (PHQ-9 item 9), 85354-9, 8867-4, 59408-5, 9279-1, 29463-7."),
         Param("date", "date", "effective time; prefixes eq, lt, le, gt, ge."),
@@ -268,5 +300,6 @@ register(ResourceType(
     sorts=frozenset({"_id", "_lastUpdated", "date"}),
     create_perm=Perm.EDIT_PATIENT,
     documentation="Self-report totals and PHQ-9 item 9, vital signs, body weight. Create "
-                  "accepts body weight only.",
+                  "accepts body weight only; send If-None-Exist: identifier=SYSTEM|VALUE so a "
+                  "retry stores nothing twice.",
 ))

@@ -18,9 +18,21 @@ from ketacare.patients.access import patient_for
 from ketacare.selfreport.models import Response
 
 from ... import actions
-from ..common import LOINC, instant, ints, meta, patient_ref, questionnaire_url, uuids
-from ..outcome import FhirError
-from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
+from ..common import (
+    LOINC,
+    identifier_in,
+    identifier_out,
+    identifier_pairs,
+    identifier_q,
+    instant,
+    ints,
+    meta,
+    patient_ref,
+    questionnaire_url,
+    uuids,
+)
+from ..outcome import FhirError, from_validation
+from ..registry import IDENTIFIER, SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
 from .questionnaire import answer_coding, panel_code
 
 
@@ -33,10 +45,14 @@ def to_fhir(r: Response) -> Resource:
         option = next(o for o in item.options if o.value == value)
         items.append({"linkId": str(item.number), "text": item.label,
                       "answer": [{"valueCoding": answer_coding(instrument, option)}]})
-    return {
+    resource: Resource = {
         "resourceType": "QuestionnaireResponse",
         "id": str(r.pk),
         "meta": meta(r.submitted_at),
+    }
+    if r.identifier_value:
+        resource["identifier"] = identifier_out(r.identifier_system, r.identifier_value)
+    return resource | {
         "questionnaire": questionnaire_url(instrument.id),
         "status": "completed",
         "subject": patient_ref(r.patient_id),
@@ -50,7 +66,8 @@ def entry(r: Response) -> Entry:
 
     code = panel_code(get(r.instrument))
     return Entry(str(r.pk), to_fhir(r), str(r.patient_id), r.submitted_at, r.submitted_at,
-                 frozenset({(code["system"], code["code"])}))
+                 frozenset({(code["system"], code["code"])}),
+                 identifier_pairs(r.identifier_system, r.identifier_value))
 
 
 def responses(staff: Staff, scope: Scope) -> Any:
@@ -58,6 +75,8 @@ def responses(staff: Staff, scope: Scope) -> Any:
     pids = uuids(scope.patients)
     if pids is not None:
         rows = rows.filter(patient_id__in=pids)
+    if scope.identifiers is not None:
+        rows = rows.filter(identifier_q(scope.identifiers))
     return rows
 
 
@@ -186,24 +205,30 @@ def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
     instrument = _instrument_for(body)
     values = values_of(instrument, body)
     authored = _authored(staff, body.get("authored"))
+    identifier = identifier_in(body.get("identifier"), "QuestionnaireResponse.identifier")
     try:
         response = actions.import_response(staff, patient, instrument.id, values,
-                                           authored=authored, request=request)
+                                           authored=authored, identifier=identifier,
+                                           request=request)
     except InstrumentInputError as exc:
         raise _invalid(str(exc), "QuestionnaireResponse.item") from None
     except ValidationError as exc:
-        raise _invalid("; ".join(exc.messages), "QuestionnaireResponse") from None
+        raise from_validation(exc, {"submitted_at": "QuestionnaireResponse.authored"},
+                              "QuestionnaireResponse") from None
     return entry(response)
 
 
 register(ResourceType(
     name="QuestionnaireResponse", collect=collect, create=create,
     params=SUBJECT + (
+        IDENTIFIER,
         Param("date", "date", "When the answers were authored; prefixes eq, lt, le, gt, ge."),
         Param("code", "token", "The questionnaire's code (e.g. http://loinc.org|44249-1)."),
     ),
     sorts=frozenset({"_id", "_lastUpdated", "date"}),
     documentation="Self-report answers. Create scores the answers with the instrument "
                   "library and produces the total (and PHQ-9 item 9) Observations; HL7 "
-                  "PHQ-9 / GAD-7 responses with LOINC linkIds and answer codes are accepted.",
+                  "PHQ-9 / GAD-7 responses with LOINC linkIds and answer codes are accepted. "
+                  "Send If-None-Exist: identifier=SYSTEM|VALUE so a retry stores nothing "
+                  "twice.",
 ))
