@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0002_weight_identifier'),
+        ('patients', '0003_weight_identifier'),
         ('selfreport', '0001_initial'),
     ]
 

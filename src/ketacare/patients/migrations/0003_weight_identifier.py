@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0001_initial'),
+        ('patients', '0002_medication_opioid_category'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
