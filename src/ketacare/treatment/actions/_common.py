@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ketacare.accounts.models import Membership
+from ketacare.accounts import cosign
+from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
@@ -55,8 +56,28 @@ def _minute(session: Session) -> int | None:
     return int((timezone.now() - dose.started_at).total_seconds() // 60)
 
 
-def _member(staff: Staff, user: User | None) -> bool:
-    return (
-        user is not None
-        and Membership.objects.filter(user=user, clinic=staff.clinic, active=True).exists()
-    )
+class AlreadyDone(ValidationError):
+    """The step was done meanwhile (a double click, a colleague on another tablet): the
+    page says so and shows the result; never a server error."""
+
+
+def _locked(session: Session) -> Session:
+    """The session row, locked until the caller's transaction ends: concurrent steps on
+    one session run one after the other, and each sees what the one before did."""
+    return Session.objects.select_for_update().select_related("course__patient__clinic").get(
+        pk=session.pk)
+
+
+def _clock(staff: Staff, moment: Any) -> str:
+    """HH:MM in the clinic's zone, for messages."""
+    return f"{timezone.localtime(moment, staff.clinic.zone):%H:%M}"
+
+
+def _approver(staff: Staff, cosigned: object, purpose: cosign.Purpose, *, field: str,
+              message: str) -> tuple[User, cosign.Cosignature | None]:
+    """Who approves a prescriber's step: the signed-in prescriber, or a prescriber who
+    co-signs on this device. Nobody else, by any route."""
+    if staff.can(Perm.SIGN_ORDERS):
+        return staff.user, None
+    signature = cosign.require(staff, cosigned, purpose, field_name=field, message=message)
+    return signature.user, signature

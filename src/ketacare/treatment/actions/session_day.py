@@ -17,6 +17,7 @@ from ketacare.clinical.instruments import get as instrument
 
 from ..models import (
     AdverseEvent,
+    AlertKind,
     Rating,
     RatingKind,
     Session,
@@ -25,6 +26,7 @@ from ..models import (
     VitalsPhase,
 )
 from ._common import MOAAS_RANGE, _audit, _core_error, _minute, _open
+from .alerts import raise_alert
 
 
 @transaction.atomic
@@ -112,6 +114,12 @@ def record_vitals(
         alerts=[a.as_dict() for a in alerts],
         recorded_by=staff.user,
     )
+    if alerts:
+        raise_alert(staff, session, AlertKind.VITALS, ",".join(a.code for a in alerts),
+                    "; ".join(a.message for a in alerts), request=request)
+    if hold is not None and hold.hold and not session.hold:
+        raise_alert(staff, session, AlertKind.HOLD, "hold",
+                    "Dosing hold: " + "; ".join(hold.reasons), request=request)
     if hold is not None:
         # The newest pre-dose reading decides; an override stays with the hold it lifted.
         session.hold, session.hold_reasons = hold.hold, list(hold.reasons)
@@ -192,6 +200,10 @@ def record_adverse_event(
     )
     event.full_clean()
     event.save()
+    if serious:
+        raise_alert(staff, session, AlertKind.SERIOUS_EVENT, "serious_event",
+                    f"Serious adverse event: {event.term} ({event.get_severity_display()})",
+                    request=request)
     _audit(staff, Action.CREATE, session, event, request,
            {"serious": serious, "severity": severity})
     return event
