@@ -9,12 +9,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from tests.conftest import cosigned
 
 from ketacare.accounts.models import Membership
 from ketacare.audit.models import AuditEvent
 from ketacare.ledger import actions
 from ketacare.ledger.models import ImmutableEntry, Kind, LedgerEntry, StockItem
-from tests.conftest import cosigned
 
 IN_DATE = date.today() + timedelta(days=400)  # as in conftest's `stocked`
 pytestmark = pytest.mark.django_db

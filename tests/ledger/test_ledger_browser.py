@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
-
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from tests.conftest import PASSWORD
 
 from ketacare.audit.models import AuditEvent
 from ketacare.ledger import actions
 from ketacare.ledger.models import Kind, LedgerEntry
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

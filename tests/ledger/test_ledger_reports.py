@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from tests.conftest import cosigned
 
 from ketacare.audit.models import AuditEvent
 from ketacare.ledger import actions, reports
-from tests.conftest import cosigned
 
 pytestmark = pytest.mark.django_db
 

@@ -26,11 +26,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from tests.conftest import cosigned
 
 from ketacare.audit.models import AuditEvent
 from ketacare.ledger import actions
 from ketacare.ledger.models import Kind, LedgerEntry
-from tests.conftest import cosigned
 
 pytestmark = pytest.mark.django_db
 

@@ -50,13 +50,13 @@ def discharge_status(
     moaas = session.ratings.filter(kind=RatingKind.MOAAS).last()
     dose = getattr(session, "dose", None)
     started = None
-    bp_minutes: list[int] = []
+    bp_minutes: list[int] = []  # minutes since dose start, as recorded with each reading
     if dose is not None:
         started = (
             dose.stopped_at if protocol.observation_from == "end_of_infusion" else dose.started_at
         )
-        bp_minutes = [int((v.taken_at - dose.started_at).total_seconds() // 60)
-                      for v in readings if v.sbp is not None and v.dbp is not None]
+        bp_minutes = [v.minute for v in readings
+                      if v.minute is not None and v.sbp is not None and v.dbp is not None]
     if escort_present is None:
         escort_present = bool(session.checkin.get("escort_present"))
     spo2_min = patient.clinic.setting(SPO2_SETTING, None)
