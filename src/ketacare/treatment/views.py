@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +20,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.charts import to_svg
 from ketacare.charts.pk import concentration_chart
-from ketacare.clinical import eligibility, pk, protocols, schedules
+from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
 from ketacare.patients.access import patient_for
 from ketacare.patients.chart import Chart
 from ketacare.patients.views import _apply_errors
@@ -62,6 +62,24 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
     except pk.PKInputError:
         return None
     return to_svg(concentration_chart(data, width=560, height=220))
+
+
+def planned_dose(protocol: protocols.Protocol, chart: Chart,
+                 today: date) -> tuple[float | None, str, float | None]:
+    """The protocol's default dose for this patient through the dose calculator (its caps
+    and its stale-weight check), with the first stocked strength: (mg, why not, weight)."""
+    weight = chart.latest_weight
+    strengths = protocol.dose.concentrations_mg_ml
+    try:
+        result = dosing.calculate_dose(
+            protocol, weight_kg=float(weight.weight_kg) if weight else None,
+            weight_measured_on=weight.measured_on if weight else None, today=today,
+            concentration_mg_ml=strengths[0] if protocol.dose.concentration_required
+            and strengths else None,
+            max_weight_age_days=chart.weight_max_age_days)
+    except dosing.DoseError as exc:
+        return None, exc.message, None
+    return result.dose_mg, "", result.weight_kg
 
 
 # --- courses ---------------------------------------------------------------------------
@@ -106,20 +124,16 @@ def course_detail(request: HttpRequest, course_id: str) -> HttpResponse:
         today=today,
     )
     patient = course.patient
-    weight = patient.weight_set.filter(entered_in_error=False).first()
-    rule = protocol.dose
-    planned_mg = (float(rule.default_mg) if rule.basis == "fixed_mg" and rule.default_mg
-                  else (float(rule.default_mg_per_kg or 0) * float(weight.weight_kg)
-                        if weight else None))
+    planned_mg, planned_note, weight_kg = planned_dose(protocol, Chart(patient, today), today)
     curve = None
     if planned_mg:
-        curve = predicted_curve(protocol.route, planned_mg,
-                                weight_kg=float(weight.weight_kg) if weight else None,
+        curve = predicted_curve(protocol.route, planned_mg, weight_kg=weight_kg,
                                 age=patient.age_on(today), infusion_min=protocol.infusion_min,
                                 label=f"planned {planned_mg:.0f} mg")
     return render(request, "treatment/course_detail.html", {
         "course": course, "protocol": protocol, "patient": patient, "sessions": sessions,
         "adherence": summary, "today": today, "curve": curve, "planned_mg": planned_mg,
+        "planned_note": planned_note,
         "can_run": staff.can(Perm.RUN_SESSION),
     })
 

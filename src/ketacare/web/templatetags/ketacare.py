@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import template
 
 from ketacare.clinical.instruments import InstrumentInputError
@@ -41,3 +43,15 @@ def condition_name(code: str) -> str:
     if code == "unspecified":
         return "Not recorded"
     return str(dict(Condition.choices).get(code, code or "Not recorded"))
+
+
+@register.simple_tag
+def session_alert_count(staff: Any) -> int:
+    """Unacknowledged session-day alerts addressed to this prescriber (nav badge)."""
+    from ketacare.treatment.models import ClinicalAlert
+
+    if staff is None:
+        return 0
+    return ClinicalAlert.objects.filter(
+        recipients=staff.user, acknowledged_at__isnull=True,
+        session__course__patient__clinic=staff.clinic).count()
