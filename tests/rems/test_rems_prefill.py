@@ -48,6 +48,10 @@ def test_prefill_from_a_complete_esketamine_session(done_session, nurse_a) -> No
     assert src["vitals_ok_predose"] == "No dosing hold on the pre-dose vitals"
     assert src["vitals_ok_completion"].startswith("Discharged ") and "Noah Tester" in src[
         "vitals_ok_completion"]
+    # The alerts of the session stay on the form with their times (issue 13).
+    assert ("alerts during the session: Serious adverse event: vasovagal syncope (Severe) at "
+            in src["vitals_ok_completion"]) and "prescriber notified" in src[
+        "vitals_ok_completion"]
     assert src["bp_predose"].startswith("Latest pre-dose vitals")
     assert src["bp_40min"].startswith("Monitoring vitals") and "minute 41" in src["bp_40min"]
     assert src["bp_discharge"].startswith("Last monitoring vitals") and "minute 121" in src[

@@ -18,6 +18,8 @@ from ketacare.patients.models import Medication, MedicationCategory
 from ketacare.pdf import person
 from ketacare.treatment.models import (
     AdverseEvent,
+    AlertKind,
+    ClinicalAlert,
     Rating,
     RatingKind,
     Session,
@@ -71,6 +73,15 @@ def treatment_date(session: Session) -> date:
     if dose is None:
         return session.planned_date
     return local(session, dose.started_at).date()
+
+
+def _alert_text(session: Session, alert: ClinicalAlert) -> str:
+    """An alert with its times, as the note and the form keep it."""
+    text = f"{alert.message} at {local(session, alert.raised_at):%H:%M}, prescriber notified"
+    if alert.acknowledged_at is not None:
+        text += (f", acknowledged by {person(alert.acknowledged_by)} at "
+                 f"{local(session, alert.acknowledged_at):%H:%M}")
+    return text
 
 
 def _bp(v: VitalSigns) -> str:
@@ -146,16 +157,28 @@ def build(session: Session) -> dict[str, Prefill]:
 
     # Dosing is refused on a hold until a prescriber overrides it, so a dosed session had
     # either no hold or an overridden one; the reasons stay visible for the clinician.
+    alerts = list(session.clinical_alerts.select_related("acknowledged_by"))
+    holds = [a for a in alerts if a.kind == AlertKind.HOLD]
     if session.hold:
+        when = (f" at {local(session, session.override_at):%H:%M}"
+                if session.override_at else "")
         out["vitals_ok_predose"] = Prefill(
             "yes", "Dosing hold (" + "; ".join(session.hold_reasons) + ") overridden by "
-            f"{person(session.override_by)}: {session.override_reason}. Review this answer.")
+            f"{person(session.override_by)}{when}: {session.override_reason}. "
+            "Review this answer.")
+    elif holds:
+        out["vitals_ok_predose"] = Prefill(
+            "yes", "; ".join(_alert_text(session, a) for a in holds)
+            + "; lifted by a recheck below the limits. Review this answer.")
     else:
         out["vitals_ok_predose"] = Prefill("yes", "No dosing hold on the pre-dose vitals")
+    during = [a for a in alerts if a.kind != AlertKind.HOLD]
     if session.discharged_at is not None:
         out["vitals_ok_completion"] = Prefill(
             "yes", f"Discharged {local(session, session.discharged_at):%H:%M} by "
-                   f"{person(session.discharged_by)} with the discharge criteria met")
+                   f"{person(session.discharged_by)} with the discharge criteria met"
+                   + ("; alerts during the session: "
+                      + "; ".join(_alert_text(session, a) for a in during) if during else ""))
     else:
         out["vitals_ok_completion"] = Prefill(None, "Not discharged yet")
 
