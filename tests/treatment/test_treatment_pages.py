@@ -85,7 +85,7 @@ def test_session_page_walks_through_the_steps(client, nurse_a, prescriber_a, cou
     confirm = {"mg_per_kg": "0.5", "source": source, "confirm": "on",
                "second_check_username": "noah", "second_check_password": PASSWORD}
     response = client.post(url + "step/dose/", confirm)
-    assert response.status_code == 302 and response["Location"].endswith("#dose")
+    assert response.status_code == 302 and response["Location"].endswith("#monitoring")
     # A double click: one dose, the page with a clear message, never a 500.
     again = client.post(url + "step/dose/", confirm)
     assert again.status_code == 409 and "already recorded" in again.content.decode()

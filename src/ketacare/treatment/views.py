@@ -146,8 +146,6 @@ def current_step(session: Session, discharge_ready: bool) -> str:
     if dose is None:
         has_predose = session.vitals.filter(phase="predose").exists()
         return "dose" if has_predose and session.hold_cleared else "vitals"
-    if dose.route == "iv" and dose.stopped_at is None:
-        return "dose"
     if session.discharged_at is None:
         return "discharge" if discharge_ready else "monitoring"
     return "sign"
