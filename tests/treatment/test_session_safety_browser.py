@@ -37,7 +37,11 @@ def _sign_in(page: Page, base: str, username: str) -> None:
 def _fits(page: Page) -> None:
     """No element wider than the viewport (tables scroll inside their own box)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"page is {overflow}px wider than the viewport"
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right
+                > window.innerWidth + 1)
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)""")
+    assert overflow <= 0, f"page is {overflow}px wider than the viewport: {wide}"
 
 
 def _vitals(page: Page, sbp: str, dbp: str, hr: str, spo2: str, button: str) -> None:

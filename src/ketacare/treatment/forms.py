@@ -135,7 +135,9 @@ class DoseForm(forms.Form):
 
 
 def _prefixed(form: forms.Form, prefix: str) -> list[forms.BoundField]:
-    return [form[n] for n in form.fields if n.startswith(f"{prefix}_")]
+    """The co-signature fields `accounts.cosign.add_fields` put on the form."""
+    return [form[f"{prefix}_{n}"] for n in ("username", "password", "code")
+            if f"{prefix}_{n}" in form.fields]
 
 
 class OverrideForm(forms.Form):
