@@ -66,7 +66,7 @@ def test_session_page_walks_through_the_steps(client, nurse_a, prescriber_a, cou
     body = client.get(url).content.decode()
     assert 'data-testid="hold"' in body and "SBP 152 &gt; 140" in body
     assert "Calculate dose" not in body  # on hold: no dose form
-    assert "Dosing hold: SBP 152 &gt; 140" in body  # the alert to the prescriber
+    assert "Dosing hold</strong>: SBP 152 &gt; 140" in body  # the alert to the prescriber
     response = client.post(url + "step/override/", {"reason": "rechecked"})
     assert response.status_code == 400  # nurses cannot override alone
     assert "Only a prescriber overrides a hold" in response.content.decode()

@@ -179,7 +179,13 @@ def _session_page(request: HttpRequest, session: Session,
             monitoring_due.append({"minute": minute, "done": done,
                                    "at": dose.started_at + timedelta(minutes=minute),
                                    "overdue": not done and elapsed > minute + 5})
-    discharge = actions.discharge_status(session) if dose is not None else None
+    # A refused discharge shows the checklist with what was ticked on the form.
+    posted = forms["discharge"].cleaned_data if forms["discharge"].is_bound and hasattr(
+        forms["discharge"], "cleaned_data") else {}
+    discharge = actions.discharge_status(
+        session, dissociation_resolved=posted.get("dissociation_resolved"),
+        escort_present=posted.get("escort_present"),
+        sedation_judgement=posted.get("sedation_judgement")) if dose is not None else None
     curve = None
     if dose is not None:
         curve = predicted_curve(protocol.route, float(dose.dose_mg),

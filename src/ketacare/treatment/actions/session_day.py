@@ -119,7 +119,7 @@ def record_vitals(
                     "; ".join(a.message for a in alerts), request=request)
     if hold is not None and hold.hold and not session.hold:
         raise_alert(staff, session, AlertKind.HOLD, "hold",
-                    "Dosing hold: " + "; ".join(hold.reasons), request=request)
+                    "; ".join(hold.reasons), request=request)
     if hold is not None:
         # The newest pre-dose reading decides; an override stays with the hold it lifted.
         session.hold, session.hold_reasons = hold.hold, list(hold.reasons)
