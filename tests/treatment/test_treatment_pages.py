@@ -177,3 +177,20 @@ def test_admin_copies_and_edits_a_protocol(client, admin_a, nurse_a, clinic_a) -
     assert "infusion_min" in response.content.decode()
     response = client.post(f"/treatment/protocols/{copy.pk}/edit/", {"protocol_json": "{oops"})
     assert "Not valid JSON" in response.content.decode()
+
+
+def test_course_page_plans_the_dose_through_the_calculator(client, prescriber_a, course) -> None:
+    """Not rule x raw weight: a stale weight gives no planned dose and says why."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ketacare.patients.models import Weight
+
+    Weight.objects.filter(patient=course.patient).update(
+        measured_on=timezone.localdate() - timedelta(days=45))
+    client.force_login(prescriber_a)
+    body = client.get(f"/treatment/courses/{course.pk}/").content.decode()
+    assert "Predicted plasma concentration of the planned dose" not in body
+    assert 'data-testid="planned-note">No planned dose yet: weight from' in body
+    assert "it must be measured within 30 days" in body
