@@ -112,7 +112,7 @@ class DoseForm(forms.Form):
         if protocol.route == "iv":
             cosign.add_fields(self, "second_check", "Second check", required=True)
         # A prescriber approving a dose above the usual range on this device.
-        cosign.add_fields(self, "override", "Prescriber approving", required=False)
+        cosign.add_fields(self, "override", "Prescriber approving", required=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
