@@ -158,3 +158,11 @@ def sign_in(live_server, clinician) -> Callable[[object], None]:  # type: ignore
         page.wait_for_url(f"{live_server.url}/")
 
     return _sign_in
+
+
+def cosigned(staff, user, purpose: str):  # type: ignore[no-untyped-def]
+    """`user` co-signs `staff`'s step with their real password, as on the tablet."""
+    from ketacare.accounts import cosign
+
+    return cosign.verify(staff, cosign.Purpose(purpose), username=user.username,
+                         password=PASSWORD)

@@ -11,6 +11,7 @@ import pytest
 from ketacare.accounts.staff import staff_for
 from ketacare.interop.auth import create_token
 from ketacare.selfreport import actions as selfreport
+from tests.conftest import cosigned
 from tests.selfreport.conftest import answers, make_request
 from tests.treatment.conftest import (  # noqa: F401  (fixtures re-exported)
     LOT,
@@ -78,7 +79,8 @@ def charted(prescriber, nurse, prescriber_a, ready_patient, clinic_a, stock):  #
                        npo_confirmed=None)
     treatment.record_vitals(nurse, session, sbp=128, dbp=82, hr=72, spo2=98, rr=14)
     dose = treatment.give_dose(nurse, session, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                               expiry=stock["expiry"], second_check_by=prescriber_a)
+                               expiry=stock["expiry"],
+                               second_check_by=cosigned(nurse, prescriber_a, "second_check"))
     return Charted(ready_patient, session, dose, phq9, gad7)
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from tests.conftest import cosigned
 
 from ketacare.accounts.models import Membership
 from ketacare.audit.models import AuditEvent
@@ -168,45 +169,57 @@ def test_patient_of_another_clinic_is_refused(stocked, nurse_a, clinic_b, prescr
 # ---------------------------------------------------------------------------- waste
 
 def test_waste_with_a_witness(stocked, nurse_a, prescriber_a, as_staff) -> None:
-    entry = actions.waste(as_staff(nurse_a), stocked, "0.3", prescriber_a, "denaturant",
-                          lot="L-100")
+    nurse = as_staff(nurse_a)
+    entry = actions.waste(nurse, stocked, "0.3", cosigned(nurse, prescriber_a, "waste_witness"),
+                          "denaturant", lot="L-100")
     assert entry.kind == Kind.WASTE and entry.witness == prescriber_a
     assert actions.balance(stocked) == Decimal("19.7")
-    event = AuditEvent.objects.filter(object_id=str(entry.pk), object_type="ledgerentry").get()
-    assert event.detail["delta"] == "-0.3"
+    recorder, witness = AuditEvent.objects.filter(
+        object_id=str(entry.pk), object_type="ledgerentry").order_by("pk")
+    assert recorder.detail["delta"] == "-0.3" and recorder.username == "noah"
+    # The witness has an entry of their own, after confirming with their password.
+    assert witness.username == "priya" and witness.detail["method"] == "password"
 
 
 def test_waste_witness_rules(stocked, clinic_a, nurse_a, prescriber_a, analyst_a,
                              prescriber_b, as_staff) -> None:
     nurse = as_staff(nurse_a)
+    with pytest.raises(ValidationError) as exc:
+        actions.waste(nurse, stocked, "0.5", None, "denaturant")
+    assert _errors(exc)["witness"] == [
+        "Waste needs a witness: a second staff member who is not you."]
+    # A name alone is not a witness: only a co-signature checked with a password is.
+    with pytest.raises(ValidationError) as exc:
+        actions.waste(nurse, stocked, "0.5", prescriber_a, "denaturant")
+    assert "confirm with their password" in _errors(exc)["witness"][0]
     cases = [
-        (None, "Waste needs a witness: a second staff member who is not you."),
         (nurse_a, "not you"),
-        (analyst_a, "active clinical staff member of Clinic A"),
-        (prescriber_b, "active clinical staff member of Clinic A"),
+        (analyst_a, "their role does not allow it"),
+        (prescriber_b, "No active staff member of Clinic A"),
     ]
     for witness, text in cases:
         with pytest.raises(ValidationError) as exc:
-            actions.waste(nurse, stocked, "0.5", witness, "denaturant")
-        assert text in _errors(exc)["witness"][0], witness
+            cosigned(nurse, witness, "waste_witness")
+        assert text in _errors(exc)["cosign_username"][0], witness
     Membership.objects.filter(user=prescriber_a).update(active=False)
     with pytest.raises(ValidationError) as exc:
-        actions.waste(nurse, stocked, "0.5", prescriber_a, "denaturant")
-    assert "active clinical staff" in _errors(exc)["witness"][0]
+        cosigned(nurse, prescriber_a, "waste_witness")
+    assert "No active staff member" in _errors(exc)["cosign_username"][0]
     _nothing_written(stocked, 1, Decimal(20))
 
 
 def test_waste_method_rules(stocked, nurse_a, prescriber_a, as_staff) -> None:
     nurse = as_staff(nurse_a)
+    witness = cosigned(nurse, prescriber_a, "waste_witness")
     with pytest.raises(ValidationError) as exc:
-        actions.waste(nurse, stocked, "0.5", prescriber_a, "")
+        actions.waste(nurse, stocked, "0.5", witness, "")
     assert "disposed" in _errors(exc)["method"][0]
     with pytest.raises(ValidationError) as exc:
-        actions.waste(nurse, stocked, "0.5", prescriber_a, "other")
+        actions.waste(nurse, stocked, "0.5", witness, "other")
     assert "Describe" in _errors(exc)["note"][0]
-    actions.waste(nurse, stocked, "0.5", prescriber_a, "other", note="Returned to pharmacy")
+    actions.waste(nurse, stocked, "0.5", witness, "other", note="Returned to pharmacy")
     with pytest.raises(ValidationError) as exc:
-        actions.waste(nurse, stocked, "19.6", prescriber_a, "denaturant")
+        actions.waste(nurse, stocked, "19.6", witness, "denaturant")
     assert "Only 19.5 mL (975 mg)" in _errors(exc)["quantity_ml"][0]
 
 
@@ -314,7 +327,9 @@ def test_count_records_discrepancy_without_changing_the_balance(stocked, nurse_a
     nurse = as_staff(nurse_a)
     matched = actions.count(nurse, stocked, "20", "periodic")
     assert matched.discrepancy == 0 and matched.delta_ml == 0
-    short = actions.count(nurse, stocked, "19.5", "biennial", witness=prescriber_a)
+    short = actions.count(nurse, stocked, "19.5", "biennial",
+                          witness=cosigned(nurse, prescriber_a, "count_witness"))
+    assert short.witness == prescriber_a
     assert short.discrepancy == Decimal("-0.5") and short.count_kind == "biennial"
     assert actions.balance(stocked) == Decimal(20)
     assert actions.last_count(stocked) == short
@@ -328,7 +343,11 @@ def test_count_records_discrepancy_without_changing_the_balance(stocked, nurse_a
     assert "count_kind" in _errors(exc)
     with pytest.raises(ValidationError) as exc:
         actions.count(nurse, stocked, "1", witness=nurse_a)
-    assert "not you" in _errors(exc)["witness"][0]
+    assert "confirm with their password" in _errors(exc)["witness"][0]
+    with pytest.raises(ValidationError) as exc:
+        actions.count(nurse, stocked, "1",
+                      witness=cosigned(nurse, prescriber_a, "waste_witness"))
+    assert "another step" in _errors(exc)["witness"][0]
 
 
 # ---------------------------------------------------------------------------- devices

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +53,13 @@ def test_receive_and_witnessed_waste(chromium, live_server, sign_in, nurse_a) ->
         "Waste needs a witness: a second staff member who is not you.")
     expect(page.get_by_test_id("ledger-balance")).to_contain_text("30 mL")
     page.screenshot(path=f"{SHOTS}/ledger-waste-error.png")
-    page.select_option("#id_waste-witness", label="Noah Tester")
+    page.fill("#id_waste-witness_username", "noah")
+    page.fill("#id_waste-witness_password", "wrong password")
+    page.click("button:has-text('Record waste (witnessed)')")
+    expect(page.locator(".ledger-form-waste .field-error")).to_have_text(
+        "Password not right for that username.")
+    page.fill("#id_waste-witness_username", "noah")
+    page.fill("#id_waste-witness_password", PASSWORD)
     page.click("button:has-text('Record waste (witnessed)')")
     expect(page.locator(".ledger-messages")).to_contain_text(
         "Wasted 0.4 mL (20 mg) recorded. Balance now 29.6 mL (1480 mg).")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from tests.conftest import PASSWORD
 
 from ketacare.audit.models import AuditEvent
 from ketacare.ledger import actions
@@ -148,8 +149,8 @@ def test_waste_without_witness_shows_the_field_error(world, client) -> None:
     assert response.status_code == 400
     assert "Waste needs a witness: a second staff member who is not you." in body
     assert "field-error" in body and "<details class=\"add ledger-form ledger-form-waste\" open" in body
-    # The witness list offers the prescriber and admin, never the nurse herself or analysts.
-    assert ">Priya Tester<" in body and ">Anya Tester<" not in body
+    # The witness signs with their own password: no list of names to pick from.
+    assert 'name="waste-witness_password"' in body and ">Priya Tester<" not in body
     assert LedgerEntry.objects.filter(kind=Kind.WASTE).count() == 0
 
 
@@ -157,7 +158,8 @@ def test_waste_with_witness_then_success_message(world, client) -> None:
     client.force_login(world["users"]["nurse_a"])
     response = client.post(f"/ledger/{world['item'].pk}/waste/", {
         "waste-quantity": "0.5", "waste-method": "denaturant",
-        "waste-witness": world["users"]["prescriber_a"].pk}, follow=True)
+        "waste-witness_username": world["users"]["prescriber_a"].username,
+        "waste-witness_password": PASSWORD}, follow=True)
     body = response.content.decode()
     assert "Wasted 0.5 mL (25 mg) recorded. Balance now 18 mL (900 mg)." in body
     assert actions.balance(world["item"]) == Decimal(18)

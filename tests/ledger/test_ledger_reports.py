@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from tests.conftest import cosigned
 
 from ketacare.audit.models import AuditEvent
 from ketacare.ledger import actions, reports
@@ -39,11 +40,13 @@ def history(monkeypatch, vial_item, device_item, nurse_a, prescriber_a, patient_
     _at(monkeypatch, 2025, 3, 10, 3)
     actions.administer(nurse, vial_item, "2", patient_a, 501, "L1")
     _at(monkeypatch, 2025, 3, 10, 16)
-    actions.waste(nurse, vial_item, "0.5", prescriber_a, "denaturant", lot="L1",
+    actions.waste(nurse, vial_item, "0.5", cosigned(nurse, prescriber_a, "waste_witness"),
+                  "denaturant", lot="L1",
                   note="=HYPERLINK(evil)")
     actions.administer(nurse, device_item, patient=patient_a, lot="E1", devices=3)
     _at(monkeypatch, 2025, 3, 11, 16)
-    actions.count(nurse, vial_item, "17", "biennial", witness=prescriber_a)
+    actions.count(nurse, vial_item, "17", "biennial",
+                  witness=cosigned(nurse, prescriber_a, "count_witness"))
     _at(monkeypatch, 2025, 3, 11, 17)
     actions.adjust(prescriber, vial_item, "-0.5", "Spill found on recount")
     _at(monkeypatch, 2025, 3, 20, 14)

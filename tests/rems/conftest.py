@@ -10,6 +10,7 @@ import pytest
 from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Medication
 from ketacare.treatment import actions
+from tests.conftest import cosigned
 from tests.treatment import conftest as treatment
 from tests.treatment.conftest import next_monday, protocol
 
@@ -62,8 +63,11 @@ def esketamine_session(nurse, prescriber, patient, clinic, stock, *, discharge=T
     if s.hold:
         actions.override_hold(prescriber, s, "Rechecked by hand 138/86; anxious")
         s.refresh_from_db()
+    # 84 mg on day 1 is above the label's first dose: the prescriber co-signs on the tablet.
+    approval = (None if fixed_mg == 56
+                else cosigned(nurse, prescriber.user, "dose_override"))
     actions.give_dose(nurse, s, fixed_mg=fixed_mg, stock_item=stock["spray"], lot="ES-77",
-                      expiry=stock["expiry"],
+                      expiry=stock["expiry"], override_by=approval,
                       override_reason="" if fixed_mg == 56 else "Prescribed 84 mg from day 1")
     s.refresh_from_db()
     shift_dose(s, 41)
@@ -77,6 +81,7 @@ def esketamine_session(nurse, prescriber, patient, clinic, stock, *, discharge=T
     shift_dose(s, 80)
     actions.record_vitals(nurse, s, sbp=128, dbp=80, hr=72, spo2=98, rr=14)
     actions.record_rating(nurse, s, "cadss6", [0, 0, 0, 0, 0, 0])
+    actions.record_rating(nurse, s, "moaas", [5])
     s.refresh_from_db()
     if discharge:
         actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)

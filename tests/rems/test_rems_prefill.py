@@ -54,11 +54,15 @@ def test_prefill_from_a_complete_esketamine_session(done_session, nurse_a) -> No
     assert src["site_city"] == "Clinic address"
     assert src["vitals_ok_completion"].startswith("Discharged ") and "Noah Tester" in src[
         "vitals_ok_completion"]
+    # The alerts of the session stay on the form with their times (issue 13).
+    assert ("alerts during the session: Serious adverse event: vasovagal syncope (Severe) at "
+            in src["vitals_ok_completion"]) and "prescriber notified" in src[
+        "vitals_ok_completion"]
     assert src["bp_predose"].startswith("Latest pre-dose vitals")
     assert src["bp_40min"].startswith("Monitoring vitals") and "minute 41" in src["bp_40min"]
     assert src["bp_discharge"].startswith("Last monitoring vitals") and "minute 121" in src[
         "bp_discharge"]
-    assert src["sedation"] == "MOAA/S 4 (lowest of 1) at minute 41"
+    assert src["sedation"] == "MOAA/S 4 (lowest of 2) at minute 41"
     assert src["dissociation"] == "CADSS-6 total 4 (highest of 2) at minute 41"
     assert "Lowest monitoring SpO2 95%" in src["respiratory_depression"]
     assert "[check]" in src["respiratory_depression"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ketacare.ledger.actions import balance
 from ketacare.treatment import actions
 from ketacare.treatment.models import SessionStatus
+from tests.conftest import cosigned
 
 from .conftest import LOT, next_monday, protocol
 
@@ -51,7 +52,9 @@ def test_whole_iv_session(nurse, prescriber, nurse_a, prescriber_a, iv_session, 
     assert "second check" in str(err.value)
     before = balance(stock["vial"])
     dose = actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                             expiry=stock["expiry"], second_check_by=prescriber_a)
+                             expiry=stock["expiry"],
+                             second_check_by=cosigned(nurse, prescriber_a, "second_check"))
+    assert dose.second_check_by == prescriber_a
     assert float(dose.dose_mg) == 40.0 and float(dose.volume_ml) == 4.0
     assert balance(stock["vial"]) == before - 4  # posted to the ledger at once
     # Discharge is refused until observation, vitals and dissociation allow it.
@@ -66,9 +69,15 @@ def test_whole_iv_session(nurse, prescriber, nurse_a, prescriber_a, iv_session, 
     s.refresh_from_db()
     actions.stop_infusion(nurse, s)
     s.refresh_from_db()
-    _shift_dose(s, 75)
+    _shift_dose(s, 40)
+    actions.record_vitals(nurse, s, sbp=150, dbp=88, hr=80, spo2=97, rr=14)  # the ~40-min BP
+    s.refresh_from_db()
+    _shift_dose(s, 35)
     actions.record_vitals(nurse, s, sbp=130, dbp=84, hr=76, spo2=98, rr=14)
     actions.record_rating(nurse, s, "cadss6", [0, 0, 0, 0, 0, 0])
+    with pytest.raises(ValidationError, match="MOAA/S 4 < 5"):
+        actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)
+    actions.record_rating(nurse, s, "moaas", [5])
     s.refresh_from_db()
     actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)
     actions.sign(nurse, s)
@@ -89,8 +98,8 @@ def test_predose_hold_needs_a_prescriber_override(nurse, prescriber, prescriber_
     assert s.hold and s.hold_reasons == ["SBP 141 > 140"]
     with pytest.raises(ValidationError, match="on hold"):
         actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                          expiry=stock["expiry"], second_check_by=prescriber_a)
-    with pytest.raises(Exception, match="does not allow"):
+                          expiry=stock["expiry"], second_check_by=cosigned(nurse, prescriber_a, "second_check"))
+    with pytest.raises(ValidationError, match="Only a prescriber overrides a hold"):
         actions.override_hold(nurse, s, "anxious, rechecked")
     with pytest.raises(ValidationError, match="reason"):
         actions.override_hold(prescriber, s, " ")
@@ -98,7 +107,8 @@ def test_predose_hold_needs_a_prescriber_override(nurse, prescriber, prescriber_
     s.refresh_from_db()
     assert s.hold_cleared
     actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                      expiry=stock["expiry"], second_check_by=prescriber_a)
+                      expiry=stock["expiry"],
+                      second_check_by=cosigned(nurse, prescriber_a, "second_check"))
 
 
 def test_a_recheck_below_the_limit_lifts_the_hold(nurse, iv_session) -> None:
@@ -117,14 +127,14 @@ def test_dose_errors_leave_nothing_behind(nurse, prescriber_a, iv_session, stock
     before = balance(stock["vial"])
     with pytest.raises(ValidationError, match="mg_per_kg"):
         actions.give_dose(nurse, s, mg_per_kg=2.0, stock_item=stock["vial"], lot=LOT,
-                          expiry=stock["expiry"], second_check_by=prescriber_a)
+                          expiry=stock["expiry"], second_check_by=cosigned(nurse, prescriber_a, "second_check"))
     with pytest.raises(ValidationError, match="spray|esketamine|Esketamine"):
         actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["spray"], lot=LOT,
-                          expiry=stock["expiry"], second_check_by=prescriber_a)
+                          expiry=stock["expiry"], second_check_by=cosigned(nurse, prescriber_a, "second_check"))
     with pytest.raises(ValidationError, match="expired"):
         actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
                           expiry=s.course.patient.clinic.today() - timedelta(days=1),
-                          second_check_by=prescriber_a)
+                          second_check_by=cosigned(nurse, prescriber_a, "second_check"))
     s.refresh_from_db()
     assert not hasattr(s, "dose") and balance(stock["vial"]) == before
 
@@ -139,7 +149,7 @@ def test_stale_weight_refuses_the_dose(nurse, prescriber_a, iv_session, stock) -
     actions.record_vitals(nurse, s, sbp=120, dbp=80, hr=70, spo2=98, rr=14)
     with pytest.raises(ValidationError, match="weight"):
         actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                          expiry=stock["expiry"], second_check_by=prescriber_a)
+                          expiry=stock["expiry"], second_check_by=cosigned(nurse, prescriber_a, "second_check"))
 
 
 def test_esketamine_session_needs_npo_and_120_minutes(nurse, prescriber, ready_patient,
@@ -158,9 +168,13 @@ def test_esketamine_session_needs_npo_and_120_minutes(nurse, prescriber, ready_p
     assert dose.devices == 2 and dose.volume_ml is None
     assert balance(stock["spray"]) == 10
     s.refresh_from_db()
-    _shift_dose(s, 100)
+    _shift_dose(s, 40)
+    actions.record_vitals(nurse, s, sbp=136, dbp=84, hr=74, spo2=98, rr=14)
+    s.refresh_from_db()
+    _shift_dose(s, 60)
     actions.record_vitals(nurse, s, sbp=126, dbp=80, hr=72, spo2=98, rr=14)
     actions.record_rating(nurse, s, "cadss6", [0, 0, 0, 0, 0, 0])
+    actions.record_rating(nurse, s, "moaas", [5])
     with pytest.raises(ValidationError, match="120 min"):
         actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)
     s.refresh_from_db()

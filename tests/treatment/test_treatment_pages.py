@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ketacare.treatment import actions
+from ketacare.treatment.models import Dose
+from tests.conftest import PASSWORD
 
 from .conftest import LOT, next_monday, protocol
 
@@ -52,7 +54,8 @@ def test_session_page_walks_through_the_steps(client, nurse_a, prescriber_a, cou
     session = course.sessions.first()
     url = f"/treatment/sessions/{session.pk}/"
     body = client.get(url).content.decode()
-    assert "Check in" in body and "Record dose given" not in body
+    assert "Check in" in body and "Calculate dose" not in body
+    assert 'id="checkin" aria-current="step"' in body
     response = client.post(url + "step/checkin/", {"no_driving_ack": "on"})
     assert response.status_code == 400
     assert "An escort must be present" in response.content.decode()
@@ -62,21 +65,71 @@ def test_session_page_walks_through_the_steps(client, nurse_a, prescriber_a, cou
     client.post(url + "step/vitals/", {"sbp": "152", "dbp": "88", "hr": "70", "spo2": "98"})
     body = client.get(url).content.decode()
     assert 'data-testid="hold"' in body and "SBP 152 &gt; 140" in body
-    assert "Record dose given" not in body  # on hold: no dose form
+    assert "Calculate dose" not in body  # on hold: no dose form
+    assert "Dosing hold</strong>: SBP 152 &gt; 140" in body  # the alert to the prescriber
     response = client.post(url + "step/override/", {"reason": "rechecked"})
-    assert response.status_code == 403  # nurses cannot override
+    assert response.status_code == 400  # nurses cannot override alone
+    assert "Only a prescriber overrides a hold" in response.content.decode()
     client.force_login(prescriber_a)
-    client.post(url + "step/override/", {"reason": "Anxious; repeat 138/86 by hand"})
+    response = client.post(url + "step/override/", {"reason": "Anxious; repeat 138/86 by hand"})
+    assert response.status_code == 302 and response["Location"].endswith("#dose")
     body = client.get(url).content.decode()
-    assert "Overridden by" in body and "Record dose given" in body
-    response = client.post(url + "step/dose/", {
-        "mg_per_kg": "0.5", "stock_item": stock["vial"].pk, "lot": LOT,
-        "expiry": stock["expiry"].isoformat(), "second_check_by": nurse_a.pk})
-    assert response.status_code == 302
+    assert "Overridden by" in body and "Calculate dose" in body
+    source = f"{stock['vial'].pk}|{LOT}"
+    # First the preview: nothing recorded, the calculated dose shown with its basis.
+    response = client.post(url + "step/dose/", {"mg_per_kg": "0.5", "source": source})
+    body = response.content.decode()
+    assert response.status_code == 200 and not Dose.objects.filter(session=session).exists()
+    assert 'data-testid="preview-mg">40 mg<' in body and 'data-testid="preview-ml">4 mL<' in body
+    assert "8–40 mg usual, at most 60 mg" in body and "80 kg, measured" in body
+    confirm = {"mg_per_kg": "0.5", "source": source, "confirm": "on",
+               "second_check_username": "noah", "second_check_password": PASSWORD}
+    response = client.post(url + "step/dose/", confirm)
+    assert response.status_code == 302 and response["Location"].endswith("#monitoring")
+    # A double click: one dose, the page with a clear message, never a 500.
+    again = client.post(url + "step/dose/", confirm)
+    assert again.status_code == 409 and "already recorded" in again.content.decode()
+    assert Dose.objects.filter(session=session).count() == 1
     body = client.get(url).content.decode()
     assert 'data-testid="dose-mg">40.00 mg<' in body
     assert "Stop infusion now" in body and "<svg" in body
     assert "no-store" in client.get(url)["Cache-Control"]
+    # Stopping takes a tick to confirm; an error opens the page at the step (anchor).
+    response = client.post(url + "step/stop/", {})
+    assert response.status_code == 400 and "Tick to confirm" in response.content.decode()
+    assert f'action="/treatment/sessions/{session.pk}/step/stop/#dose"' in body
+
+
+def test_a_nurse_cannot_approve_an_out_of_range_dose_on_the_page(client, nurse_a, course,
+                                                                  stock, prescriber_a) -> None:
+    from tests.conftest import make_staff
+
+    make_staff("nina", course.patient.clinic, "nurse")
+    client.force_login(nurse_a)
+    session = course.sessions.first()
+    url = f"/treatment/sessions/{session.pk}/"
+    client.post(url + "step/checkin/", {"escort_present": "on", "no_driving_ack": "on"})
+    client.post(url + "step/vitals/", {"sbp": "120", "dbp": "80", "hr": "70", "spo2": "98"})
+    data = {"mg_per_kg": "0.6", "source": f"{stock['vial'].pk}|{LOT}", "confirm": "on",
+            "override_reason": "patient asked", "second_check_username": "nina",
+            "second_check_password": PASSWORD}
+    response = client.post(url + "step/dose/", data)
+    assert response.status_code == 400
+    assert "needs a prescriber" in response.content.decode()
+    # Another nurse "approving" is refused at the co-signature.
+    response = client.post(url + "step/dose/", dict(
+        data, override_username="nina", override_password=PASSWORD))
+    assert response.status_code == 400 and "cannot sign as prescriber override" in (
+        response.content.decode())
+    assert not Dose.objects.filter(session=session).exists()
+    # The API has no write route for doses at all.
+    assert client.post(f"/api/v1/sessions/{session.pk}/dose", data).status_code in (401, 404,
+                                                                                      405)
+    # With the prescriber co-signing on this device, it is recorded with both names.
+    response = client.post(url + "step/dose/", dict(
+        data, override_username="priya", override_password=PASSWORD))
+    assert response.status_code == 302
+    assert Dose.objects.get(session=session).override_by == prescriber_a
 
 
 def test_course_page_shows_plan_adherence_and_curve(client, prescriber_a, course) -> None:
@@ -124,3 +177,20 @@ def test_admin_copies_and_edits_a_protocol(client, admin_a, nurse_a, clinic_a) -
     assert "infusion_min" in response.content.decode()
     response = client.post(f"/treatment/protocols/{copy.pk}/edit/", {"protocol_json": "{oops"})
     assert "Not valid JSON" in response.content.decode()
+
+
+def test_course_page_plans_the_dose_through_the_calculator(client, prescriber_a, course) -> None:
+    """Not rule x raw weight: a stale weight gives no planned dose and says why."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ketacare.patients.models import Weight
+
+    Weight.objects.filter(patient=course.patient).update(
+        measured_on=timezone.localdate() - timedelta(days=45))
+    client.force_login(prescriber_a)
+    body = client.get(f"/treatment/courses/{course.pk}/").content.decode()
+    assert "Predicted plasma concentration of the planned dose" not in body
+    assert 'data-testid="planned-note">No planned dose yet: weight from' in body
+    assert "it must be measured within 30 days" in body

@@ -15,14 +15,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
-from ketacare.accounts.staff import Staff, staff_for
+from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.patients.models import Patient
@@ -128,18 +128,24 @@ def _amount_field(item: StockItem) -> str:
     return "devices" if item.is_device else "quantity_ml"
 
 
-def _check_witness(staff: Staff, witness: User | None, *, required: bool) -> None:
+def _check_witness(staff: Staff, witness: object, purpose: cosign.Purpose, *,
+                   required: bool) -> cosign.Cosignature | None:
+    """The witness is a `cosign.Cosignature`: the second person confirmed on the spot with
+    their own password (and code), not a name picked from a list."""
     if witness is None:
         if required:
             raise ValidationError({"witness": NEEDS_WITNESS})
-        return
-    if witness.pk == staff.user.pk:
-        raise ValidationError({"witness": "The witness must be a second staff member, "
-                                          "not you."})
-    other = staff_for(witness, staff.clinic) if witness.is_active else None
-    if other is None or not other.can(Perm.LEDGER_RECORD):
-        raise ValidationError({"witness": "The witness must be an active clinical staff "
-                                          f"member of {staff.clinic}."})
+        return None
+    return cosign.require(staff, witness, purpose, field_name="witness", message=NEEDS_WITNESS)
+
+
+def _witnessed(entry: LedgerEntry, signature: cosign.Cosignature | None,
+               request: HttpRequest | None) -> LedgerEntry:
+    """The witness's own audit entry next to the recorder's."""
+    if signature is not None:
+        cosign.record(signature, Action.CREATE, entry, request=request,
+                      detail={"kind": entry.kind})
+    return entry
 
 
 def _check_patient(staff: Staff, patient: Patient | None) -> None:
@@ -351,7 +357,7 @@ def administer(staff: Staff, item: StockItem, quantity_ml: Any = None,
 
 
 @transaction.atomic
-def waste(staff: Staff, item: StockItem, quantity_ml: Any = None, witness: User | None = None,
+def waste(staff: Staff, item: StockItem, quantity_ml: Any = None, witness: object = None,
           method: str = "", *, devices: Any = None, lot: str = "",
           patient: Patient | None = None, session_ref: int | None = None, note: str = "",
           request: HttpRequest | None = None) -> LedgerEntry:
@@ -359,17 +365,19 @@ def waste(staff: Staff, item: StockItem, quantity_ml: Any = None, witness: User 
     staff.require(Perm.LEDGER_RECORD)
     _own(staff, item)
     amount = _amount(item, quantity_ml, devices)
-    _check_witness(staff, witness, required=True)
+    signature = _check_witness(staff, witness, cosign.Purpose.WASTE_WITNESS, required=True)
+    assert signature is not None
     if method not in WasteMethod.values:
         raise ValidationError({"method": "Say how it was disposed of: "
                                          + ", ".join(WasteMethod.labels) + "."})
     note = _text(note, "note", "Describe the disposal method.",
                  required=method == WasteMethod.OTHER, max_length=300)
     _check_patient(staff, patient)
-    return _post(staff, item, Kind.WASTE, -amount, request=request, field=_amount_field(item),
-                 witness=witness, method=method, patient=patient,
-                 session_ref=_check_session(session_ref),
-                 lot=_text(lot, "lot", "", required=False, max_length=60), note=note)
+    entry = _post(staff, item, Kind.WASTE, -amount, request=request, field=_amount_field(item),
+                  witness=signature.user, method=method, patient=patient,
+                  session_ref=_check_session(session_ref),
+                  lot=_text(lot, "lot", "", required=False, max_length=60), note=note)
+    return _witnessed(entry, signature, request)
 
 
 @transaction.atomic
@@ -442,7 +450,7 @@ def reverse(staff: Staff, entry: LedgerEntry, reason: str, *,
 @transaction.atomic
 def count(staff: Staff, item: StockItem, counted_ml: Any = None,
           kind: str = CountKind.PERIODIC, *, counted_devices: Any = None,
-          witness: User | None = None, note: str = "",
+          witness: object = None, note: str = "",
           request: HttpRequest | None = None) -> LedgerEntry:
     """An inventory count: records what is on the shelf and its difference from the
     balance. The balance is not changed; a discrepancy is resolved by an adjustment."""
@@ -470,7 +478,8 @@ def count(staff: Staff, item: StockItem, counted_ml: Any = None,
             raise ValidationError({field: "Give mL to at most 3 decimal places."})
     if counted < 0:
         raise ValidationError({field: "A count cannot be negative."})
-    _check_witness(staff, witness, required=False)
-    return _post(staff, item, Kind.COUNT, Decimal(0), request=request, counted=counted,
-                 count_kind=kind, witness=witness,
-                 note=_text(note, "note", "", required=False, max_length=300))
+    signature = _check_witness(staff, witness, cosign.Purpose.COUNT_WITNESS, required=False)
+    entry = _post(staff, item, Kind.COUNT, Decimal(0), request=request, counted=counted,
+                  count_kind=kind, witness=signature.user if signature else None,
+                  note=_text(note, "note", "", required=False, max_length=300))
+    return _witnessed(entry, signature, request)

@@ -9,27 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import User
 
-from ketacare.accounts.fields import PersonField
-from ketacare.accounts.models import Clinic, Membership
-from ketacare.accounts.permissions import MATRIX, Perm
+from ketacare.accounts import cosign
+from ketacare.accounts.models import Clinic
 
 from .models import CountKind, Drug, Form, StockItem, WasteMethod
 
 DATE = forms.DateInput(attrs={"type": "date"})
 STEP_ML = forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"})
 STEP_ONE = forms.NumberInput(attrs={"step": "1", "inputmode": "numeric"})
-
-
-def witnesses_for(clinic: Clinic, exclude: User) -> Any:
-    """Who can witness: active members of the clinic whose role records ledger entries,
-    other than the person recording."""
-    roles = [role for role, perms in MATRIX.items() if Perm.LEDGER_RECORD in perms]
-    ids = Membership.objects.filter(clinic=clinic, active=True, role__in=roles,
-                                    user__is_active=True).values("user_id")
-    return User.objects.filter(pk__in=ids).exclude(pk=exclude.pk).order_by(
-        "last_name", "first_name", "username")
 
 
 class StockItemForm(forms.Form):
@@ -103,8 +91,6 @@ class GiveForm(EntryForm):
 
 class WasteForm(EntryForm):
     quantity = forms.DecimalField()
-    witness = PersonField(queryset=User.objects.none(), required=False,
-                           empty_label="Choose the witness")
     method = forms.ChoiceField(choices=[("", "Choose")] + WasteMethod.choices, required=False)
     lot = forms.CharField(max_length=60, required=False)
     patient_mrn = forms.CharField(label="Patient MRN", max_length=40, required=False)
@@ -112,11 +98,10 @@ class WasteForm(EntryForm):
                                      widget=STEP_ONE)
     note = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, item: StockItem, *args: Any, recorder: User, **kwargs: Any) -> None:
+    def __init__(self, item: StockItem, *args: Any, **kwargs: Any) -> None:
         super().__init__(item, *args, **kwargs)
-        field = self.fields["witness"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = witnesses_for(item.clinic, recorder)
+        # The witness signs on this device with their own password (accounts.cosign).
+        cosign.add_fields(self, "witness", "Witness", required=True)
 
 
 class TransferForm(EntryForm):
@@ -145,11 +130,9 @@ class AdjustForm(EntryForm):
 class CountForm(EntryForm):
     counted = forms.DecimalField()
     count_kind = forms.ChoiceField(choices=CountKind.choices, label="Kind of count")
-    witness = PersonField(queryset=User.objects.none(), required=False,
-                           empty_label="No witness")
     note = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, item: StockItem, *args: Any, recorder: User, **kwargs: Any) -> None:
+    def __init__(self, item: StockItem, *args: Any, **kwargs: Any) -> None:
         super().__init__(item, *args, **kwargs)
         if item.is_device:
             self.fields["counted"] = forms.IntegerField(label="Devices counted", min_value=0,
@@ -158,9 +141,7 @@ class CountForm(EntryForm):
             self.fields["counted"] = forms.DecimalField(
                 label="Volume counted (mL)", min_value=0, max_digits=12, decimal_places=3,
                 widget=STEP_ML)
-        field = self.fields["witness"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = witnesses_for(item.clinic, recorder)
+        cosign.add_fields(self, "witness", "Witness", required=False)
 
 
 class ReverseForm(forms.Form):

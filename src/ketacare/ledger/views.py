@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.audit import reads
@@ -46,9 +47,8 @@ PAGE_SIZE = 100
 
 
 class EntryKind:
-    def __init__(self, form: type[EntryForm], perm: Perm, title: str,
-                 needs_recorder: bool = False) -> None:
-        self.form, self.perm, self.title, self.needs_recorder = form, perm, title, needs_recorder
+    def __init__(self, form: type[EntryForm], perm: Perm, title: str) -> None:
+        self.form, self.perm, self.title = form, perm, title
 
 
 # The order is the order of the forms on the page.
@@ -56,14 +56,15 @@ KINDS: dict[str, EntryKind] = {
     "receive": EntryKind(ReceiveForm, Perm.LEDGER_RECORD, "Receive stock"),
     "dispense": EntryKind(GiveForm, Perm.LEDGER_RECORD, "Dispense to a session"),
     "administer": EntryKind(GiveForm, Perm.LEDGER_RECORD, "Administer to a patient"),
-    "waste": EntryKind(WasteForm, Perm.LEDGER_RECORD, "Waste (witnessed)", True),
-    "count": EntryKind(CountForm, Perm.LEDGER_RECORD, "Inventory count", True),
+    "waste": EntryKind(WasteForm, Perm.LEDGER_RECORD, "Waste (witnessed)"),
+    "count": EntryKind(CountForm, Perm.LEDGER_RECORD, "Inventory count"),
     "transfer": EntryKind(TransferForm, Perm.LEDGER_ADJUST, "Transfer in or out"),
     "adjust": EntryKind(AdjustForm, Perm.LEDGER_ADJUST, "Adjustment"),
 }
 # Action error fields that the forms call differently.
 FIELD_NAMES = {"quantity_ml": "quantity", "devices": "quantity", "counted_ml": "counted",
-               "counted_devices": "counted", "patient": "patient_mrn"}
+               "counted_devices": "counted", "patient": "patient_mrn",
+               "witness": "witness_username"}
 
 
 def _apply_errors(form: BaseForm, error: ValidationError) -> None:
@@ -77,9 +78,7 @@ def _apply_errors(form: BaseForm, error: ValidationError) -> None:
 
 
 def _form(kind: str, item: StockItem, staff: Staff, data: Any = None) -> EntryForm:
-    spec = KINDS[kind]
-    extra = {"recorder": staff.user} if spec.needs_recorder else {}
-    return spec.form(item, data, prefix=kind, **extra)
+    return KINDS[kind].form(item, data, prefix=kind)
 
 
 # ---------------------------------------------------------------------------- home
@@ -180,7 +179,9 @@ def _post_entry(kind: str, staff: Staff, item: StockItem, form: EntryForm,
                     session_ref=data["session_ref"], lot=data["lot"], vials=data["vials"],
                     **form.amount(), **common)
     if kind == "waste":
-        return actions.waste(staff, item, witness=data["witness"], method=data["method"],
+        witness = cosign.from_form(form, staff, cosign.Purpose.WASTE_WITNESS, "witness",
+                                   request=request)
+        return actions.waste(staff, item, witness=witness, method=data["method"],
                              lot=data["lot"], patient=_patient(staff, form),
                              session_ref=data["session_ref"], **form.amount(), **common)
     if kind == "transfer":
@@ -191,7 +192,9 @@ def _post_entry(kind: str, staff: Staff, item: StockItem, form: EntryForm,
     if kind == "adjust":
         return actions.adjust(staff, item, reason=data["reason"], **form.amount(), **common)
     counted = form.amount("counted")
-    return actions.count(staff, item, kind=data["count_kind"], witness=data["witness"],
+    witness = cosign.from_form(form, staff, cosign.Purpose.COUNT_WITNESS, "witness",
+                               request=request)
+    return actions.count(staff, item, kind=data["count_kind"], witness=witness,
                          counted_ml=counted.get("quantity_ml"),
                          counted_devices=counted.get("devices"), **common)
 

@@ -21,6 +21,8 @@ from ketacare.patients.models import MedicationCategory, Sex
 from ketacare.pdf import person
 from ketacare.treatment.models import (
     AdverseEvent,
+    AlertKind,
+    ClinicalAlert,
     Dose,
     Rating,
     RatingKind,
@@ -83,6 +85,15 @@ def treatment_date(session: Session) -> date:
     if dose is None:
         return session.planned_date
     return local(session, dose.started_at).date()
+
+
+def _alert_text(session: Session, alert: ClinicalAlert) -> str:
+    """An alert with its times, as the note and the form keep it."""
+    text = f"{alert.message} at {local(session, alert.raised_at):%H:%M}, prescriber notified"
+    if alert.acknowledged_at is not None:
+        text += (f", acknowledged by {person(alert.acknowledged_by)} at "
+                 f"{local(session, alert.acknowledged_at):%H:%M}")
+    return text
 
 
 def _bp(v: VitalSigns) -> str:
@@ -210,11 +221,23 @@ def build(session: Session) -> dict[str, Prefill]:
     vitals = [v for v in session.vitals.all() if v.sbp is not None and v.dbp is not None]
     predose = [v for v in vitals if v.phase == VitalsPhase.PREDOSE]
     monitoring = [v for v in vitals if v.phase == VitalsPhase.MONITORING]
-    out["vitals_ok_predose"] = _predose_ok(session, predose)
+    # From the readings (a hold the prescriber overrode is still a "no"); holds that a
+    # recheck lifted stay visible for the clinician.
+    predose_ok = _predose_ok(session, predose)
+    alerts = list(session.clinical_alerts.select_related("acknowledged_by"))
+    holds = [a for a in alerts if a.kind == AlertKind.HOLD]
+    if holds and not session.hold:
+        predose_ok = Prefill(predose_ok.value, predose_ok.source + "; earlier: "
+                             + "; ".join(_alert_text(session, a) for a in holds)
+                             + ", lifted by a recheck below the limits")
+    out["vitals_ok_predose"] = predose_ok
+    during = [a for a in alerts if a.kind != AlertKind.HOLD]
     if session.discharged_at is not None:
         out["vitals_ok_completion"] = Prefill(
             "yes", f"Discharged {local(session, session.discharged_at):%H:%M} by "
-                   f"{person(session.discharged_by)} with the discharge criteria met")
+                   f"{person(session.discharged_by)} with the discharge criteria met"
+                   + ("; alerts during the session: "
+                      + "; ".join(_alert_text(session, a) for a in during) if during else ""))
     else:
         out["vitals_ok_completion"] = Prefill(None, "Not discharged yet")
 

@@ -11,7 +11,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.db import int_id
 
-from .models import ClinicProtocol, Course, Session
+from .models import ClinicalAlert, ClinicProtocol, Course, Session
 
 
 def course_for(staff: Staff, course_id: object, *, write: bool = False,
@@ -49,3 +49,13 @@ def protocol_for(staff: Staff, protocol_id: object) -> ClinicProtocol:
         return ClinicProtocol.objects.get(pk=int_id(protocol_id), clinic=staff.clinic)
     except ClinicProtocol.DoesNotExist:
         raise Http404("No such protocol") from None
+
+
+def alert_for(staff: Staff, alert_id: object) -> ClinicalAlert:
+    """A clinical alert of the staff member's clinic (404 otherwise)."""
+    staff.require(Perm.VIEW_CHART)
+    try:
+        return ClinicalAlert.objects.select_related("session").get(
+            pk=int_id(alert_id), session__course__patient__clinic=staff.clinic)
+    except ClinicalAlert.DoesNotExist:
+        raise Http404("No such alert") from None

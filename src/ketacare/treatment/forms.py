@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import User
 from django.utils import timezone
 
+from ketacare.accounts import cosign
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
-from ketacare.ledger.models import StockItem
+from ketacare.ledger import lots
 
 from .models import ClinicProtocol, Severity
 
@@ -68,41 +68,38 @@ class VitalsForm(forms.Form):
         return data
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=300)
-
-
 class DoseForm(forms.Form):
+    """Two stages: without `confirm` the page previews the calculated dose; with it the
+    dose is recorded, co-signed where needed (accounts.cosign fields)."""
+
     mg_per_kg = forms.DecimalField(label="Dose (mg/kg)", required=False, max_digits=5,
                                    decimal_places=3)
     fixed_mg = forms.TypedChoiceField(label="Dose (mg)", required=False, coerce=int,
                                       empty_value=None)
-    stock_item = forms.ModelChoiceField(queryset=StockItem.objects.none(),
-                                        label="Drawn from stock")
-    lot = forms.CharField(max_length=40)
-    expiry = forms.DateField(widget=DATE)
-    second_check_by = forms.ModelChoiceField(queryset=User.objects.none(), required=False,
-                                             label="Second check by (IV)")
+    source = forms.ChoiceField(label="Lot (from the ledger)")
     override_reason = forms.CharField(
         max_length=300, required=False,
         label="Prescriber override reason (only for a dose above the usual range)")
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, staff: Staff, protocol: protocols.Protocol, *args: Any,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.fields["stock_item"].queryset = StockItem.objects.filter(  # type: ignore[attr-defined]
-            clinic=staff.clinic, drug=protocol.drug)
-        self.fields["second_check_by"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            memberships__clinic=staff.clinic, memberships__active=True,
-            memberships__role__in=["prescriber", "nurse"]).exclude(pk=staff.user.pk).distinct()
+        today = staff.clinic.today()
+        self.lots = {lot.key: lot for lot in lots.on_hand(staff.clinic, protocol.drug)}
+        choice = self.fields["source"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [("", "Choose the lot")] + [
+            (key, ("EXPIRED · " if lot.expired(today) else "") + lot.label())
+            for key, lot in self.lots.items()]
         rule = protocol.dose
         if rule.basis == "fixed_mg":
             del self.fields["mg_per_kg"]
             if rule.options_mg:
-                choice = self.fields["fixed_mg"]
-                assert isinstance(choice, forms.TypedChoiceField)
-                choice.choices = [(mg, f"{mg} mg") for mg in rule.options_mg]
+                fixed = self.fields["fixed_mg"]
+                assert isinstance(fixed, forms.TypedChoiceField)
+                fixed.choices = [(mg, f"{mg} mg") for mg in rule.options_mg]
             else:
                 self.fields["fixed_mg"] = forms.IntegerField(
                     label="Dose (mg)", min_value=rule.min_mg or 1, max_value=int(rule.max_mg))
@@ -112,8 +109,56 @@ class DoseForm(forms.Form):
             del self.fields["fixed_mg"]
             self.fields["mg_per_kg"].required = True
             self.fields["mg_per_kg"].initial = rule.default_mg_per_kg
-        if protocol.route != "iv":
-            del self.fields["second_check_by"]
+        if protocol.route == "iv":
+            cosign.add_fields(self, "second_check", "Second check", required=True)
+        # A prescriber approving a dose above the usual range on this device.
+        cosign.add_fields(self, "override", "Prescriber approving", required=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lot = self.lots.get(data.get("source") or "")
+        if lot is not None:
+            data["stock_item"], data["lot"], data["expiry"] = lot.item, lot.lot, lot.expiry
+        return data
+
+    def dose_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("mg_per_kg", "fixed_mg", "source", "override_reason")
+                if n in self.fields]
+
+    @property
+    def second_check_fields(self) -> list[forms.BoundField]:
+        return _prefixed(self, "second_check")
+
+    @property
+    def override_fields(self) -> list[forms.BoundField]:
+        return _prefixed(self, "override")
+
+
+def _prefixed(form: forms.Form, prefix: str) -> list[forms.BoundField]:
+    """The co-signature fields `accounts.cosign.add_fields` put on the form."""
+    return [form[f"{prefix}_{n}"] for n in ("username", "password", "code")
+            if f"{prefix}_{n}" in form.fields]
+
+
+class OverrideForm(forms.Form):
+    """A hold override: the signed-in prescriber's reason, or a prescriber co-signing on
+    the nurse's device."""
+
+    reason = forms.CharField(max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cosign.add_fields(self, "cosign", "Prescriber", required=False)
+
+    @property
+    def cosign_fields(self) -> list[forms.BoundField]:
+        return _prefixed(self, "cosign")
+
+
+class ConfirmForm(forms.Form):
+    """A step that cannot be undone asks for a tick first (works without JavaScript)."""
+
+    confirm = forms.BooleanField(error_messages={"required": "Tick to confirm this step."})
 
 
 class CadssForm(forms.Form):
@@ -153,6 +198,11 @@ class DischargeForm(forms.Form):
     dissociation_resolved = forms.BooleanField(required=False,
                                                label="Dissociation resolved (clinician)")
     escort_present = forms.BooleanField(required=False, label="Escort present")
+    sedation_judgement = forms.CharField(
+        max_length=300, required=False,
+        label="Prescriber's judgement that sedation has resolved (only if MOAA/S is below 5)")
+    confirm = forms.BooleanField(error_messages={"required": "Tick to confirm the discharge."},
+                                 label="Confirm: discharge the patient now")
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(
         attrs={"rows": 2}))
 

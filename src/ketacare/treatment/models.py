@@ -160,6 +160,10 @@ class Dose(models.Model):
     given_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     second_check_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="+")
+    # The prescriber who approved a dose above the usual range (signed in, or co-signing
+    # on the nurse's device); with `override_reason`.
+    override_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
     ledger_entry_id = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -233,6 +237,38 @@ class AdverseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} ({self.severity})"
+
+
+class AlertKind(models.TextChoices):
+    VITALS = "vitals", "Monitoring alert"
+    HOLD = "hold", "Dosing hold"
+    DISCHARGE = "discharge", "Discharge criterion unmet past due time"
+    SERIOUS_EVENT = "serious_event", "Serious adverse event"
+
+
+class ClinicalAlert(models.Model):
+    """Something on a session day the prescriber must hear about now, addressed to the
+    session's prescriber (and the clinic's on-duty prescriber), until one acknowledges.
+    Never deleted: the note and the REMS form show it with its times."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT,
+                                related_name="clinical_alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    code = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    raised_at = models.DateTimeField()
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recipients: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        USER, related_name="clinical_alerts_received")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
 
 
 class Amendment(models.Model):

@@ -16,6 +16,7 @@ urlpatterns = [
          name="esketamine-label"),
     path("sessions/<int:session_id>/", views.session_day, name="session-day"),
     path("sessions/<int:session_id>/step/<slug:step>/", views.session_step, name="session-step"),
+    path("alerts/<int:alert_id>/acknowledge/", views.alert_ack, name="alert-ack"),
     path("sessions/<int:session_id>/plan/<slug:change>/", views.session_plan,
          name="session-plan"),
 ]

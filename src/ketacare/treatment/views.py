@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,28 +15,30 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.charts import to_svg
 from ketacare.charts.pk import concentration_chart
-from ketacare.clinical import eligibility, pk, protocols, schedules
+from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
 from ketacare.patients.access import patient_for
 from ketacare.patients.chart import Chart
 from ketacare.patients.views import _apply_errors
 
 from . import actions
-from .access import course_for, session_for
+from .access import alert_for, course_for, session_for
 from .forms import (
     AdverseEventForm,
     AmendForm,
     CadssForm,
     CheckInForm,
+    ConfirmForm,
     CourseForm,
     DischargeForm,
     DoseForm,
     MoaasForm,
     MoveForm,
-    ReasonForm,
+    OverrideForm,
     SessionStatusForm,
     VitalsForm,
 )
@@ -59,6 +62,24 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
     except pk.PKInputError:
         return None
     return to_svg(concentration_chart(data, width=560, height=220))
+
+
+def planned_dose(protocol: protocols.Protocol, chart: Chart,
+                 today: date) -> tuple[float | None, str, float | None]:
+    """The protocol's default dose for this patient through the dose calculator (its caps
+    and its stale-weight check), with the first stocked strength: (mg, why not, weight)."""
+    weight = chart.latest_weight
+    strengths = protocol.dose.concentrations_mg_ml
+    try:
+        result = dosing.calculate_dose(
+            protocol, weight_kg=float(weight.weight_kg) if weight else None,
+            weight_measured_on=weight.measured_on if weight else None, today=today,
+            concentration_mg_ml=strengths[0] if protocol.dose.concentration_required
+            and strengths else None,
+            max_weight_age_days=chart.weight_max_age_days)
+    except dosing.DoseError as exc:
+        return None, exc.message, None
+    return result.dose_mg, "", result.weight_kg
 
 
 # --- courses ---------------------------------------------------------------------------
@@ -103,35 +124,46 @@ def course_detail(request: HttpRequest, course_id: str) -> HttpResponse:
         today=today,
     )
     patient = course.patient
-    weight = patient.weight_set.filter(entered_in_error=False).first()
-    rule = protocol.dose
-    planned_mg = (float(rule.default_mg) if rule.basis == "fixed_mg" and rule.default_mg
-                  else (float(rule.default_mg_per_kg or 0) * float(weight.weight_kg)
-                        if weight else None))
+    planned_mg, planned_note, weight_kg = planned_dose(protocol, Chart(patient, today), today)
     curve = None
     if planned_mg:
-        curve = predicted_curve(protocol.route, planned_mg,
-                                weight_kg=float(weight.weight_kg) if weight else None,
+        curve = predicted_curve(protocol.route, planned_mg, weight_kg=weight_kg,
                                 age=patient.age_on(today), infusion_min=protocol.infusion_min,
                                 label=f"planned {planned_mg:.0f} mg")
     return render(request, "treatment/course_detail.html", {
         "course": course, "protocol": protocol, "patient": patient, "sessions": sessions,
         "adherence": summary, "today": today, "curve": curve, "planned_mg": planned_mg,
+        "planned_note": planned_note,
         "can_run": staff.can(Perm.RUN_SESSION),
     })
 
 
+def current_step(session: Session, discharge_ready: bool) -> str:
+    """The step the page opens at: the first one still to do."""
+    dose = getattr(session, "dose", None)
+    if session.checked_in_at is None:
+        return "checkin"
+    if dose is None:
+        has_predose = session.vitals.filter(phase="predose").exists()
+        return "dose" if has_predose and session.hold_cleared else "vitals"
+    if session.discharged_at is None:
+        return "discharge" if discharge_ready else "monitoring"
+    return "sign"
+
+
 def _session_page(request: HttpRequest, session: Session,
                   bound: dict[str, BaseForm] | None = None, status: int = 200,
-                  failed: BaseForm | None = None) -> HttpResponse:
+                  failed: BaseForm | None = None, preview: actions.DosePreview | None = None,
+                  notice: str = "") -> HttpResponse:
     staff = staff_of(request)
     protocol = session.course.protocol()
     patient = session.course.patient
     dose = getattr(session, "dose", None)
     today = staff.clinic.today()
     forms: dict[str, BaseForm] = {
-        "checkin": CheckInForm(), "vitals": VitalsForm(), "override": ReasonForm(),
-        "dose": DoseForm(staff, protocol), "cadss": CadssForm(), "moaas": MoaasForm(),
+        "checkin": CheckInForm(), "vitals": VitalsForm(), "override": OverrideForm(),
+        "dose": DoseForm(staff, protocol), "stop": ConfirmForm(), "sign": ConfirmForm(),
+        "cadss": CadssForm(), "moaas": MoaasForm(),
         "event": AdverseEventForm(), "discharge": DischargeForm(initial={
             "escort_present": session.checkin.get("escort_present", False)}),
         "amend": AmendForm(),
@@ -147,7 +179,13 @@ def _session_page(request: HttpRequest, session: Session,
             monitoring_due.append({"minute": minute, "done": done,
                                    "at": dose.started_at + timedelta(minutes=minute),
                                    "overdue": not done and elapsed > minute + 5})
-    discharge = actions.discharge_status(session) if dose is not None else None
+    # A refused discharge shows the checklist with what was ticked on the form.
+    posted = forms["discharge"].cleaned_data if forms["discharge"].is_bound and hasattr(
+        forms["discharge"], "cleaned_data") else {}
+    discharge = actions.discharge_status(
+        session, dissociation_resolved=posted.get("dissociation_resolved"),
+        escort_present=posted.get("escort_present"),
+        sedation_judgement=posted.get("sedation_judgement")) if dose is not None else None
     curve = None
     if dose is not None:
         curve = predicted_curve(protocol.route, float(dose.dose_mg),
@@ -155,8 +193,14 @@ def _session_page(request: HttpRequest, session: Session,
                                 age=patient.age_on(today), infusion_min=protocol.infusion_min,
                                 label=f"given {dose.dose_mg} mg")
     chart = Chart(patient, today)
+    alerts = list(session.clinical_alerts.select_related("acknowledged_by", "raised_by")
+                  .prefetch_related("recipients"))
     return render(request, "treatment/session.html", {
-        "chart": chart,
+        "chart": chart, "preview": preview, "notice": notice, "alerts": alerts,
+        "open_alerts": [a for a in alerts if a.acknowledged_at is None],
+        "current": current_step(session, bool(discharge and discharge.ready)),
+        "can_ack": staff.can(Perm.SIGN_ORDERS),
+        "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
         "session": session, "course": session.course, "protocol": protocol,
         "patient": patient, "dose": dose, "vitals": vitals, "forms": forms,
         "ratings": list(session.ratings.all()), "events": list(session.adverse_events.all()),
@@ -192,17 +236,26 @@ def _step_vitals(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> objec
 
 
 def _step_override(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object:
-    return actions.override_hold(staff, s, f.cleaned_data["reason"], request=r)
+    signed = cosign.from_form(f, staff, cosign.Purpose.HOLD_OVERRIDE, "cosign", request=r)
+    return actions.override_hold(staff, s, f.cleaned_data["reason"], cosigned=signed, request=r)
+
+
+def _dose_args(f: BaseForm) -> dict[str, Any]:
+    d = f.cleaned_data
+    mg_per_kg = d.get("mg_per_kg")
+    return {"mg_per_kg": float(mg_per_kg) if mg_per_kg is not None else None,
+            "fixed_mg": d.get("fixed_mg"), "stock_item": d.get("stock_item"),
+            "override_reason": d.get("override_reason", "")}
 
 
 def _step_dose(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object:
     d = f.cleaned_data
-    mg_per_kg = d.get("mg_per_kg")
-    return actions.give_dose(
-        staff, s, mg_per_kg=float(mg_per_kg) if mg_per_kg is not None else None,
-        fixed_mg=d.get("fixed_mg"), stock_item=d["stock_item"], lot=d["lot"],
-        expiry=d["expiry"], second_check_by=d.get("second_check_by"),
-        override_reason=d.get("override_reason", ""), request=r)
+    checker = cosign.from_form(f, staff, cosign.Purpose.SECOND_CHECK, "second_check",
+                               request=r) if "second_check_username" in f.fields else None
+    approver = cosign.from_form(f, staff, cosign.Purpose.DOSE_OVERRIDE, "override", request=r)
+    return actions.give_dose(staff, s, lot=d["lot"], expiry=d["expiry"],
+                             second_check_by=checker, override_by=approver, request=r,
+                             **_dose_args(f))
 
 
 def _step_stop(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object:
@@ -223,7 +276,8 @@ def _step_event(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object
 
 
 def _step_discharge(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object:
-    return actions.discharge(staff, s, request=r, **f.cleaned_data)
+    d = {k: v for k, v in f.cleaned_data.items() if k != "confirm"}
+    return actions.discharge(staff, s, request=r, **d)
 
 
 def _step_sign(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object:
@@ -234,29 +288,22 @@ def _step_amend(staff: Staff, s: Session, f: BaseForm, r: HttpRequest) -> object
     return actions.amend(staff, s, f.cleaned_data["text"], f.cleaned_data["reason"], request=r)
 
 
-def _no_form(*args: Any, **kwargs: Any) -> BaseForm:
-    from django import forms
-
-    form = forms.Form(*args[:1])
-    return form
-
-
 # step -> (form factory taking (staff, session, data), action, page anchor)
 STEPS: dict[str, tuple[Callable[[Staff, Session, Any], BaseForm], Step, str]] = {
     "checkin": (lambda st, s, d: CheckInForm(d), _step_checkin, "checkin"),
     "vitals": (lambda st, s, d: VitalsForm(d), _step_vitals, "vitals"),
-    "override": (lambda st, s, d: ReasonForm(d), _step_override, "vitals"),
+    "override": (lambda st, s, d: OverrideForm(d), _step_override, "vitals"),
     "dose": (lambda st, s, d: DoseForm(st, s.course.protocol(), d), _step_dose, "dose"),
-    "stop": (lambda st, s, d: _no_form(d), _step_stop, "dose"),
+    "stop": (lambda st, s, d: ConfirmForm(d), _step_stop, "dose"),
     "cadss": (lambda st, s, d: CadssForm(d), _step_cadss, "ratings"),
     "moaas": (lambda st, s, d: MoaasForm(d), _step_moaas, "ratings"),
     "event": (lambda st, s, d: AdverseEventForm(d), _step_event, "events"),
     "discharge": (lambda st, s, d: DischargeForm(d), _step_discharge, "discharge"),
-    "sign": (lambda st, s, d: _no_form(d), _step_sign, "sign"),
+    "sign": (lambda st, s, d: ConfirmForm(d), _step_sign, "sign"),
     "amend": (lambda st, s, d: AmendForm(d), _step_amend, "sign"),
 }
-# The form each step shows its errors on (the override shares the vitals section).
-FORM_KEY = {"stop": "dose", "sign": "amend"}
+# The form each step shows its errors on.
+FORM_KEY: dict[str, str] = {}
 
 
 @requires(Perm.RUN_SESSION)
@@ -268,16 +315,49 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
     session = session_for(staff, session_id, write=True)
     make_form, act, anchor = STEPS[step]
     form = make_form(staff, session, request.POST)
+    preview = None
+    status = 400
     if form.is_valid():
         try:
+            if step == "dose":
+                # Nothing is recorded until the calculated dose has been seen and confirmed.
+                preview = actions.preview_dose(staff, session, **_dose_args(form))
+                if not form.cleaned_data.get("confirm"):
+                    return _session_page(request, session, {"dose": form}, preview=preview)
             act(staff, session, form, request)
+        except actions.AlreadyDone as exc:
+            # A double click or a colleague was first: show what was done, no 5xx.
+            session.refresh_from_db()
+            return _session_page(request, session, status=409, notice=" ".join(exc.messages))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            return redirect(f"{reverse('session-day', args=[session.pk])}#{anchor}")
+            session = Session.objects.get(pk=session.pk)
+            here = current_step(session, _ready(session))
+            return redirect(f"{reverse('session-day', args=[session.pk])}#{here}")
     session.refresh_from_db()
-    key = FORM_KEY.get(step, step)
-    return _session_page(request, session, {key: form}, status=400, failed=form)
+    return _session_page(request, session, {FORM_KEY.get(step, step): form}, status=status,
+                         failed=form, preview=preview)
+
+
+def _ready(session: Session) -> bool:
+    return hasattr(session, "dose") and actions.discharge_status(session).ready
+
+
+@requires(Perm.SIGN_ORDERS)
+@require_POST
+def alert_ack(request: HttpRequest, alert_id: str) -> HttpResponse:
+    """A prescriber acknowledges a clinical alert (from their home page or the session)."""
+    staff = staff_of(request)
+    alert = alert_for(staff, alert_id)
+    try:
+        actions.acknowledge_alert(staff, alert, request=request)
+    except actions.AlreadyDone as exc:
+        messages.info(request, " ".join(exc.messages))
+    back = request.POST.get("next", "")
+    if back == "session":
+        return redirect(f"{reverse('session-day', args=[alert.session_id])}#alerts")
+    return redirect("home")
 
 
 @requires(Perm.RUN_SESSION)

@@ -11,6 +11,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
 from ketacare.patients.models import Screening, Status
+from ketacare.treatment.actions import open_alerts_for
 from ketacare.treatment.models import Session
 
 
@@ -37,6 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
             .select_related("course__patient", "dose").order_by("course__patient__family_name")
         )
         context["today_sessions"] = today_sessions
+        if staff.can(Perm.SIGN_ORDERS):
+            context["clinical_alerts"] = open_alerts_for(staff.user, staff.clinic.pk)
         if awaiting or today_sessions:
             record(Action.VIEW, request=request, object_type="worklist",
                    detail={"screenings_awaiting_decision": len(awaiting),

@@ -50,3 +50,15 @@ def condition_name(code: str) -> str:
 def rate_words(rate: dict[str, Any]) -> str:
     """A suppressed dashboard rate in words: "fewer than 5 of 9"."""
     return _rate_words(rate)
+
+
+@register.simple_tag
+def session_alert_count(staff: Any) -> int:
+    """Unacknowledged session-day alerts addressed to this prescriber (nav badge)."""
+    from ketacare.treatment.models import ClinicalAlert
+
+    if staff is None:
+        return 0
+    return ClinicalAlert.objects.filter(
+        recipients=staff.user, acknowledged_at__isnull=True,
+        session__course__patient__clinic=staff.clinic).count()

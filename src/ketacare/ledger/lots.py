@@ -1,0 +1,57 @@
+"""Lots on hand, for choosing the lot a dose is drawn from: every lot an item received
+(receipts and transfers in), its expiry, and what is left of it by the ledger.
+
+What is left of a lot is its receipts minus the entries posted against it (doses, waste
+naming it, reversals), capped at the item's balance: adjustments and counts name no
+lot, so per-lot figures are an estimate the balance bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Max, Sum
+
+from ketacare.accounts.models import Clinic
+
+from .actions import balance
+from .models import Kind, LedgerEntry, StockItem
+
+
+@dataclass(frozen=True)
+class Lot:
+    item: StockItem
+    lot: str
+    expiry: date | None
+    remaining: Decimal  # in the item's unit (mL or devices)
+
+    @property
+    def key(self) -> str:
+        """The form value: item and lot, never patient data."""
+        return f"{self.item.pk}|{self.lot}"
+
+    def expired(self, today: date) -> bool:
+        return self.expiry is not None and self.expiry < today
+
+    def label(self) -> str:
+        expiry = f"exp {self.expiry:%Y-%m-%d}" if self.expiry else "no expiry recorded"
+        return f"{self.item} · lot {self.lot} · {expiry} · {self.item.text(self.remaining)} left"
+
+
+def on_hand(clinic: Clinic, drug: str) -> list[Lot]:
+    """Lots of the clinic's stock of `drug` with something left, soonest expiry first."""
+    out: list[Lot] = []
+    for item in StockItem.objects.filter(clinic=clinic, drug=drug):
+        field = "delta_devices" if item.is_device else "delta_ml"
+        held = balance(item)
+        received = (LedgerEntry.objects.filter(stock_item=item,
+                                               kind__in=(Kind.RECEIVE, Kind.TRANSFER_IN))
+                    .exclude(lot="").values("lot").annotate(expiry=Max("expiry")))
+        for row in received:
+            left = LedgerEntry.objects.filter(stock_item=item, lot=row["lot"]).aggregate(
+                n=Sum(field))["n"] or Decimal(0)
+            remaining = min(Decimal(left), held)
+            if remaining > 0:
+                out.append(Lot(item, row["lot"], row["expiry"], remaining))
+    return sorted(out, key=lambda lot: (lot.expiry or date.max, lot.lot))
