@@ -117,7 +117,7 @@ def test_inbox_ack_then_action(client, prescriber_a, alert) -> None:
     client.force_login(prescriber_a)
     page = client.get(reverse("selfreport-alerts"))
     assert page.status_code == 200 and "Rivera, Jordan" in page.content.decode()
-    assert "PHQ-9 item 9 above 0" in page.content.decode()
+    assert "Suicide item above 0" in page.content.decode()
     ack = client.post(reverse("selfreport-alert-ack", args=[alert.pk]))
     assert ack.status_code == 302
     alert.refresh_from_db()

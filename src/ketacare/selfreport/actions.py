@@ -376,7 +376,10 @@ def store_response(
         submitted_at=submitted_at,
         source=req.source,
     )
-    specs = list(rules.alerts_for(result, baseline, for_clinic(req.clinic).rise_points))
+    cfg = for_clinic(req.clinic)
+    specs = list(rules.alerts_for(result, baseline, cfg.rise_points,
+                                  psychosis_rise_points=cfg.psychosis_rise_points,
+                                  dissociation_above=cfg.dissociation_above))
     for spec in specs:
         Alert.objects.create(
             clinic=req.clinic,
