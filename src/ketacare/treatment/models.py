@@ -62,6 +62,9 @@ class Course(models.Model):
     status_reason = models.CharField(max_length=300, blank=True)
     started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Plan warnings the prescriber overrode at the start, and why (schedules.plan_warnings).
+    start_warnings = models.JSONField(default=list, blank=True)
+    start_override_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]
