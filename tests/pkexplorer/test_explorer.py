@@ -21,6 +21,22 @@ def test_default_view_draws_three_scenarios(signed_in) -> None:
                             pk.Patient(70.0, 45))["cmax_ng_ml"]
     assert float(cmax[1]) == pytest.approx(expected, abs=0.05)
     assert "measured end of infusion (Zarate 2006)" in body
+    assert "IM: peak ~20 min [check]" in body  # scenario 3 is IM
+
+
+def test_page_says_typical_prediction_not_a_dosing_recommendation(signed_in) -> None:
+    body = signed_in.get("/pk/").content.decode()
+    assert "typical-patient prediction, not a dosing recommendation" in body
+
+
+def test_oral_and_sublingual_curves_show_the_published_points(signed_in) -> None:
+    query = {"weight_kg": "70", "age_y": "40", "hours": "3", "on_1": "on", "model_1": "domino",
+             "route_1": "oral", "dose_1": "0.5", "unit_1": "mg_per_kg", "on_2": "on",
+             "model_2": "domino", "route_2": "sublingual", "dose_2": "25", "unit_2": "mg"}
+    body = signed_in.get("/pk/", query).content.decode()
+    assert "oral 0.5 mg/kg: Cmax (Grant 1981)" in body
+    assert "SL 25 mg: median Tmax (Rolan 2014)" in body
+    assert "measured end of infusion (Zarate 2006)" not in body  # no IV curve
 
 
 def test_mg_per_kg_uses_the_weight(signed_in) -> None:
