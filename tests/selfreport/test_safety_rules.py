@@ -118,3 +118,12 @@ def test_bprs_rise_and_cadss_alerts_reach_the_inbox(client, reachable, staff_a, 
     client.force_login(prescriber_a)
     inbox = client.get(reverse("selfreport-alerts")).content.decode()
     assert "BPRS positive subscale rising" in inbox and "CADSS above the clinic threshold" in inbox
+
+
+@pytest.mark.django_db
+def test_asq_page_offers_declined_and_submit_alerts(client, reachable) -> None:
+    req, token = make_request(reachable, "asq")
+    page = client.get(reverse("selfreport-link", args=[token])).content.decode()
+    assert page.count("Declined to answer") == 4
+    actions.submit(req, answers([0, 0, 2, 0, 0]))
+    assert list(Alert.objects.values_list("kind", flat=True)) == ["suicide_risk"]

@@ -10,6 +10,7 @@ from django.conf import settings
 from ketacare.accounts.models import Clinic
 
 from . import rules, schedule
+from .rules import DEFAULT_DISSOCIATION_ABOVE, DEFAULT_PSYCHOSIS_RISE_POINTS
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,9 @@ class Config:
     # After submitting, the patient sees their own score history (issue #5 item 6).
     show_progress: bool = True
     # Clinical alerts of issue #14 item 11 ([clinic default]s in rules.py).
-    psychosis_rise_points: int = rules.DEFAULT_PSYCHOSIS_RISE_POINTS
+    psychosis_rise_points: int = DEFAULT_PSYCHOSIS_RISE_POINTS
     dissociation_above: dict[str, int] = field(
-        default_factory=lambda: dict(rules.DEFAULT_DISSOCIATION_ABOVE))
+        default_factory=lambda: dict(DEFAULT_DISSOCIATION_ABOVE))
 
 
 def for_clinic(clinic: Clinic) -> Config:
@@ -50,8 +51,8 @@ def for_clinic(clinic: Clinic) -> Config:
         phone=str(s.get("selfreport_phone") or s.get("phone") or ""),
         show_progress=bool(s.get("selfreport_show_progress", True)),
         psychosis_rise_points=int(s.get("selfreport_psychosis_rise_points",
-                                        rules.DEFAULT_PSYCHOSIS_RISE_POINTS)),
-        dissociation_above={**rules.DEFAULT_DISSOCIATION_ABOVE,
+                                        DEFAULT_PSYCHOSIS_RISE_POINTS)),
+        dissociation_above={**DEFAULT_DISSOCIATION_ABOVE,
                             **{k: int(v) for k, v in
                                s.get("selfreport_dissociation_above", {}).items()}},
     )

@@ -132,7 +132,8 @@ class Response(models.Model):
 
 
 class AlertKind(models.TextChoices):
-    SUICIDAL_IDEATION = "suicidal_ideation", "Suicide item above 0 (PHQ-9 item 9, QIDS-SR16 item 12)"
+    SUICIDAL_IDEATION = ("suicidal_ideation",
+                         "Suicide item above 0 (PHQ-9 item 9, QIDS-SR16 item 12)")
     SUICIDE_RISK = "suicide_risk", "Positive ASQ screen"
     SUICIDE_RISK_ACUTE = "suicide_risk_acute", "Acute positive ASQ"
     SCORE_RISE = "score_rise", "Score rising from baseline"

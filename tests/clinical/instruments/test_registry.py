@@ -78,7 +78,7 @@ def test_shape_matches_reference(instrument: Instrument) -> None:
     assert len(instrument.items) == count
     assert [i.number for i in instrument.items] == list(range(1, count + 1))
     for item in instrument.scored_items:
-        declined = tuple(o.value for o in item.options if o.token == "declined")
+        declined = tuple(o.value for o in item.options if o.word == "declined")
         assert item.allowed == (*range(low, high + 1), *declined), item.number
     assert (instrument.min_total, instrument.max_total) == (min_total, max_total)
     assert instrument.rater == rater
@@ -221,7 +221,7 @@ def test_out_of_range_value_names_instrument_item_and_allowed(
     values[index] = bad
     with pytest.raises(InstrumentInputError) as info:
         instrument.score(values)
-    allowed = ", ".join(o.token or str(o.value) for o in item.options)
+    allowed = ", ".join(o.word or str(o.value) for o in item.options)
     assert info.value.instrument == instrument.id
     assert info.value.item == item.number
     assert str(info.value) == (
@@ -239,7 +239,7 @@ def test_non_number_names_instrument_item_and_allowed(instrument: Instrument, da
     item = instrument.items[index]
     with pytest.raises(InstrumentInputError) as info:
         instrument.score(values)
-    allowed = ", ".join(o.token or str(o.value) for o in item.options)
+    allowed = ", ".join(o.word or str(o.value) for o in item.options)
     assert str(info.value) == (
         f"{instrument.id} item {item.number}: {bad!r} is not a number; allowed values are "
         f"{allowed}"

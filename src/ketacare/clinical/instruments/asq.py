@@ -28,7 +28,7 @@ from .base import Flag, Instrument, InstrumentInputError, Item, Option, ScoreRes
 
 YES_NO = scale((0, 1), ("No", "Yes"))
 DECLINED = 2  # stored code of "Declined to answer" (items 1-4 only)
-SCREEN_OPTIONS = (*YES_NO, Option(DECLINED, "Declined to answer", token="declined"))
+SCREEN_OPTIONS = (*YES_NO, Option(DECLINED, "Declined to answer", word="declined"))
 SCREEN_ITEMS = 4
 ACUITY_ITEM = 5
 
@@ -115,8 +115,8 @@ INSTRUMENT = Instrument(
     ),
     recall_period=None,  # each question carries its own time frame
     instructions="Ask questions 1-4. If the answer to any of them is yes, or the patient "
-    "declines to answer one, also ask question 5. For a yes to question 4, ask how and when; for a yes to question 5, ask the patient "
-    "to describe.",
+    "declines to answer one, also ask question 5. For a yes to question 4, ask how and "
+    "when; for a yes to question 5, ask the patient to describe.",
     license="NIMH free resource (ASQ toolkit); questions bundled.",
     full_text_bundled=True,
     source="Horowitz LM, Bridge JA, Teach SJ, et al. Arch Pediatr Adolesc Med "

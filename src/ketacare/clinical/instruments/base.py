@@ -37,12 +37,12 @@ class Option:
     loinc_answer: str | None = None
     # A word accepted for this option where values are typed (CLI, imports), e.g. the ASQ's
     # "declined"; the value stays the stored code.
-    token: str | None = None
+    word: str | None = None
 
     @property
     def typed(self) -> str:
         """How the option is written in messages and on the command line."""
-        return self.token or str(self.value)
+        return self.word or str(self.value)
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,11 @@ class Item:
         return ", ".join(o.typed for o in self.options)
 
     def parse(self, raw: int | str) -> int | None:
-        """The option value `raw` names (a number or an option's token); None if neither."""
+        """The option value `raw` names (a number or an option's word); None if neither."""
         text = str(raw).strip().lower()
-        token = next((o.value for o in self.options if o.token and o.token == text), None)
-        if token is not None:
-            return token
+        named = next((o.value for o in self.options if o.word and o.word == text), None)
+        if named is not None:
+            return named
         try:
             return int(text)
         except ValueError:

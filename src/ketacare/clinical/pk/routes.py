@@ -7,11 +7,13 @@ The absorption shape is NOT published for these models. For oral, sublingual and
 CALIBRATED (issue #14 item 13) so that the `domino` model, 70 kg, reproduces published
 racemic peak times (and the peak concentration where one is published):
 
-| route | dose | published | source |
-|---|---|---|---|
-| oral | 0.5 mg/kg | Cmax 45 +/- 10 ng/mL near 30 min | Grant 1981, via Zanos 2018 Table 1 (reference s.8) |
-| sublingual | 25 mg wafer | median Tmax 45 min (15-60) | Rolan 2014, PMC4093926 (reference s.8) |
-| IM | 0.5 mg/kg | peak about 20 min after injection | [check, secondary]: anaesthesia reviews (BJA Education "Ketamine"; Miller's Anesthesia); primary human IM data (Clements, Nimmo & Grant, J Pharm Sci 1982;71:539) not available to us |
+- oral 0.5 mg/kg: Cmax 45 +/- 10 ng/mL near 30 min (Grant 1981, via Zanos 2018
+  Table 1; reference s.8);
+- sublingual 25 mg wafer: median Tmax 45 min, range 15-60 (Rolan 2014, PMC4093926;
+  reference s.8);
+- IM 0.5 mg/kg: peak about 20 min after injection. [check, secondary]: anaesthesia
+  reviews (BJA Education "Ketamine"; Miller's Anesthesia); the primary human IM data
+  (Clements, Nimmo & Grant, J Pharm Sci 1982;71:539) were not available to us.
 
 A first-order depot alone cannot do this: `domino`'s central volume is small and its
 distribution fast, so a ka slow enough to peak at 30 min (0.008/min) gives an oral Cmax of
