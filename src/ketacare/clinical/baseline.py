@@ -25,9 +25,10 @@ from typing import TypeVar
 # Clinical reference s.2: "no older than 30 days".
 BASELINE_MAX_AGE = timedelta(days=30)
 NO_VALID_BASELINE = "no valid baseline"
+# Printed in letters and pages (the source is in this module's docstring).
 RULE_TEXT = (
     "Baseline: the latest score at or before the first dose of the course, no older than "
-    "30 days (clinical reference s.2); without one there is no valid baseline."
+    "30 days; without one there is no valid baseline."
 )
 
 S = TypeVar("S")

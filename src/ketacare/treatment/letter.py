@@ -37,7 +37,7 @@ CATEGORY_LABELS = {"remission": "Remission", "response": "Response",
 # Narrow labels for the dose table; the course table uses eligibility.ROUTES in full.
 ROUTE_SHORT = {"iv": "IV", "im": "IM", "sc": "SC", "oral": "Oral", "sublingual": "Sublingual",
                "esketamine_nasal": "Nasal spray"}
-BASELINE_RULE = baseline.RULE_TEXT.replace("of the course", "of the latest course")
+BASELINE_RULE = baseline.RULE_TEXT + " The course is the patient's latest."
 CONFIDENTIAL = ("CONFIDENTIAL: personal health information, for the addressee only. If you "
                 "received this letter in error, tell the sender and destroy it.")
 
