@@ -34,7 +34,8 @@ def _treated(staff, n: int, condition: str, key: str, started: date,  # type: ig
     courses = []
     for i in range(n):
         patient = patient_actions.create_patient(staff, {
-            "mrn": f"F-{Patient.objects.count() + 1}", "given_name": f"P{i}",
+            "mrn": f"F-{Patient.objects.count() + 1}",
+            "given_name": f"P{Patient.objects.count() + 1}",  # not a probable duplicate
             "family_name": condition, "date_of_birth": date(1980, 1, 1 + i),
             "sex_at_birth": "female"})
         patient.primary_condition = condition

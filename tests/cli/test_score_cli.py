@@ -46,6 +46,7 @@ def test_pcl5_extras() -> None:
     out = ok_json("score", "pcl5", *["2"] * 20)
     assert out["total"] == 40 and out["severity"] is None
     assert out["clusters"] == {"B": 10, "C": 4, "D": 14, "E": 12}
+    assert out["endorsed"] == {"B": 5, "C": 2, "D": 7, "E": 6}
     assert out["provisional_ptsd"] is True and out["probable_ptsd"] is True
 
 
@@ -61,6 +62,7 @@ def test_qids_domains() -> None:
         (["0", "0", "0", "0"], "negative", []),
         (["0", "1", "0", "0", "0"], "positive_non_acute", ["suicide_risk"]),
         (["1", "1", "0", "0", "1"], "positive_acute", ["suicide_risk", "suicide_risk_acute"]),
+        (["0", "0", "declined", "0", "0"], "positive_non_acute", ["suicide_risk"]),
     ],
 )
 def test_asq(values: list[str], severity: str, flags: list[str]) -> None:
@@ -73,6 +75,12 @@ def test_outcome_categories() -> None:
     assert out["change"] == -16 and out["percent_change"] == -80.0
     assert out["response"] is True and out["remission"] is True
     assert out["category"] == "remission"
+    assert set(out) == {"instrument", "baseline", "current", "change", "percent_change",
+                        "response", "partial_response", "remission", "category"}
+    # Worsening is checked first; a baseline already in remission range is never remission.
+    assert ok_json("outcome", "phq9", "0", "3")["category"] == "worsened"
+    zero = ok_json("outcome", "phq9", "0", "0")
+    assert zero["remission"] is False and zero["category"] == "no_response"
     assert ok_json("outcome", "phq9", "20", "10")["category"] == "response"
     assert ok_json("outcome", "phq9", "20", "14")["category"] == "partial_response"
     assert ok_json("outcome", "phq9", "20", "19")["category"] == "no_response"
@@ -101,6 +109,8 @@ def test_instruments_lists_every_instrument() -> None:
         (["score", "gad7", "0", "-1", "0", "0", "0", "0", "0"], "gad7 item 2: -1 is out of range"),
         (["score", "asq", "0", "0", "0", "0", "1"], "asq item 5"),
         (["score", "asq", "1", "0", "0", "0"], "asq item 5"),
+        (["score", "asq", "0", "0", "declined", "0"], "asq item 5: required when any of items 1-4"),
+        (["score", "asq", "0", "refused", "0", "0"], "asq item 2: 'refused' is not a number; allowed values are 0, 1, declined"),
         (["score", "bprs-positive", "0", "1", "1", "1"], "bprs-positive item 1: 0 is out of range; allowed values are 1, 2, 3, 4, 5, 6, 7"),
         (["outcome", "phq9", "20"], "the following arguments are required: current"),
         (["outcome", "phq9", "20", "30"], "phq9: current 30 is out of range; totals run from 0 to 27"),

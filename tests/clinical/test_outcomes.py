@@ -57,9 +57,53 @@ def test_no_remission_rule_gives_none() -> None:
 def test_floor_baseline_has_no_percent_and_any_rise_worsens() -> None:
     out = classify(PHQ9, 0, 6)
     assert out.percent_change is None and out.category == "worsened"
-    # Still under the remission ceiling: remission is the state that counts.
-    assert classify(PHQ9, 0, 3).category == "remission"
-    assert classify(PHQ9, 0, 0).category == "remission"
+    # Worsening is checked before remission: any rise from a baseline of 0 is worsening,
+    # even while the total stays under the remission ceiling.
+    for current in (1, 3, 4):
+        out = classify(PHQ9, 0, current)
+        assert (out.category, out.remission) == ("worsened", False), current
+    out = classify(PHQ9, 0, 0)
+    assert (out.category, out.remission) == ("no_response", False)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "current", "category"),
+    [
+        (4, 0, "no_response"),  # at the PHQ-9 cut-off (< 5): already in remission range
+        (4, 2, "no_response"),
+        (4, 4, "no_response"),
+        (4, 5, "worsened"),  # +25% from 4
+        (3, 4, "worsened"),  # +33%
+        (5, 4, "remission"),  # first baseline above the cut-off: remission possible
+        (5, 0, "remission"),
+    ],
+)
+def test_baseline_in_remission_range_is_never_remission(baseline, current, category) -> None:
+    out = classify(PHQ9, baseline, current)
+    assert out.category == category
+    assert out.remission is (category == "remission")
+    if baseline <= 4 and category == "no_response":
+        assert not out.response and not out.partial_response
+
+
+def test_baseline_in_remission_range_other_instruments() -> None:
+    qids = instruments.get("qids-sr16")  # remission <= 5
+    assert classify(qids, 5, 0).category == "no_response"
+    assert classify(qids, 6, 5).category == "remission"
+    madrs = instruments.get("madrs")
+    assert classify(madrs, 10, 8).category == "no_response"  # default ceiling 10
+    assert classify(madrs, 11, 8).category == "remission"
+    assert classify(madrs, 12, 8, OutcomeRules(remission_max_total=12)).category == (
+        "no_response")
+    assert classify(madrs, 13, 8, OutcomeRules(remission_max_total=12)).category == (
+        "remission")
+
+
+def test_worsening_is_checked_before_remission() -> None:
+    """A rise the clinic calls worsening is never reported as remission, whatever the rule."""
+    madrs = instruments.get("madrs")
+    out = classify(madrs, 8, 10, OutcomeRules(worsened_pct=25.0))
+    assert out.category == "worsened" and out.remission is False
 
 
 def test_percent_is_measured_from_the_scale_floor() -> None:
@@ -85,4 +129,8 @@ def test_categories_are_exclusive_and_consistent(baseline: int, current: int) ->
     if out.category == "worsened":
         assert current > baseline
     if out.remission:
-        assert out.category == "remission" and current < 5
+        assert out.category == "remission" and current < 5 and baseline >= 5
+    if current > baseline and (baseline == 0 or (current - baseline) * 4 >= baseline):
+        assert out.category == "worsened"
+    if baseline < 5:
+        assert out.category in ("worsened", "no_response")

@@ -14,6 +14,7 @@ from ketacare.clinical.schedules import (
     adherence,
     generate,
     move,
+    plan_warnings,
 )
 
 MON = date(2025, 3, 10)  # a Monday
@@ -296,3 +297,45 @@ def test_moves_keep_the_order(
     if index + 1 < len(plan):
         with pytest.raises(ScheduleError):
             move(plan, index + 1, plan[index + 1].date)
+
+
+# --- warnings a prescriber may override (issue #14 item 9) ---------------------------
+
+def test_induction_on_consecutive_days_warns() -> None:
+    plan = generate(get("iv-induction"), MON, frozenset({0, 1, 4}))  # Mon, Tue, Fri
+    warnings = plan_warnings(plan)
+    assert [w.code for w in warnings] == ["consecutive_induction_days"]
+    assert "sessions 1 and 2" in warnings[0].message
+    assert "2025-03-10" in warnings[0].message and "2025-03-11" in warnings[0].message
+
+
+def test_induction_two_days_apart_does_not_warn() -> None:
+    assert plan_warnings(generate(get("iv-induction"), MON, MWF)) == []
+    assert plan_warnings(generate(get("esketamine"), MON, MON_THU)) == []
+
+
+def test_esketamine_mon_tue_warns_and_sunday_monday_wraps() -> None:
+    plan = generate(get("esketamine"), MON, frozenset({0, 1}))
+    assert plan_warnings(plan)[0].code == "consecutive_induction_days"
+    # Fri and Mon are not consecutive, but Sun and Mon are (across the week's end).
+    assert plan_warnings(generate(get("esketamine"), MON, frozenset({4, 0}))) == []
+    assert plan_warnings(generate(get("esketamine"), MON, frozenset({6, 0}))) != []
+
+
+def test_a_moved_session_can_make_consecutive_days() -> None:
+    plan = generate(get("iv-induction"), MON, MWF)
+    moved = move(plan, 2, MON + timedelta(days=1))
+    assert "sessions 1 and 2" in plan_warnings(moved)[0].message
+
+
+def test_maintenance_on_consecutive_days_is_not_an_induction_warning() -> None:
+    plan = [PlannedSession(1, MON, "maintenance", "Maintenance 1", 1),
+            PlannedSession(2, MON + timedelta(days=1), "maintenance", "Maintenance 2", 1)]
+    assert plan_warnings(plan) == []
+
+
+def test_active_course_warning() -> None:
+    plan = generate(get("iv-induction"), MON, MWF)
+    (warning,) = plan_warnings(plan, active_courses=["IV ketamine induction from 2025-03-01"])
+    assert warning.code == "active_course"
+    assert "IV ketamine induction from 2025-03-01" in warning.message

@@ -55,7 +55,8 @@ def esketamine_session(nurse, prescriber, patient, clinic, stock, *, discharge=T
     one non-serious and one serious adverse event, discharge at 121 min."""
     course = actions.start_course(prescriber, patient, protocol(clinic, "esketamine"),
                                   indication="TRD", start_date=next_monday(),
-                                  weekdays=frozenset({0, 3}))
+                                  weekdays=frozenset({0, 3}),
+                                  proceed_reason="test: another course for the same patient")
     s = course.sessions.first()
     actions.check_in(nurse, s, escort_present=True, no_driving_ack=True, npo_confirmed=True)
     actions.record_vitals(nurse, s, sbp=predose[0], dbp=predose[1], hr=70, spo2=98, rr=14)

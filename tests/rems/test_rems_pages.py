@@ -69,7 +69,8 @@ def test_only_esketamine_sessions_with_a_dose_have_a_form(client, nurse_a, presc
     assert 'data-testid="rems-link"' not in body
     planned = treatment.start_course(prescriber, ready_patient, protocol(clinic_a, "esketamine"),
                                      indication="TRD", start_date=next_monday(),
-                                     weekdays=frozenset({0, 3})).sessions.first()
+                                     weekdays=frozenset({0, 3}),
+                                     proceed_reason="test: a second course").sessions.first()
     assert client.get(f"/rems/sessions/{planned.pk}/").status_code == 404  # no dose yet
     assert client.get("/rems/sessions/99999/").status_code == 404
 

@@ -57,3 +57,20 @@ def start_course(staff, patient, start=None):  # type: ignore[no-untyped-def]
     return treatment.start_course(
         staff, patient, protocol(patient.clinic, "iv-induction"), indication="TRD",
         start_date=start or next_monday(), weekdays=frozenset({0, 2, 4}))
+
+
+def give_first_dose(staff, patient, user, when=None):  # type: ignore[no-untyped-def]
+    """A screened patient with a course whose first session was dosed at `when` (now):
+    the moment the baseline rule measures from (clinical.baseline)."""
+    from django.utils import timezone
+
+    from ketacare.treatment.models import Dose
+    from tests.treatment.conftest import screen
+
+    screen(staff, patient, "iv")
+    course = start_course(staff, patient)
+    Dose.objects.create(session=course.sessions.get(number=1), drug="racemic_ketamine",
+                        route="iv", dose_mg=40, prescribed_mg=40, weight_kg=80, lot="L",
+                        expiry=timezone.now(), started_at=when or timezone.now(),
+                        given_by=user)
+    return course

@@ -16,7 +16,7 @@ from ketacare.clinical.instruments import get
 from ketacare.selfreport import actions, rules
 from ketacare.selfreport.models import Alert, Response
 
-from .conftest import answers, make_request
+from .conftest import answers, give_first_dose, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +84,10 @@ def test_item9_creates_an_alert(reachable) -> None:
     assert alert.patient == reachable and alert.clinic == reachable.clinic
 
 
-def test_rise_from_baseline_creates_an_alert_at_the_clinic_amount(reachable, clinic_a) -> None:
-    answer(reachable, "phq9", phq9(8))
+def test_rise_from_baseline_creates_an_alert_at_the_clinic_amount(reachable, clinic_a, staff_a,
+                                                                    prescriber_a) -> None:
+    answer(reachable, "phq9", phq9(8))  # the baseline: before the first dose
+    give_first_dose(staff_a, reachable, prescriber_a)
     answer(reachable, "phq9", phq9(12))  # +4: no alert
     assert not Alert.objects.exists()
     answer(reachable, "phq9", phq9(13))  # +5 from the first (baseline) total
@@ -115,7 +117,7 @@ def test_inbox_ack_then_action(client, prescriber_a, alert) -> None:
     client.force_login(prescriber_a)
     page = client.get(reverse("selfreport-alerts"))
     assert page.status_code == 200 and "Rivera, Jordan" in page.content.decode()
-    assert "PHQ-9 item 9 above 0" in page.content.decode()
+    assert "Suicide item above 0" in page.content.decode()
     ack = client.post(reverse("selfreport-alert-ack", args=[alert.pk]))
     assert ack.status_code == 302
     alert.refresh_from_db()
@@ -180,9 +182,11 @@ def test_nav_badge_counts_unacknowledged(client, prescriber_a, alert) -> None:
     assert 'class="sr-badge"' in body and ">1</span>" in body
 
 
-def test_patient_page_lists_responses_with_change(client, prescriber_a, reachable) -> None:
+def test_patient_page_lists_responses_with_change(client, prescriber_a, reachable,
+                                                  staff_a) -> None:
     first = answer(reachable, "phq9", phq9(16))
     Response.objects.filter(pk=first.pk).update(submitted_at=timezone.now() - timedelta(days=7))
+    give_first_dose(staff_a, reachable, prescriber_a, timezone.now() - timedelta(days=6))
     answer(reachable, "phq9", phq9(6))
     client.force_login(prescriber_a)
     page = client.get(reverse("selfreport-responses", args=[reachable.pk]))
@@ -208,3 +212,13 @@ def test_send_now_and_kiosk(client, prescriber_a, reachable, mailoutbox) -> None
     assert page.status_code == 200 and "Hello" not in page.content.decode()
     done = client.post(kiosk["Location"] + "submit", answers([0] * 9))
     assert "hand the device back" in done.content.decode()
+
+
+def test_patient_page_says_no_valid_baseline(client, prescriber_a, reachable) -> None:
+    """Issue #14 item 3: no course dosed, so no baseline: the change is not computed."""
+    first = answer(reachable, "phq9", phq9(16))
+    Response.objects.filter(pk=first.pk).update(submitted_at=timezone.now() - timedelta(days=7))
+    answer(reachable, "phq9", phq9(6))
+    client.force_login(prescriber_a)
+    body = client.get(reverse("selfreport-responses", args=[reachable.pk])).content.decode()
+    assert "no valid baseline" in body and "from 16" not in body

@@ -75,7 +75,7 @@ def test_patient_answers_on_a_phone_and_clinician_acknowledges(
     alert = Alert.objects.get()
     card = staff_page.locator(f"#alert-{alert.pk}")
     expect(card).to_contain_text("Rivera, Jordan")
-    expect(card).to_contain_text("PHQ-9 item 9 above 0")
+    expect(card).to_contain_text("Suicide item above 0")
     staff_page.screenshot(path=f"{SHOTS}/selfreport-inbox.png", full_page=True)
     card.locator("button:has-text('Acknowledge')").click()
     expect(staff_page.locator(f"#alert-{alert.pk} .sr-ack")).to_contain_text("Acknowledged by")

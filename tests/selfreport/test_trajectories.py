@@ -50,7 +50,7 @@ def test_trajectory_holds_points_sessions_and_alerts(history) -> None:
     (phq9,) = patient_trajectories(history)
     assert [total for _, total in phq9.points] == [18, 16, 7]
     assert [label for _, label in phq9.sessions] == ["S1 40 mg"]
-    assert [(a.total, a.label) for a in phq9.alerts] == [(16, "PHQ-9 item 9 above 0")]
+    assert [(a.total, a.label) for a in phq9.alerts] == [(16, "Suicide item above 0 (PHQ-9 item 9, QIDS-SR16 item 12)")]
     svg = phq9.svg()
     assert svg.startswith("<svg") and "S1 40 mg" in svg and "#c0392b" in svg
 
@@ -62,7 +62,7 @@ def test_chart_summary_tab_shows_the_trajectory_to_clinicians(client, history, p
         body = client.get(f"/patients/{history.pk}/").content.decode()
         assert "PHQ-9 over time" in body and "<svg" in body
         assert "Red rings: responses that raised an alert" in body
-        assert "PHQ-9 item 9 above 0" in body
+        assert "Suicide item above 0" in body
     other_tab = client.get(f"/patients/{history.pk}/?tab=history").content.decode()
     assert "PHQ-9 over time" not in other_tab
 

@@ -138,10 +138,30 @@ def test_no_course_at_all(patient_a, prescriber_a) -> None:
     assert "No treatment course recorded." in flat and "Page 1 of 1" in flat
 
 
-def test_one_score_is_a_baseline_not_an_outcome(patient_a, prescriber_a, clinic_a) -> None:
-    _score(patient_a, "phq9", datetime.now(clinic_a.zone) - timedelta(days=1), PHQ9[0][1])
+def test_one_score_is_a_baseline_not_an_outcome(treated, prescriber_a, start) -> None:
+    """A baseline and no later score: nothing yet to compare it with."""
+    Response.objects.filter(patient=treated, instrument="gad7", submitted_at__gt=start).delete()
+    flat = " ".join(pdf_text(_pdf(treated, prescriber_a)).split())
+    assert "Baseline only" in flat and "GAD-7: one score so far" in flat
+
+
+def test_no_valid_baseline_is_said_and_not_classified(patient_a, prescriber_a,
+                                                       clinic_a) -> None:
+    """Issue #14 item 3: no score in the 30 days up to the first dose (here: no course at
+    all) is no baseline; the first score ever is not used instead."""
+    _score(patient_a, "phq9", datetime.now(clinic_a.zone) - timedelta(days=3), PHQ9[0][1])
+    _score(patient_a, "phq9", datetime.now(clinic_a.zone) - timedelta(days=1), PHQ9[2][1])
     flat = " ".join(pdf_text(_pdf(patient_a, prescriber_a)).split())
-    assert "Baseline only" in flat and "nothing yet to compare it with" in flat
+    assert "No valid baseline" in flat
+    assert "PHQ-9: no valid baseline" in flat and "Response" not in flat.split("Outcome rule")[0]
+
+
+def test_score_after_the_first_dose_is_not_the_baseline(treated, prescriber_a, start) -> None:
+    """A score taken hours after the first dose on the same day was the baseline under the
+    old end-of-day rule; now the score two days before the dose is."""
+    _score(treated, "phq9", start + timedelta(hours=3), [0] * 9)
+    flat = " ".join(pdf_text(_pdf(treated, prescriber_a)).split())
+    assert "PHQ-9: 20 at baseline" in flat
 
 
 def test_clinic_can_print_on_a4(patient_a, prescriber_a, clinic_a) -> None:

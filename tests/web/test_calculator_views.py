@@ -83,6 +83,29 @@ def test_pcl5_shows_clusters_and_provisional_diagnosis(signed_in) -> None:
     assert 'data-testid="provisional">yes<' in body
 
 
+def test_pcl5_items_at_2_or_more_column_shows(signed_in) -> None:
+    """Issue #14 item 14: the scorer returns the endorsed counts the column reads."""
+    values = [2, 0, 0, 0, 0, 3, 1, 2, 2, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1]
+    data = {f"item_{n}": v for n, v in enumerate(values, start=1)}
+    body = signed_in.post("/calculator/pcl5/", data).content.decode()
+    assert "Items ≥ 2" in body
+    flat = " ".join(body.split())
+    for cluster, score, endorsed in (("B", 2, 1), ("C", 4, 1), ("D", 4, 2), ("E", 5, 1)):
+        assert f"<td>{cluster}</td><td>{score}</td><td>{endorsed}</td>" in flat, cluster
+
+
+def test_asq_declined_is_an_option_and_a_positive_screen(signed_in) -> None:
+    """Issue #14 item 1: "Declined to answer" for items 1-4; it makes item 5 required."""
+    page = signed_in.get("/calculator/asq/").content.decode()
+    assert page.count("Declined to answer") == 4
+    body = signed_in.post("/calculator/asq/", {"item_1": 0, "item_2": 0, "item_3": 2,
+                                               "item_4": 0}).content.decode()
+    assert "required when any of items 1-4 is yes" in body
+    body = signed_in.post("/calculator/asq/", {"item_1": 0, "item_2": 0, "item_3": 2,
+                                               "item_4": 0, "item_5": 0}).content.decode()
+    assert "Positive non acute" in body and 'data-flag="suicide_risk"' in body
+
+
 def test_qids_shows_domains(signed_in) -> None:
     data = {f"item_{n}": 1 for n in range(1, 17)}
     body = signed_in.post("/calculator/qids-sr16/", data).content.decode()

@@ -54,14 +54,25 @@ def concentration_chart(data: dict[str, Any], *, width: int = 820, height: int =
         tooltip=["scenario:N", "output:N", "time_h:Q", "conc:Q"],
     )
     layers: list[alt.Chart] = [band_layer, band_text, lines]
-    if any(s["route"] == "iv" and s["analyte"] != "esketamine" for s in data["series"]):
-        # Measured values beside the model's prediction: shown, never used to tune it.
-        points = [{"time_h": p["time_min"] / 60, "conc": p["conc_ng_ml"], "label": p["label"]}
-                  for p in data["reference_points"]]
+    racemic_routes = {s["route"] for s in data["series"] if s["analyte"] != "esketamine"}
+    shown = [p for p in data["reference_points"] if p["route"] in racemic_routes]
+    # Published values beside the model's prediction (a point; a dotted rule where only the
+    # time of the peak is published).
+    points = [{"time_h": p["time_min"] / 60, "conc": p["conc_ng_ml"], "label": p["label"]}
+              for p in shown if p["conc_ng_ml"] is not None]
+    peaks = [{"time_h": p["time_min"] / 60, "label": p["label"]}
+             for p in shown if p["conc_ng_ml"] is None]
+    if points:
         marks = alt.Chart(values(points))
         layers.append(marks.mark_point(shape="diamond", size=90, filled=True,
                                        color="#1b2430").encode(x="time_h:Q", y="conc:Q"))
         layers.append(marks.mark_text(align="left", dx=8, fontSize=10, color="#1b2430")
                       .encode(x="time_h:Q", y="conc:Q", text="label:N"))
+    if peaks:
+        rules = alt.Chart(values(peaks))
+        layers.append(rules.mark_rule(strokeDash=[2, 3], color="#1b2430").encode(x="time_h:Q"))
+        layers.append(rules.mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=10,
+                                      color="#1b2430").encode(x="time_h:Q", y=alt.value(0),
+                                                              text="label:N"))
     chart = alt.layer(*layers).properties(width=width, height=height)
     return chart  # type: ignore[return-value]  # properties() widens the type

@@ -7,6 +7,14 @@ Product defaults, each configurable through `OutcomeRules`:
 - remission: per instrument (`Instrument.remission`), e.g. PHQ-9 < 5, QIDS-SR16 <= 5,
   MADRS <= 10, PCL-5 < 33 with a drop of >= 10 points.
 
+Order (issue #14 item 2, [clinic default] reading of reference s.2): worsening is checked
+first, so a rise of >= `worsened_pct` (or any rise from a baseline at the scale's floor,
+where no percent exists) is `worsened` even when the total is still under the remission
+cut-off. A baseline already at or below the remission cut-off cannot remit (remission
+means reaching that range from outside it), nor can its fall count as a response: such a
+course is `no_response` unless it worsened. Analytics never meets that case: its cohort
+starts in clinical range, which lies above every remission cut-off (tested).
+
 Percent change is measured from the scale's floor, not from zero, so that a scale whose
 lowest total is 4 (BPRS positive subscale) is not credited with change it cannot show.
 For every scale with a floor of 0 this is the usual (current - baseline) / baseline.
@@ -104,17 +112,21 @@ def classify(
         if ceiling is None:
             ceiling = instrument.remission.max_total
         min_drop = instrument.remission.min_drop
-        remission = now <= ceiling and (min_drop is None or -change >= min_drop)
+        if base <= ceiling:  # already in remission range at baseline
+            response = partial = False
+            remission = False
+        else:
+            remission = now <= ceiling and (min_drop is None or -change >= min_drop)
 
     category: Category
-    if remission:
+    if worsened:
+        category = "worsened"
+    elif remission:
         category = "remission"
     elif response:
         category = "response"
     elif partial:
         category = "partial_response"
-    elif worsened:
-        category = "worsened"
     else:
         category = "no_response"
     return Outcome(

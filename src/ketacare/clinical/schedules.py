@@ -14,6 +14,12 @@ chosen for the patient (0 = Monday .. 6 = Sunday):
 
 Holidays and other changes are made by hand with `move`, which keeps the order of
 sessions; a moved session may fall on any weekday.
+
+Warnings a prescriber may override with a reason (`plan_warnings`, issue #14 item 9):
+- two induction sessions on consecutive calendar days. [clinic default]: the published
+  schedules space induction doses (IV: Mon/Wed/Fri or twice weekly, Phillips 2019;
+  esketamine twice weekly in weeks 1-4, label), none on consecutive days;
+- the patient already has an active course (a second course would double the schedule).
 """
 
 from __future__ import annotations
@@ -110,6 +116,36 @@ def generate(
         raw.append(item)
     _check_windows(protocol, raw, weekdays)
     return _labelled(raw)
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    code: str  # "consecutive_induction_days" | "active_course"
+    message: str
+
+
+def plan_warnings(
+    planned: Sequence[PlannedSession], *, active_courses: Sequence[str] = ()
+) -> list[PlanWarning]:
+    """What a prescriber must confirm before this plan is used; `active_courses` names
+    the patient's courses that are still active."""
+    out = []
+    induction = [s for s in planned if s.phase == "induction"]
+    pairs = [(a, b) for a, b in zip(induction, induction[1:], strict=False)
+             if (b.date - a.date).days == 1]
+    if pairs:
+        listed = "; ".join(f"sessions {a.number} and {b.number} ({a.date}, {b.date})"
+                           for a, b in pairs)
+        out.append(PlanWarning(
+            "consecutive_induction_days",
+            f"Induction doses on consecutive days: {listed}. Published induction schedules "
+            "leave at least a day between doses."))
+    if active_courses:
+        out.append(PlanWarning(
+            "active_course",
+            f"The patient already has an active course: {', '.join(active_courses)}. Stop "
+            "or complete it first, or say why both are needed."))
+    return out
 
 
 def move(planned: Sequence[PlannedSession], number: int, new_date: date) -> list[PlannedSession]:

@@ -65,13 +65,34 @@ def _revise(staff: Staff, patient: Patient, reason: str) -> None:
     )
 
 
+def probable_duplicates(patient: Patient) -> list[Patient]:
+    """Patients of the same clinic with the same name and date of birth but another MRN
+    (names compared without case or surrounding spaces)."""
+    return list(Patient.objects.filter(
+        clinic_id=patient.clinic_id, date_of_birth=patient.date_of_birth,
+        given_name__iexact=patient.given_name.strip(),
+        family_name__iexact=patient.family_name.strip(),
+    ).exclude(mrn=patient.mrn).order_by("mrn"))
+
+
 @transaction.atomic
 def create_patient(
-    staff: Staff, data: dict[str, Any], *, request: HttpRequest | None = None
+    staff: Staff, data: dict[str, Any], *, confirm_duplicate: bool = False,
+    request: HttpRequest | None = None
 ) -> Patient:
+    """Create a patient; a probable duplicate (issue #14 item 10) is refused on the
+    `confirm_duplicate` field unless the caller confirms it is another person."""
     staff.require(Perm.EDIT_PATIENT)
     patient = Patient(clinic=staff.clinic, **data)
+    patient.given_name, patient.family_name = (patient.given_name.strip(),
+                                               patient.family_name.strip())
     patient.full_clean()  # includes the clinic-unique MRN check
+    twins = probable_duplicates(patient)
+    if twins and not confirm_duplicate:
+        mrns = ", ".join(f"MRN {p.mrn}" for p in twins)
+        raise ValidationError({"confirm_duplicate": (
+            f"Probable duplicate: {mrns} has the same name and date of birth. Open that "
+            "record instead, or confirm this is a different person.")})
     patient.save()
     _revise(staff, patient, "created")
     record_patient(staff, Action.CREATE, patient.pk, patient, request=request)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.utils import timezone
 
 from ketacare.clinical import eligibility
@@ -27,6 +28,30 @@ class PatientForm(forms.ModelForm):
         widgets = {"date_of_birth": DATE}
         labels = {"height_cm": "Height (cm)", "mrn": "MRN"}
 
+    confirm_duplicate = forms.BooleanField(
+        required=False, label="This is a different person: create the record anyway")
+
+    # A browser cuts typed or pasted text at `maxlength` without a word; these fields are
+    # checked on the server instead and say so (issue #14 item 10).
+    LENGTH_CHECKED = ("mrn", "given_name", "family_name")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.LENGTH_CHECKED:
+            field = self.fields[name]
+            field.widget.attrs.pop("maxlength", None)
+            limit = getattr(field, "max_length", None)
+            if not limit:
+                continue
+            field.help_text = field.help_text or f"Up to {limit} characters"
+            message = (f"{field.label} is %(show_value)d characters; the limit is "
+                       "%(limit_value)d. Shorten it: the record never keeps a cut copy.")
+            field.validators = [
+                *(v for v in field.validators
+                  if not isinstance(v, validators.MaxLengthValidator)),
+                validators.MaxLengthValidator(limit, message=message),
+            ]
+
     def clean_date_of_birth(self) -> date:
         dob: date = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
@@ -38,6 +63,7 @@ class PatientForm(forms.ModelForm):
 
 
 class PatientEditForm(PatientForm):
+    confirm_duplicate = None  # type: ignore[assignment]  # asked only when creating
     reason = forms.CharField(
         max_length=300, required=False, help_text="Why this changed (kept with the version)"
     )

@@ -135,7 +135,10 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            patient = actions.create_patient(staff, form.cleaned_data, request=request)
+            data = dict(form.cleaned_data)
+            confirmed = bool(data.pop("confirm_duplicate", False))
+            patient = actions.create_patient(staff, data, confirm_duplicate=confirmed,
+                                             request=request)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

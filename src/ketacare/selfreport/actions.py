@@ -24,9 +24,10 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record, record_patient
 from ketacare.audit.models import Action
+from ketacare.clinical import baseline
 from ketacare.clinical.instruments import InstrumentInputError, ScoreResult, get
 from ketacare.patients.models import Patient
-from ketacare.treatment.models import Course, CourseStatus
+from ketacare.treatment.models import Course, CourseStatus, Dose
 
 from . import delivery, rules, schedule, tokens
 from .config import Config, for_clinic
@@ -317,35 +318,31 @@ def ordered_values(req: ReportRequest) -> list[int]:
     return out
 
 
+def first_dose_start(course: Course | None) -> datetime | None:
+    """When dosing started in the course's first session (None before any dose)."""
+    if course is None:
+        return None
+    return (Dose.objects.filter(session__course=course).order_by("started_at")
+            .values_list("started_at", flat=True).first())
+
+
 def baseline_response(
     patient: Patient, instrument: str, course: Course | None, before: datetime | None = None
 ) -> Response | None:
-    """Reference s.2: the latest response at or before the first session of the course, no
-    older than 30 days; without a course (or none in that window), the patient's first
-    response on this instrument."""
-    done = Response.objects.filter(patient=patient, instrument=instrument, total__isnull=False)
+    """The course's baseline score by the clinical core's rule (clinical.baseline: the
+    latest at or before the first dose, no older than 30 days), or None: then there is no
+    valid baseline. Without a course, the patient's latest course is used."""
+    course = course or latest_course(patient)
+    start = first_dose_start(course)
+    if start is None:
+        return None
+    low, high = baseline.window(start)
+    done = Response.objects.filter(patient=patient, instrument=instrument, total__isnull=False,
+                                   submitted_at__gte=low, submitted_at__lte=high)
     if before is not None:
         done = done.filter(submitted_at__lt=before)
-    if course is not None:
-        first = (
-            course.sessions.exclude(status__in=list(schedule.NOT_HELD))
-            .order_by("planned_date")
-            .values_list("planned_date", flat=True)
-            .first()
-        )
-        if first is not None:
-            clinic = patient.clinic
-            hit = (
-                done.filter(
-                    submitted_at__lt=end_of_day(clinic, first),
-                    submitted_at__gte=end_of_day(clinic, first - timedelta(days=31)),
-                )
-                .order_by("-submitted_at")
-                .first()
-            )
-            if hit is not None:
-                return hit
-    return done.order_by("submitted_at").first()
+    return baseline.choose(done, start, at=lambda r: r.submitted_at,
+                           total=lambda r: int(r.total or 0))
 
 
 def baseline_total(
@@ -396,7 +393,10 @@ def store_response(
         submitted_at=submitted_at,
         source=req.source,
     )
-    specs = list(rules.alerts_for(result, baseline, for_clinic(req.clinic).rise_points))
+    cfg = for_clinic(req.clinic)
+    specs = list(rules.alerts_for(result, baseline, cfg.rise_points,
+                                  psychosis_rise_points=cfg.psychosis_rise_points,
+                                  dissociation_above=cfg.dissociation_above))
     for spec in specs:
         Alert.objects.create(
             clinic=req.clinic,

@@ -3,13 +3,14 @@ clinic's settings JSON (keys `selfreport_*`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from ketacare.accounts.models import Clinic
 
 from . import rules, schedule
+from .rules import DEFAULT_DISSOCIATION_ABOVE, DEFAULT_PSYCHOSIS_RISE_POINTS
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class Config:
     phone: str
     # After submitting, the patient sees their own score history (issue #5 item 6).
     show_progress: bool = True
+    # Clinical alerts of issue #14 item 11 ([clinic default]s in rules.py).
+    psychosis_rise_points: int = DEFAULT_PSYCHOSIS_RISE_POINTS
+    dissociation_above: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_DISSOCIATION_ABOVE))
 
 
 def for_clinic(clinic: Clinic) -> Config:
@@ -45,4 +50,9 @@ def for_clinic(clinic: Clinic) -> Config:
                               settings.KETACARE_SELFREPORT_REVIEW_TIME)),
         phone=str(s.get("selfreport_phone") or s.get("phone") or ""),
         show_progress=bool(s.get("selfreport_show_progress", True)),
+        psychosis_rise_points=int(s.get("selfreport_psychosis_rise_points",
+                                        DEFAULT_PSYCHOSIS_RISE_POINTS)),
+        dissociation_above={**DEFAULT_DISSOCIATION_ABOVE,
+                            **{k: int(v) for k, v in
+                               s.get("selfreport_dissociation_above", {}).items()}},
     )

@@ -138,10 +138,13 @@ class Response(models.Model):
 
 
 class AlertKind(models.TextChoices):
-    SUICIDAL_IDEATION = "suicidal_ideation", "PHQ-9 item 9 above 0"
+    SUICIDAL_IDEATION = ("suicidal_ideation",
+                         "Suicide item above 0 (PHQ-9 item 9, QIDS-SR16 item 12)")
     SUICIDE_RISK = "suicide_risk", "Positive ASQ screen"
     SUICIDE_RISK_ACUTE = "suicide_risk_acute", "Acute positive ASQ"
     SCORE_RISE = "score_rise", "Score rising from baseline"
+    PSYCHOTIC_SYMPTOMS = "psychotic_symptoms", "BPRS positive subscale rising from baseline"
+    DISSOCIATION = "dissociation", "CADSS above the clinic threshold"
 
 
 class Alert(models.Model):

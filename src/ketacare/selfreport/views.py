@@ -103,8 +103,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _history(patient: Patient, responses: list[Response]) -> list[dict[str, Any]]:
     """Each response with its change from the baseline and the outcome category. The
-    baseline is the one the alert rules use (`actions.baseline_response`: before the first
-    session of the latest course, else the first response on that questionnaire)."""
+    baseline is the one the alert rules use (`actions.baseline_response`, the clinical
+    core's rule); without one the row says there is no valid baseline."""
     course = actions.latest_course(patient)
     baselines: dict[str, Response | None] = {}
     rows: list[dict[str, Any]] = []
@@ -116,7 +116,8 @@ def _history(patient: Patient, responses: list[Response]) -> list[dict[str, Any]
         base = baselines[response.instrument]
         row: dict[str, Any] = {"response": response, "instrument": instrument, "band": None,
                                "change": None, "outcome": None, "baseline": None,
-                               "is_baseline": base is not None and base.pk == response.pk}
+                               "is_baseline": base is not None and base.pk == response.pk,
+                               "no_baseline": base is None}
         if response.total is not None:
             row["band"] = instrument.band_for(response.total)
         if (response.total is not None and base is not None and base.total is not None

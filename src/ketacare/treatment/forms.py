@@ -28,6 +28,10 @@ class CourseForm(forms.Form):
         help_text="The clinic's treatment days for this course")
     sessions = forms.IntegerField(required=False, min_value=1, max_value=60,
                                   help_text="Leave empty for the protocol's own schedule")
+    proceed_reason = forms.CharField(
+        label="Reason to proceed", max_length=300, required=False,
+        help_text="Only when the plan raises a warning (induction doses on consecutive days, "
+        "another active course)")
 
     def __init__(self, staff: Staff, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

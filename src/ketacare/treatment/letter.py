@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from fpdf import FPDF
 
 from ketacare.charts import to_png
-from ketacare.clinical import eligibility, protocols
+from ketacare.clinical import baseline, eligibility, protocols
 from ketacare.clinical.instruments import Instrument, InstrumentInputError
 from ketacare.clinical.outcomes import Outcome, OutcomeRules, classify
 from ketacare.ledger.models import plain
@@ -37,8 +37,7 @@ CATEGORY_LABELS = {"remission": "Remission", "response": "Response",
 # Narrow labels for the dose table; the course table uses eligibility.ROUTES in full.
 ROUTE_SHORT = {"iv": "IV", "im": "IM", "sc": "SC", "oral": "Oral", "sublingual": "Sublingual",
                "esketamine_nasal": "Nasal spray"}
-BASELINE_RULE = ("Baseline: the latest score at or before the first session of the latest "
-                 "course, no older than 30 days; otherwise the first score on record.")
+BASELINE_RULE = baseline.RULE_TEXT + " The course is the patient's latest."
 CONFIDENTIAL = ("CONFIDENTIAL: personal health information, for the addressee only. If you "
                 "received this letter in error, tell the sender and destroy it.")
 
@@ -67,17 +66,25 @@ class DoseLine:
 @dataclass(frozen=True)
 class OutcomeLine:
     instrument: Instrument
-    baseline: int
-    baseline_at: datetime  # in the clinic's zone
+    baseline: int | None  # None: no valid baseline (clinical.baseline)
+    baseline_at: datetime | None  # in the clinic's zone
     latest: int
     latest_at: datetime
-    outcome: Outcome | None  # None while the baseline is the only score
+    outcome: Outcome | None  # None without a baseline or while it is the only score
     rule: str
     trajectory: Trajectory
 
     @property
     def category(self) -> str:
+        if self.baseline is None:
+            return baseline.NO_VALID_BASELINE.capitalize()
         return CATEGORY_LABELS[self.outcome.category] if self.outcome else "Baseline only"
+
+    @property
+    def baseline_cell(self) -> str:
+        if self.baseline is None or self.baseline_at is None:
+            return "none valid"
+        return f"{self.baseline} ({self.baseline_at:%Y-%m-%d})"
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,11 @@ class Letter:
                          "treatment cannot be measured from them.")
         for o in self.outcomes:
             short = o.instrument.short_name
-            if o.outcome is None:
+            if o.baseline is None:
+                parts.append(f"{short}: {baseline.NO_VALID_BASELINE} (no score in the 30 days "
+                             f"up to the first dose), latest {o.latest} on "
+                             f"{o.latest_at:%Y-%m-%d}; the change is not classified.")
+            elif o.outcome is None:
                 parts.append(f"{short}: one score so far ({o.baseline} on "
                              f"{o.baseline_at:%Y-%m-%d}), nothing yet to compare it with.")
             else:
@@ -183,7 +194,13 @@ def _outcomes(patient: Patient, zone: tzinfo) -> list[OutcomeLine]:
         latest = (Response.objects.filter(patient=patient, instrument=instrument.id,
                                           total__isnull=False)
                   .order_by("-submitted_at", "-id").first())
-        if base is None or latest is None or base.total is None or latest.total is None:
+        if latest is None or latest.total is None:
+            continue
+        if base is None or base.total is None:
+            out.append(OutcomeLine(
+                instrument=instrument, baseline=None, baseline_at=None, latest=latest.total,
+                latest_at=latest.submitted_at.astimezone(zone), outcome=None,
+                rule=outcome_rule(instrument), trajectory=trajectory))
             continue
         outcome = None
         if latest.pk != base.pk and latest.submitted_at > base.submitted_at:
@@ -395,7 +412,7 @@ def _outcomes_section(pdf: _LetterPDF, letter: Letter) -> None:
         change = (f"{o.outcome.change:+d}" if o.outcome else "-")
         pct = percent(o.outcome) if o.outcome else "-"
         pdf.rows([["Baseline", "Latest", "Change", "% change", "Outcome"],
-                  [f"{o.baseline} ({o.baseline_at:%Y-%m-%d})",
+                  [o.baseline_cell,
                    f"{o.latest} ({o.latest_at:%Y-%m-%d})", change, pct, o.category]],
                  (34, 34, 18, 30, 34))
         pdf.note(f"Outcome rule: {o.rule}")

@@ -71,6 +71,9 @@ class Course(models.Model):
     induction_review_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True,
                                             blank=True, related_name="+")
     induction_review_at = models.DateTimeField(null=True, blank=True)
+    # Plan warnings the prescriber overrode at the start, and why (schedules.plan_warnings).
+    start_warnings = models.JSONField(default=list, blank=True)
+    start_override_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

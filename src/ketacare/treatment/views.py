@@ -97,7 +97,8 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
             course = actions.start_course(
                 staff, patient, data["protocol"], indication=data["indication"],
                 start_date=data["start_date"], weekdays=frozenset(data["weekdays"]),
-                sessions=data["sessions"], request=request)
+                sessions=data["sessions"], proceed_reason=data["proceed_reason"],
+                request=request)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

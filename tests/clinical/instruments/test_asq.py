@@ -71,9 +71,12 @@ def test_item5_missing_after_a_yes_is_an_error(screen: tuple[int, ...]) -> None:
     [
         ([0, 0, 0], "asq: expected 4 or 5 values (items 1-4, optional item 5), got 3"),
         ([0, 0, 0, 0, 0, 0], "got 6"),
-        ([0, 2, 0, 0], "asq item 2: 2 is out of range; allowed values are 0, 1"),
+        ([0, 3, 0, 0], "asq item 2: 3 is out of range; allowed values are 0, 1, declined"),
         ([1, 0, 0, 0, 2], "asq item 5: 2 is out of range; allowed values are 0, 1"),
-        (["yes", 0, 0, 0], "asq item 1: 'yes' is not a number; allowed values are 0, 1"),
+        (["yes", 0, 0, 0], "asq item 1: 'yes' is not a number; allowed values are 0, 1, "
+                           "declined"),
+        ([1, 0, 0, 0, "declined"], "asq item 5: 'declined' is not a number; allowed values "
+                                   "are 0, 1"),
     ],
 )
 def test_bad_input(values: list[int | str], fragment: str) -> None:
@@ -88,13 +91,47 @@ def test_shape() -> None:
     assert ASQ.full_text_bundled
     assert [i.optional for i in ASQ.items] == [False] * 4 + [True]
     assert ASQ.required_count == 4
-    assert all([(o.value, o.label) for o in i.options] == [(0, "No"), (1, "Yes")]
-               for i in ASQ.items)
+    assert all([(o.value, o.label) for o in i.options]
+               == [(0, "No"), (1, "Yes"), (2, "Declined to answer")] for i in ASQ.items[:4])
+    assert [(o.value, o.label) for o in ASQ.items[4].options] == [(0, "No"), (1, "Yes")]
     assert ASQ.items[4].text == "Are you having thoughts of killing yourself right now?"
     assert all(i.text for i in ASQ.items)
     assert ASQ.bands == () and ASQ.remission is None
-    assert (ASQ.min_total, ASQ.max_total) == (0, 5)
 
 
 def test_strings_accepted() -> None:
     assert ASQ.score(["0", "1", "0", "0", "0"]).severity == "positive_non_acute"
+
+
+# NIMH ASQ toolkit: a patient who declines to answer any of items 1-4 screens positive,
+# and item 5 is then asked (clinical reference s.8).
+@pytest.mark.parametrize("declined_item", [1, 2, 3, 4])
+@pytest.mark.parametrize("token", ["declined", "DECLINED", " declined ", "2", 2])
+def test_declined_counts_as_yes(declined_item: int, token: int | str) -> None:
+    values: list[int | str] = [0, 0, 0, 0]
+    values[declined_item - 1] = token
+    result = ASQ.score([*values, 0])
+    assert result.severity == "positive_non_acute"
+    assert [f.code for f in result.flags] == ["suicide_risk"]
+    assert ASQ.score([*values, 1]).severity == "positive_acute"
+
+
+@pytest.mark.parametrize("declined_item", [1, 2, 3, 4])
+def test_declined_makes_item5_required(declined_item: int) -> None:
+    values: list[int | str] = [0, 0, 0, 0]
+    values[declined_item - 1] = "declined"
+    with pytest.raises(InstrumentInputError) as info:
+        ASQ.score(values)
+    assert info.value.item == 5
+    assert "required when any of items 1-4 is yes" in str(info.value)
+
+
+def test_declined_is_stored_as_code_2() -> None:
+    assert ASQ.validate(["declined", 0, 0, 0, 0]) == (2, 0, 0, 0, 0)
+    assert ASQ.items[0].option_label(2) == "Declined to answer"
+
+
+def test_acuity_item_cannot_be_declined() -> None:
+    with pytest.raises(InstrumentInputError) as info:
+        ASQ.score([1, 0, 0, 0, 2])
+    assert info.value.item == 5

@@ -76,7 +76,7 @@ def test_extras_keys_exact() -> None:
     out = PCL5.score([0] * 20).as_dict()
     assert set(out) == {
         "instrument", "total", "min", "max", "severity", "flags",
-        "clusters", "provisional_ptsd", "probable_ptsd",
+        "clusters", "endorsed", "provisional_ptsd", "probable_ptsd",
     }
     assert out["severity"] is None  # no official bands
     assert out["flags"] == []
@@ -166,3 +166,15 @@ def test_bad_input(values: list[int | str], fragment: str) -> None:
     with pytest.raises(InstrumentInputError) as info:
         PCL5.score(values)
     assert fragment in str(info.value)
+
+
+def test_endorsed_counts_are_returned() -> None:
+    """The calculator's "items >= 2" column reads these (issue #14 item 14)."""
+    ratings = [1] * 20
+    ratings[0] = 2  # B: item 1 at the threshold
+    ratings[5] = 4  # C: item 6
+    ratings[7] = ratings[8] = 2  # D: items 8 and 9
+    ratings[19] = 3  # E: item 20 only
+    out = PCL5.score(ratings).extras
+    assert out["endorsed"] == {"B": 1, "C": 1, "D": 2, "E": 1}
+    assert out["provisional_ptsd"] is False  # E needs 2

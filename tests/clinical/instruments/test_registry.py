@@ -30,8 +30,9 @@ REFERENCE: dict[str, tuple[int, tuple[int, int], tuple[int, int], str, bool]] = 
     "cadss": (23, (0, 4), (0, 92), "clinician", True),
     "cadss6": (6, (0, 4), (0, 24), "clinician", True),
     "bprs-positive": (4, (1, 7), (4, 28), "clinician", True),
-    # No total: the result has min/max None; the item sums run 0-5.
-    "asq": (5, (0, 1), (0, 5), "clinician_or_self", False),
+    # No total: the result has min/max None. Items 1-4 also take "declined" (code 2, NIMH
+    # toolkit), so the item sums run 0-9.
+    "asq": (5, (0, 1), (0, 9), "clinician_or_self", False),
 }
 # (panel, total) LOINC codes where the reference gives them.
 LOINC = {
@@ -77,7 +78,8 @@ def test_shape_matches_reference(instrument: Instrument) -> None:
     assert len(instrument.items) == count
     assert [i.number for i in instrument.items] == list(range(1, count + 1))
     for item in instrument.scored_items:
-        assert item.allowed == tuple(range(low, high + 1)), item.number
+        declined = tuple(o.value for o in item.options if o.word == "declined")
+        assert item.allowed == (*range(low, high + 1), *declined), item.number
     assert (instrument.min_total, instrument.max_total) == (min_total, max_total)
     assert instrument.rater == rater
     assert instrument.has_total is has_total
@@ -219,7 +221,7 @@ def test_out_of_range_value_names_instrument_item_and_allowed(
     values[index] = bad
     with pytest.raises(InstrumentInputError) as info:
         instrument.score(values)
-    allowed = ", ".join(str(v) for v in item.allowed)
+    allowed = ", ".join(o.word or str(o.value) for o in item.options)
     assert info.value.instrument == instrument.id
     assert info.value.item == item.number
     assert str(info.value) == (
@@ -237,7 +239,7 @@ def test_non_number_names_instrument_item_and_allowed(instrument: Instrument, da
     item = instrument.items[index]
     with pytest.raises(InstrumentInputError) as info:
         instrument.score(values)
-    allowed = ", ".join(str(v) for v in item.allowed)
+    allowed = ", ".join(o.word or str(o.value) for o in item.options)
     assert str(info.value) == (
         f"{instrument.id} item {item.number}: {bad!r} is not a number; allowed values are "
         f"{allowed}"

@@ -42,8 +42,8 @@ def racemic_rhs(model_id: str, weight_kg: float) -> tuple[Callable[..., Array], 
 def racemic_events(route: str, dose_mg: float, start: float, infusion_min: float) -> list[Event]:
     if route == "iv":
         return [("central", start, dose_mg, infusion_min)]
-    f = RACEMIC_ABSORPTION[route].bioavailability
-    return [(f"depot_{route}", start, f * dose_mg, 0.0)]
+    a = RACEMIC_ABSORPTION[route]
+    return [(f"depot_{route}", start, a.bioavailability * dose_mg, a.zero_order_min)]
 
 
 def esketamine_rhs(age_y: float | None = None) -> tuple[Callable[..., Array], list[str]]:

@@ -12,15 +12,23 @@ Four yes/no questions; the acuity question (item 5) is asked only when any of 1-
 - `positive_acute`: item 5 "yes" -> imminent risk: the patient must not leave; STAT full
   mental health evaluation.
 
+Refusal (NIMH ASQ toolkit; clinical reference s.8): a patient who declines to answer any
+of items 1-4 screens positive, and item 5 is then asked. Items 1-4 therefore have a third
+option, "Declined to answer", stored as code 2 (typed `declined` on the command line); it
+counts as a yes for the category, the flags and the item 5 rule. Item 5 has no such
+option: it is the acuity question the positive screen needs answered.
+
 `ScoreResult.total`, `min` and `max` are None: a screen has no score. No LOINC codes were
 given in the reference.
 """
 
 from __future__ import annotations
 
-from .base import Flag, Instrument, InstrumentInputError, Item, ScoreResult, scale
+from .base import Flag, Instrument, InstrumentInputError, Item, Option, ScoreResult, scale
 
 YES_NO = scale((0, 1), ("No", "Yes"))
+DECLINED = 2  # stored code of "Declined to answer" (items 1-4 only)
+SCREEN_OPTIONS = (*YES_NO, Option(DECLINED, "Declined to answer", word="declined"))
 SCREEN_ITEMS = 4
 ACUITY_ITEM = 5
 
@@ -51,7 +59,7 @@ SUICIDE_RISK_ACUTE = Flag(
 
 
 def _check(instrument: Instrument, values: tuple[int, ...]) -> None:
-    any_yes = any(values[:SCREEN_ITEMS])
+    any_yes = any(values[:SCREEN_ITEMS])  # "declined" (2) counts as a yes
     has_acuity = len(values) > SCREEN_ITEMS
     if has_acuity and not any_yes:
         raise InstrumentInputError(
@@ -60,7 +68,7 @@ def _check(instrument: Instrument, values: tuple[int, ...]) -> None:
             ACUITY_ITEM,
         )
     if any_yes and not has_acuity:
-        allowed = ", ".join(str(v) for v in instrument.items[ACUITY_ITEM - 1].allowed)
+        allowed = instrument.items[ACUITY_ITEM - 1].allowed_text
         raise InstrumentInputError(
             instrument.id,
             f"required when any of items 1-4 is yes; allowed values are {allowed}",
@@ -93,7 +101,8 @@ INSTRUMENT = Instrument(
     short_name="ASQ",
     rater="clinician_or_self",
     items=tuple(
-        Item(n, label, YES_NO, text=text) for n, (label, text) in enumerate(_ITEMS, start=1)
+        Item(n, label, SCREEN_OPTIONS, text=text)
+        for n, (label, text) in enumerate(_ITEMS, start=1)
     )
     + (
         Item(
@@ -105,9 +114,9 @@ INSTRUMENT = Instrument(
         ),
     ),
     recall_period=None,  # each question carries its own time frame
-    instructions="Ask questions 1-4. If the answer to any of them is yes, also ask question "
-    "5. For a yes to question 4, ask how and when; for a yes to question 5, ask the patient "
-    "to describe.",
+    instructions="Ask questions 1-4. If the answer to any of them is yes, or the patient "
+    "declines to answer one, also ask question 5. For a yes to question 4, ask how and "
+    "when; for a yes to question 5, ask the patient to describe.",
     license="NIMH free resource (ASQ toolkit); questions bundled.",
     full_text_bundled=True,
     source="Horowitz LM, Bridge JA, Teach SJ, et al. Arch Pediatr Adolesc Med "

@@ -35,6 +35,14 @@ class Option:
     value: int
     label: str
     loinc_answer: str | None = None
+    # A word accepted for this option where values are typed (CLI, imports), e.g. the ASQ's
+    # "declined"; the value stays the stored code.
+    word: str | None = None
+
+    @property
+    def typed(self) -> str:
+        """How the option is written in messages and on the command line."""
+        return self.word or str(self.value)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,21 @@ class Item:
     @property
     def allowed(self) -> tuple[int, ...]:
         return tuple(o.value for o in self.options)
+
+    @property
+    def allowed_text(self) -> str:
+        return ", ".join(o.typed for o in self.options)
+
+    def parse(self, raw: int | str) -> int | None:
+        """The option value `raw` names (a number or an option's word); None if neither."""
+        text = str(raw).strip().lower()
+        named = next((o.value for o in self.options if o.word and o.word == text), None)
+        if named is not None:
+            return named
+        try:
+            return int(text)
+        except ValueError:
+            return None
 
     def option_label(self, value: int) -> str:
         return next(o.label for o in self.options if o.value == value)
@@ -199,13 +222,12 @@ class Instrument:
             raise InstrumentInputError(self.id, f"{self.count_message()}, got {len(values)}")
         out = []
         for item, raw in zip(self.items, values, strict=False):
-            allowed = ", ".join(str(v) for v in item.allowed)
-            try:
-                value = int(str(raw).strip())
-            except ValueError:
+            allowed = item.allowed_text
+            value = item.parse(raw)
+            if value is None:
                 raise InstrumentInputError(
                     self.id, f"{raw!r} is not a number; allowed values are {allowed}", item.number
-                ) from None
+                )
             if value not in item.allowed:
                 raise InstrumentInputError(
                     self.id, f"{value} is out of range; allowed values are {allowed}", item.number

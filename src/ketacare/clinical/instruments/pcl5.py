@@ -104,6 +104,8 @@ def score(
         sum_score(instrument, values),
         extras={
             "clusters": cluster_sums(values),
+            # Items rated >= 2 per cluster: the calculator's "items >= 2" column.
+            "endorsed": endorsed_counts(values),
             "provisional_ptsd": provisional_ptsd(values),
             "probable_ptsd": sum(values) >= threshold,  # all 20 items are scored
         },

@@ -33,13 +33,17 @@ EFFECT_BANDS: tuple[EffectBand, ...] = (
 class ReferencePoint:
     label: str
     time_min: float
-    conc_ng_ml: float
+    # None where only the time of the peak is published (drawn as a vertical rule).
+    conc_ng_ml: float | None
     scenario: str
     source: str
+    route: str = "iv"  # shown beside racemic curves of this route
 
 
-# Shown beside the `domino` prediction (~240 ng/mL at 40 min for 70 kg); no model is tuned
-# to it (reference s.5: "show both; do not tune a model to match").
+# Published racemic values shown beside the curves. The IV point is beside the `domino`
+# prediction (~240 ng/mL at 40 min for 70 kg) and no model is tuned to it (reference s.5:
+# "show both; do not tune a model to match"). The oral, sublingual and IM absorption
+# shapes (routes.py) ARE calibrated to theirs: that is what an absorption assumption is for.
 REFERENCE_POINTS: tuple[ReferencePoint, ...] = (
     ReferencePoint(
         "measured end of infusion (Zarate 2006)",
@@ -48,8 +52,32 @@ REFERENCE_POINTS: tuple[ReferencePoint, ...] = (
         "racemic ketamine 0.5 mg/kg IV over 40 min",
         "Zarate 2006, via Zanos 2018 Table 1 (clinical reference s.5)",
     ),
+    ReferencePoint(
+        "oral 0.5 mg/kg: Cmax (Grant 1981)",
+        30.0,
+        45.0,
+        "racemic ketamine 0.5 mg/kg oral; Cmax 45 +/- 10 ng/mL near 30 min",
+        "Grant 1981, via Zanos 2018 Table 1 (clinical reference s.8)",
+        route="oral",
+    ),
+    ReferencePoint(
+        "SL 25 mg: median Tmax (Rolan 2014)",
+        45.0,
+        None,
+        "racemic ketamine 25 mg sublingual wafer; median Tmax 45 min (range 15-60)",
+        "Rolan 2014, Br J Clin Pharmacol 77:1011, PMC4093926 (clinical reference s.8)",
+        route="sublingual",
+    ),
+    ReferencePoint(
+        "IM: peak ~20 min [check]",
+        20.0,
+        None,
+        "racemic ketamine IM; peak plasma concentration about 20 min after injection",
+        "[check, secondary] anaesthesia reviews (BJA Education 'Ketamine'; Miller's "
+        "Anesthesia); primary: Clements, Nimmo & Grant, J Pharm Sci 1982;71:539",
+        route="im",
+    ),
 )
-
 
 def bands_as_data() -> list[dict[str, Any]]:
     return [asdict(b) for b in EFFECT_BANDS]

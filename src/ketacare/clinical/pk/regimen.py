@@ -212,8 +212,10 @@ def _prepare_racemic(
         if d.route == "iv":
             inputs.append(Input(central, d.start_min, d.dose_mg * ones, d.infusion_min))
         else:
-            f = RACEMIC_ABSORPTION[d.route].bioavailability
-            inputs.append(Input(comp.index(f"depot_{d.route}"), d.start_min, f * d.dose_mg * ones))
+            absorption = RACEMIC_ABSORPTION[d.route]
+            inputs.append(Input(comp.index(f"depot_{d.route}"), d.start_min,
+                                absorption.bioavailability * d.dose_mg * ones,
+                                absorption.zero_order_min))
     system = diagonalise(comp.rates, comp.outputs, comp.depots)
     return Prepared(model.id, system, inputs, comp.output_names, assumptions, comp)
 

@@ -12,7 +12,8 @@ from .protocols import LABEL_SETTING, ensure_default_protocols, save_protocol
 from .session_day import check_in, record_adverse_event, record_rating, record_vitals
 
 __all__ = [
-    "AlreadyDone", "DosePreview", "acknowledge_alert", "open_alerts_for", "preview_dose",
+    "LABEL_SETTING", "AlreadyDone", "DosePreview", "acknowledge_alert", "open_alerts_for",
+    "preview_dose",
     "amend", "check_in", "discharge", "discharge_status", "eligibility_for",
     "ensure_default_protocols", "give_dose", "move_session", "override_hold",
     "record_adverse_event", "record_rating", "record_vitals", "save_protocol",

@@ -18,6 +18,7 @@ from ketacare.patients.models import Decision, Patient, Status
 from ..models import (
     ClinicProtocol,
     Course,
+    CourseStatus,
     Session,
     SessionStatus,
 )
@@ -54,8 +55,11 @@ def start_course(
     start_date: date,
     weekdays: frozenset[int],
     sessions: int | None = None,
+    proceed_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Course:
+    """Plan and start a course. Plan warnings (induction on consecutive days, another
+    active course) stop it unless the prescriber gives `proceed_reason`."""
     staff.require(Perm.SIGN_ORDERS)
     staff.require_own(patient.clinic_id)
     if clinic_protocol.clinic_id != staff.clinic.pk:
@@ -72,6 +76,11 @@ def start_course(
         plan = schedules.generate(protocol, start_date, weekdays, sessions=sessions)
     except schedules.ScheduleError as exc:
         raise _core_error(exc) from None
+    warnings = schedules.plan_warnings(plan, active_courses=[
+        str(c) for c in Course.objects.filter(patient=patient, status=CourseStatus.ACTIVE)])
+    if warnings and not proceed_reason.strip():
+        raise ValidationError({"proceed_reason": [w.message for w in warnings] + [
+            "To start this plan anyway, give a reason to proceed."]})
     course = Course.objects.create(
         patient=patient,
         clinic_protocol=clinic_protocol,
@@ -80,6 +89,8 @@ def start_course(
         start_date=start_date,
         weekdays=sorted(weekdays),
         started_by=staff.user,
+        start_warnings=[w.code for w in warnings],
+        start_override_reason=proceed_reason.strip()[:300] if warnings else "",
     )
     Session.objects.bulk_create(
         Session(course=course, number=p.number, planned_date=p.date, phase=p.label) for p in plan
@@ -93,7 +104,8 @@ def start_course(
         patient.pk,
         course,
         request=request,
-        detail={"protocol": protocol.id, "sessions": len(plan)},
+        detail={"protocol": protocol.id, "sessions": len(plan),
+                "warnings": [w.code for w in warnings]},
     )
     return course
 
