@@ -207,6 +207,8 @@ EMAIL_PORT = env_int("KETACARE_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("KETACARE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("KETACARE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_TLS", False)
+# Seconds before an unanswering mail server counts as a failed delivery (retried later).
+EMAIL_TIMEOUT = env_int("KETACARE_EMAIL_TIMEOUT_S", 20)
 EMAIL_FILE_PATH = env_str("KETACARE_EMAIL_FILE_PATH", str(VAR_DIR / "email"))
 DEFAULT_FROM_EMAIL = env_str("KETACARE_FROM_EMAIL", "KetaCare <no-reply@localhost>")
 

@@ -54,7 +54,8 @@ def home(request: HttpRequest) -> HttpResponse:
            detail={"status": show or "all", "rows": len(listed)})
     return render(request, "selfreport/home.html", {
         "rows": listed, "counts": [(s, counts.get(s, 0)) for s in STATUSES], "show": show,
-        "kinds": KIND_LABELS,
+        "kinds": KIND_LABELS, "failed": actions.failed_deliveries(staff.clinic),
+        "today": staff.clinic.today(),
     })
 
 
