@@ -164,8 +164,8 @@ class Tally:
 
 class LoadClient:
     def __init__(self, port: int, seed: dict[str, Any], mine: dict[str, Any], n: int,
-                 tally: Tally, lock: threading.Lock) -> None:
-        self.port, self.n, self.tally, self.lock = port, n, tally, lock
+                 tally: Tally, lock: threading.Lock, down: threading.Event) -> None:
+        self.port, self.n, self.tally, self.lock, self.down = port, n, tally, lock, down
         self.token, self.session = seed["token"], seed["session"]
         self.patient, self.links = mine["patient"], list(mine["links"])
         self.random = random.Random(n)
@@ -188,7 +188,9 @@ class LoadClient:
             if self.conn is not None:
                 self.conn.close()
             self.conn = None
-            self.count("no answer")
+            # While the server is being killed this is expected; otherwise it is a failure
+            # as bad as a 5xx (a worker died or the request hung past the client timeout).
+            self.count("no answer (killed)" if self.down.is_set() else "no answer")
             raise Unknown(str(exc)) from None
         self.count(f"{response.status // 100}xx")
         if response.status >= 500:
@@ -286,10 +288,10 @@ class LoadClient:
             getattr(self.tally, kind).append(row)
             self.tally.acked += bool(row[-1])
 
-    def run(self, until: float, down: threading.Event) -> None:
+    def run(self, until: float) -> None:
         ops, weights = list(MIX), list(MIX.values())
         while time.monotonic() < until:
-            if down.is_set():
+            if self.down.is_set():
                 time.sleep(0.05)
                 continue
             op = self.random.choices(ops, weights)[0]
@@ -352,18 +354,18 @@ def run_load(db: str, clients: int, seconds: float, kill_at: float | None,
         seed = srv.dbside("seed", str(clients), str(links))
         srv.start()
         tally, lock, down = Tally(), threading.Lock(), threading.Event()
-        workers = [LoadClient(srv.port, seed, mine, n, tally, lock)
+        workers = [LoadClient(srv.port, seed, mine, n, tally, lock, down)
                    for n, mine in enumerate(seed["clients"])]
         started = time.monotonic()
         until = started + seconds
-        threads = [threading.Thread(target=w.run, args=(until, down)) for w in workers]
+        threads = [threading.Thread(target=w.run, args=(until,)) for w in workers]
         for thread in threads:
             thread.start()
         restart_s = None
         if kill_at is not None:
             time.sleep(max(0.0, started + kill_at - time.monotonic()))
-            srv.kill9()
             down.set()
+            srv.kill9()
             began = time.monotonic()
             srv.start()
             restart_s = round(time.monotonic() - began, 1)
@@ -376,6 +378,9 @@ def run_load(db: str, clients: int, seconds: float, kill_at: float | None,
             w.replay()
         elapsed = time.monotonic() - started
         srv.stop()
+        log = (srv.workdir / "server.log").read_text(errors="replace").splitlines()
+        log_problems = [line[:160] for line in log
+                        if "WORKER TIMEOUT" in line or "Traceback" in line or "Error" in line]
         ledger = {"fhir": tally.fhir, "submits": tally.submits, "saves": tally.saves}
         found = srv.dbside("check", stdin=json.dumps(ledger))
         requests = sum(tally.statuses.values())
@@ -385,6 +390,8 @@ def run_load(db: str, clients: int, seconds: float, kill_at: float | None,
             "requests": requests, "requests_per_s": round(requests / elapsed, 1),
             "statuses": dict(tally.statuses), "ops": dict(tally.ops),
             "5xx": tally.statuses["5xx"], "5xx_examples": sorted(set(tally.server_errors))[:5],
+            "no_answer_while_up": tally.statuses["no answer"],
+            "server_log_problems": log_problems[:5],
             "writes_sent": len(tally.fhir) + len(tally.submits) + len(tally.saves),
             "acknowledged_writes": tally.acked,
             "replayed_unknown": sum(len(w.retry) for w in workers),

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from bench.load.harness import ROOT, free_port, ketacare_bin
 
 DEFAULT_CRISIS = "988"

@@ -8,9 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.conf import settings
-
 from bench.load import harness
+from django.conf import settings
 
 
 @pytest.mark.load
@@ -26,11 +25,12 @@ def test_short_load_with_one_kill(monkeypatch: pytest.MonkeyPatch) -> None:
         vendor = "sqlite"
     result = harness.run_load(vendor, clients=4, seconds=30, kill_at=12, links=20)
     summary = {k: result[k] for k in ("requests", "statuses", "5xx_examples",
+                                      "server_log_problems",
                                       "acknowledged_writes", "lost", "duplicated",
                                       "problems", "audit_verify")}
     print(os.linesep, summary)
     assert result["restart_s"] is not None
     assert result["requests"] > 100 and result["acknowledged_writes"] > 20, summary
-    assert result["5xx"] == 0, summary
+    assert result["5xx"] == 0 and result["no_answer_while_up"] == 0, summary
     assert (result["lost"], result["duplicated"]) == (0, 0), summary
     assert result["audit_verify"].startswith("OK:"), summary

@@ -132,6 +132,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # transaction starts, so a transaction that read first never fails to upgrade (a
     # deferred one gets "database is locked" at once, whatever the timeout); the timeout
     # (seconds) is how long a writer waits its turn before that error.
+    # Writers of one process queue in order instead of polling (ketacare/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "ketacare.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("KETACARE_SQLITE_TIMEOUT_S", 30),
