@@ -160,6 +160,11 @@ class Tally:
     submits: list[list[Any]] = field(default_factory=list)
     saves: list[list[Any]] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
+    latencies_s: list[float] = field(default_factory=list)
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_s) or [0.0]
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
 
 
 class LoadClient:
@@ -178,12 +183,15 @@ class LoadClient:
 
     def call(self, method: str, path: str, body: bytes | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        began = time.monotonic()
         try:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             self.conn.request(method, path, body=body, headers=headers or {})
             response = self.conn.getresponse()
             data = response.read()
+            with self.lock:
+                self.tally.latencies_s.append(time.monotonic() - began)
         except (OSError, http.client.HTTPException) as exc:
             if self.conn is not None:
                 self.conn.close()
@@ -388,6 +396,8 @@ def run_load(db: str, clients: int, seconds: float, kill_at: float | None,
             "db": db, "clients": clients, "seconds": round(elapsed, 1),
             "killed_at_s": kill_at, "restart_s": restart_s,
             "requests": requests, "requests_per_s": round(requests / elapsed, 1),
+            "latency_s": {"p50": tally.percentile(0.5), "p95": tally.percentile(0.95),
+                          "max": tally.percentile(1.0)},
             "statuses": dict(tally.statuses), "ops": dict(tally.ops),
             "5xx": tally.statuses["5xx"], "5xx_examples": sorted(set(tally.server_errors))[:5],
             "no_answer_while_up": tally.statuses["no answer"],

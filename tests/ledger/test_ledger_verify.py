@@ -4,13 +4,16 @@ database's guard lifted (as a table owner could) is named, with exit 1."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from ketacare.ledger import actions
 from ketacare.ledger.models import LedgerEntry
@@ -28,19 +31,25 @@ def verify() -> tuple[int, str, str]:
     return 0, out.getvalue(), err.getvalue()
 
 
-def tamper(sql: str, params: list) -> None:  # type: ignore[type-arg]
-    """With the append-only trigger lifted, as the owner of the table could."""
+@contextlib.contextmanager
+def guard_lifted() -> Iterator[None]:
+    """The append-only trigger out of the way, as the owner of the table could."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute(sql, params)
+            yield
             cursor.execute("SET LOCAL session_replication_role = DEFAULT")
             return
         for statement in guard.SQLITE_REMOVE:
             cursor.execute(statement)
-        cursor.execute(sql, params)
+        yield
         for statement in guard.SQLITE_INSTALL:
             cursor.execute(statement)
+
+
+def tamper(sql: str, params: list) -> None:  # type: ignore[type-arg]
+    with guard_lifted(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @pytest.fixture
@@ -88,3 +97,15 @@ def test_a_recomputed_chain_without_the_key_is_caught(history) -> None:  # type:
            [entry.note, entry.hash, entry.pk])
     code, _, err = verify()
     assert code == 1 and "entry #1 was changed" in err
+
+
+def test_the_migration_chains_entries_written_before_it(history) -> None:  # type: ignore[no-untyped-def]
+    chain_existing = importlib.import_module(
+        "ketacare.ledger.migrations.0003_ledger_hash_chain")._chain
+    tamper(f"UPDATE {TABLE} SET prev_hash = '', hash = ''", [])  # noqa: S608 - as before it
+    assert verify()[0] == 1
+    # The models as the migration sees them (plain managers, as in a real migrate).
+    state = MigrationLoader(connection).project_state(("ledger", "0003_ledger_hash_chain"))
+    with guard_lifted():
+        chain_existing(state.apps, None)
+    assert verify()[0] == 0
