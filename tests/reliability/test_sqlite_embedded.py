@@ -10,9 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.conf import settings
-
 from bench.load.harness import ROOT
+from django.conf import settings
 
 SCRIPT = """
 import threading, django
