@@ -5,7 +5,9 @@ sent; the run never dies on a failure, finishes every clinic, and exits 1."""
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 from datetime import date, timedelta
 from io import StringIO
 
@@ -20,6 +22,7 @@ from ketacare.selfreport.models import Alert, Delivery, ReportRequest
 from .conftest import answers, make_request
 
 pytestmark = pytest.mark.django_db
+SHOTS = os.environ.get("KETACARE_SCREENSHOTS", tempfile.gettempdir())
 
 
 def closed_port() -> int:
@@ -140,3 +143,21 @@ def test_staff_see_failed_deliveries(client, prescriber_a, email_only, smtp_down
     body = client.get("/selfreport/").content.decode()
     assert "Could not be delivered" in body
     assert "Rivera, Jordan" in body and "ConnectionRefusedError" in body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_failed_deliveries_in_chromium(chromium, live_server, sign_in, clinic_a,  # type: ignore[no-untyped-def]
+                                       email_only, smtp_down) -> None:
+    req, _ = make_request(email_only)
+    actions.send_request(req)
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page)
+    page.goto(f"{live_server.url}/selfreport/")
+    section = page.locator("section[aria-labelledby=failed-h]")
+    assert "Could not be delivered" in section.inner_text()
+    assert "ConnectionRefusedError" in section.inner_text()
+    assert "Rivera, Jordan" in section.inner_text()
+    page.screenshot(path=f"{SHOTS}/selfreport-failed-deliveries.png", full_page=True)
+    context.close()
