@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from ketacare.audit.chain import GENESIS, entry_hash, legacy_hash
+from ketacare.db import vendor_sql
 
 append_only = importlib.import_module("ketacare.audit.migrations.0002_append_only")
 
@@ -54,10 +55,8 @@ def _rechain(apps: Any, keyed: bool) -> None:
         new_prev = new
 
 
-def _triggers(schema_editor: Any, install: bool) -> None:
-    pair = append_only.STATEMENTS.get(schema_editor.connection.vendor, ([], []))
-    for sql in pair[0 if install else 1]:
-        schema_editor.execute(sql, params=None)
+# The append-only triggers: lifted (their "remove" statements run forward) and put back.
+LIFT = {vendor: (remove, install) for vendor, (install, remove) in append_only.STATEMENTS.items()}
 
 
 class Migration(migrations.Migration):
@@ -67,8 +66,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(lambda apps, se: _triggers(se, False),
-                             lambda apps, se: _triggers(se, True)),
+        vendor_sql(LIFT),
         migrations.AddField(
             model_name='auditevent',
             name='lane',
@@ -80,6 +78,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(lambda apps, se: _rechain(apps, True),
                              lambda apps, se: _rechain(apps, False)),
-        migrations.RunPython(lambda apps, se: _triggers(se, True),
-                             lambda apps, se: _triggers(se, False)),
+        vendor_sql(append_only.STATEMENTS),
     ]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from ketacare.audit.chain import GENESIS
+from ketacare.db import vendor_sql
 from ketacare.ledger.integrity import seal
 
 append_only = importlib.import_module("ketacare.ledger.migrations.0002_append_only")
@@ -28,10 +29,8 @@ def _chain(apps: Any, schema_editor: Any) -> None:
         prev[entry.stock_item_id] = entry.hash
 
 
-def _triggers(schema_editor: Any, install: bool) -> None:
-    pair = append_only.STATEMENTS.get(schema_editor.connection.vendor, ([], []))
-    for sql in pair[0 if install else 1]:
-        schema_editor.execute(sql, params=None)
+# The append-only triggers: lifted (their "remove" statements run forward) and put back.
+LIFT = {vendor: (remove, install) for vendor, (install, remove) in append_only.STATEMENTS.items()}
 
 
 class Migration(migrations.Migration):
@@ -41,8 +40,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(lambda apps, se: _triggers(se, False),
-                             lambda apps, se: _triggers(se, True)),
+        vendor_sql(LIFT),
         migrations.AddField(
             model_name='ledgerentry',
             name='hash',
@@ -54,6 +52,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.RunPython(_chain, migrations.RunPython.noop),
-        migrations.RunPython(lambda apps, se: _triggers(se, True),
-                             lambda apps, se: _triggers(se, False)),
+        vendor_sql(append_only.STATEMENTS),
     ]
