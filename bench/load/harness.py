@@ -116,6 +116,32 @@ class Server:
         done = self._run([ketacare_bin(), "audit", "verify"], check=False)
         return (done.stdout + done.stderr).strip()
 
+    @contextlib.contextmanager
+    def lock_waits(self) -> Iterator[list[int]]:
+        """PostgreSQL: samples, every 0.2 s, of how many sessions wait for an audit lane."""
+        samples: list[int] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            import psycopg
+
+            with psycopg.connect(f"{PG_BASE}/{self.db_name}", autocommit=True) as conn:
+                while not stop.wait(0.2):
+                    row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = "
+                                       "'advisory' AND classid = 7260519 AND NOT granted"
+                                       ).fetchone()
+                    samples.append(int(row[0]) if row else 0)
+
+        thread = threading.Thread(target=sample) if self.db == "postgres" else None
+        if thread is not None:
+            thread.start()
+        try:
+            yield samples
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join()
+
     def start(self) -> None:
         log = open(self.workdir / "server.log", "ab")  # noqa: SIM115 - lives with the process
         self.proc = subprocess.Popen(
@@ -419,14 +445,16 @@ def run_audit_throughput(db: str, clients: int, seconds: float) -> dict[str, Any
         bearer = {"Authorization": f"Bearer {seed['token']}"}
         patient = seed["clients"][0]["patient"]
         endpoint_rate(srv.port, "/health", {}, clients, 2)  # warm up every worker
-        rates = {}
+        rates: dict[str, dict[str, Any]] = {}
         for name, path, headers in (
             ("health", "/health", {}),
             ("api_patient_audited", f"/api/v1/patients/{patient}", bearer),
             ("api_patient_unknown_no_audit", f"/api/v1/patients/{uuid.uuid4()}", bearer),
         ):
-            rate, statuses = endpoint_rate(srv.port, path, headers, clients, seconds)
-            rates[name] = {"req_per_s": round(rate, 1), "statuses": dict(statuses)}
+            with srv.lock_waits() as waits:
+                rate, statuses = endpoint_rate(srv.port, path, headers, clients, seconds)
+            rates[name] = {"req_per_s": round(rate, 1), "statuses": dict(statuses),
+                           "max_waiting_on_audit_lock": max(waits, default=0)}
         srv.stop()
         audited = rates["api_patient_audited"]["req_per_s"]
         return {
