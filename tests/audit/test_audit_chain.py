@@ -10,12 +10,12 @@ from django.test import RequestFactory
 
 from ketacare.accounts.staff import staff_for
 from ketacare.audit import chain
-from ketacare.audit.log import record
+from ketacare.audit.log import audit_key, record
 from ketacare.audit.models import Action, AuditEvent
 
 
-def stored_chain() -> list[tuple[int, str, str, dict]]:
-    return [(e.pk, e.prev_hash, e.hash, e.chained_fields())
+def stored_chain() -> list[chain.Entry]:
+    return [(e.pk, e.lane, e.prev_hash, e.hash, e.chained_fields())
             for e in AuditEvent.objects.order_by("id")]
 
 
@@ -29,7 +29,7 @@ def test_record_chains_entries(audit, admin_a, patient_a):
     assert third.prev_hash == second.hash
     assert len({first.hash, second.hash, third.hash}) == 3
     assert second.object_type == "patient" and second.object_id == str(patient_a.pk)
-    assert chain.verify(stored_chain()) == (3, None)
+    assert chain.verify(stored_chain(), audit_key()) == (3, None)
 
 
 def test_hash_survives_the_database_round_trip(audit, admin_a, clinic_a):
@@ -43,8 +43,8 @@ def test_hash_survives_the_database_round_trip(audit, admin_a, clinic_a):
     event.refresh_from_db()
     assert event.ip == "2001:db8::1"
     assert str(event.patient_id) == patient_id.lower()
-    assert chain.entry_hash(event.prev_hash, event.chained_fields()) == event.hash
-    assert chain.verify(stored_chain()) == (1, None)
+    assert chain.entry_hash(event.prev_hash, event.chained_fields(), audit_key()) == event.hash
+    assert chain.verify(stored_chain(), audit_key()) == (1, None)
 
 
 def test_record_takes_who_and_where_from_the_request(audit, admin_a, clinic_a):
@@ -62,4 +62,4 @@ def test_an_address_that_is_not_one_is_dropped(audit):
     event = record(Action.SIGN_IN_FAILED, request=request, username="x")
     assert event.ip is None
     event.refresh_from_db()
-    assert chain.entry_hash(event.prev_hash, event.chained_fields()) == event.hash
+    assert chain.entry_hash(event.prev_hash, event.chained_fields(), audit_key()) == event.hash

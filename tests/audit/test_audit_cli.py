@@ -15,7 +15,7 @@ from ketacare import cli
 from ketacare.audit.models import Action, AuditEvent
 
 ALL_FIELDS = {"id", "at", "user_id", "username", "role", "clinic_id", "patient_id", "action",
-              "object_type", "object_id", "ip", "detail", "prev_hash", "hash"}
+              "object_type", "object_id", "ip", "detail", "lane", "prev_hash", "hash"}
 
 
 @pytest.fixture

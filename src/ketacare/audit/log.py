@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import connection, transaction
@@ -18,8 +19,15 @@ from .models import Action, AuditEvent
 if TYPE_CHECKING:
     from ketacare.accounts.staff import Staff
 
-# Any constant: serialises writers on PostgreSQL so two entries never share a parent.
+# Advisory lock class (any constant) and how many lanes the trail has. A writer holds its
+# lane's lock until its transaction ends, so two entries never share a parent; with more
+# lanes than concurrent transactions nobody waits for another (docs/audit.md).
 _CHAIN_LOCK = 7_260_519
+LANES = 16
+
+
+def audit_key() -> bytes:
+    return str(settings.KETACARE_AUDIT_KEY).encode()
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -35,6 +43,34 @@ def client_ip(request: HttpRequest | None) -> str | None:
     except ValidationError:
         return None
     return clean_ipv6_address(addr) if ":" in addr else addr
+
+
+def _take_lane() -> int:
+    """Lock a lane for the rest of the transaction and return it.
+
+    PostgreSQL: a lane this transaction already holds, else the first free one starting
+    from one picked by the connection (so a connection usually gets the same lane at the
+    first try), else wait for that one. SQLite has one writer at a time anyway (IMMEDIATE
+    transactions): lane 0."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        start = connection.connection.info.backend_pid % LANES
+        for step in range(LANES):
+            lane = (start + step) % LANES
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK, lane])
+            if cursor.fetchone()[0]:
+                return lane
+        # Every lane busy (more concurrent writers than lanes). Reuse one we hold, if any:
+        # waiting for a second lane while holding one could deadlock with another writer.
+        cursor.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objsubid = 2 AND pid = pg_backend_pid() LIMIT 1", [_CHAIN_LOCK])
+        held = cursor.fetchone()
+        if held is not None:
+            return int(held[0])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK, start])
+        return start
 
 
 def record(
@@ -62,27 +98,28 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or str(obj.pk)
+    event = AuditEvent(
+        at=timezone.now(),
+        user_id=user.pk if user is not None else None,
+        username=username or (user.get_username() if user is not None else ""),
+        role=role,
+        clinic_id=clinic_id,
+        # A UUID as read back (lower-case), whatever form the caller passed.
+        patient_id=uuid.UUID(str(patient_id)) if patient_id is not None else None,
+        action=str(action),
+        object_type=object_type,
+        object_id=object_id,
+        ip=client_ip(request),
+        detail=detail or {},
+    )
+    fields = event.chained_fields()
+    key = audit_key()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event = AuditEvent(
-            at=timezone.now(),
-            user_id=user.pk if user is not None else None,
-            username=username or (user.get_username() if user is not None else ""),
-            role=role,
-            clinic_id=clinic_id,
-            # A UUID as read back (lower-case), whatever form the caller passed.
-            patient_id=uuid.UUID(str(patient_id)) if patient_id is not None else None,
-            action=str(action),
-            object_type=object_type,
-            object_id=object_id,
-            ip=client_ip(request),
-            detail=detail or {},
-            prev_hash=last or GENESIS,
-        )
-        event.hash = entry_hash(event.prev_hash, event.chained_fields())
+        event.lane = _take_lane()
+        last = (AuditEvent.objects.filter(lane=event.lane).order_by("-id")
+                .values_list("hash", flat=True).first())
+        event.prev_hash = last or GENESIS
+        event.hash = entry_hash(event.prev_hash, fields, key)
         event.save()
     return event
 

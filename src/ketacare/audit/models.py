@@ -34,11 +34,14 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True)
     detail = models.JSONField(default=dict, blank=True)
+    # Which chain the entry belongs to (chain.py): concurrent writers take different lanes.
+    lane = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["lane", "-id"], name="audit_lane_head")]
 
     def __str__(self) -> str:
         return f"audit #{self.pk}: {self.action} by {self.username or 'unknown'}"

@@ -17,13 +17,13 @@ VAR_DIR = Path(env_str("KETACARE_VAR_DIR", str(Path.cwd() / "var")))
 DEBUG = env_bool("KETACARE_DEBUG", False)
 
 
-def _secret_key() -> str:
-    """A key from the environment; without one, a random key kept in var/ so sessions
-    survive restarts of a local install. Never a key committed to the repository."""
-    key = env_str("KETACARE_SECRET_KEY", "")
+def _kept_secret(variable: str, filename: str) -> str:
+    """A key from the environment; without one, a random key kept in var/ so it survives
+    restarts of a local install. Never a key committed to the repository."""
+    key = env_str(variable, "")
     if key:
         return key
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if path.exists():
         return path.read_text().strip()
     try:
@@ -32,12 +32,15 @@ def _secret_key() -> str:
         path.chmod(0o600)
     except OSError as exc:
         raise ImproperlyConfigured(
-            f"KETACARE_SECRET_KEY is not set and {path} cannot be written: {exc}"
+            f"{variable} is not set and {path} cannot be written: {exc}"
         ) from exc
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _kept_secret("KETACARE_SECRET_KEY", "secret_key")
+# Keys the audit and ledger hash chains (docs/audit.md). Keep a copy off this machine: without
+# it the chains cannot be verified; anyone holding it could forge them.
+KETACARE_AUDIT_KEY = _kept_secret("KETACARE_AUDIT_KEY", "audit_key")
 ALLOWED_HOSTS = env_list("KETACARE_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("KETACARE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -70,8 +73,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: /api/v1 and /fhir errors in the client's format, whatever raised them.
+    # Outermost: /api/v1 and /fhir errors in the client's format, whatever raised them,
+    # and a patient's page that fails anywhere below gets a calm page with crisis text.
     "ketacare.interop.errors.ClientFormatMiddleware",
+    "ketacare.selfreport.errors.PublicErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,12 +123,27 @@ TEMPLATES = [
 _DEFAULT_DB = f"sqlite:///{VAR_DIR / 'ketacare.sqlite3'}"
 _db_url = env_str("DATABASE_URL", _DEFAULT_DB)
 try:
-    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+    # Health checks: after a database restart a kept connection is tested (and replaced)
+    # before a request uses it, instead of failing that request.
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60,
+                                                  conn_health_checks=True)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The embedded default serves a small clinic's concurrent staff (docs/reliability.md):
+    # WAL lets readers run while one writer commits; IMMEDIATE takes the write lock when a
+    # transaction starts, so a transaction that read first never fails to upgrade (a
+    # deferred one gets "database is locked" at once, whatever the timeout); the timeout
+    # (seconds) is how long a writer waits its turn before that error.
+    # Writers of one process queue in order instead of polling (ketacare/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "ketacare.sqlite"
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("KETACARE_SQLITE_TIMEOUT_S", 30),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first (OWASP's recommended password hash); the others only verify old hashes.
@@ -205,6 +225,8 @@ EMAIL_PORT = env_int("KETACARE_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("KETACARE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("KETACARE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_TLS", False)
+# Seconds before an unanswering mail server counts as a failed delivery (retried later).
+EMAIL_TIMEOUT = env_int("KETACARE_EMAIL_TIMEOUT_S", 20)
 EMAIL_FILE_PATH = env_str("KETACARE_EMAIL_FILE_PATH", str(VAR_DIR / "email"))
 DEFAULT_FROM_EMAIL = env_str("KETACARE_FROM_EMAIL", "KetaCare <no-reply@localhost>")
 

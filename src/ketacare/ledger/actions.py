@@ -23,10 +23,12 @@ from django.utils import timezone
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record
+from ketacare.audit.chain import GENESIS
+from ketacare.audit.log import audit_key, record
 from ketacare.audit.models import Action
 from ketacare.patients.models import Patient
 
+from .integrity import seal
 from .models import (
     ML,
     CountKind,
@@ -213,6 +215,7 @@ def _post(staff: Staff, item: StockItem, kind: Kind, delta: Decimal, *,
         entry.delta_ml, entry.balance_after_ml = delta, after
         entry.counted_ml = counted
     entry.full_clean(validate_unique=False, validate_constraints=False)
+    seal(entry, last.hash if last else GENESIS, audit_key())
     entry.save()
     detail = {"kind": str(kind), "stock_item": locked.pk, "unit": locked.unit,
               "delta": plain(delta), "balance_after": plain(after)}

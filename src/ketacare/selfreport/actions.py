@@ -120,11 +120,21 @@ def contact_channels(patient: Patient) -> list[str]:
     return [c for c, ok in (("email", bool(patient.email)), ("sms", bool(patient.mobile))) if ok]
 
 
+# After 1, 2, 3+ failed attempts in a row (every channel failed), try again this much later,
+# for as long as the request's window is open.
+RETRY_BACKOFF = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
+
+
+def retry_delay(failures: int) -> timedelta:
+    return RETRY_BACKOFF[min(max(failures, 1), len(RETRY_BACKOFF)) - 1]
+
+
 def send_request(
     req: ReportRequest, *, reminder: bool = False, now: datetime | None = None
 ) -> dict[str, int]:
     """Email and/or text a fresh link; returns counts per channel sent. A failure on one
-    channel is recorded (Delivery.ok False) and does not stop the other."""
+    channel is recorded (Delivery.ok False, with the error) and does not stop the other;
+    when every channel failed, the request is scheduled for a retry (RETRY_BACKOFF)."""
     now = now or timezone.now()
     patient = req.patient
     channels = contact_channels(patient)
@@ -148,7 +158,7 @@ def send_request(
                 channel=channel,
                 reminder=reminder,
                 ok=False,
-                error=type(exc).__name__[:200],
+                error=f"{type(exc).__name__}: {exc}"[:200],
             )
             continue
         Delivery.objects.create(request=req, channel=channel, reminder=reminder)
@@ -158,7 +168,12 @@ def send_request(
         req.last_contact_at = now
         if reminder:
             req.reminders_sent += 1
-        req.save(update_fields=["sent_at", "last_contact_at", "reminders_sent"])
+        req.delivery_failures, req.retry_at = 0, None
+    else:
+        req.delivery_failures += 1
+        req.retry_at = now + retry_delay(req.delivery_failures)
+    req.save(update_fields=["sent_at", "last_contact_at", "reminders_sent",
+                            "delivery_failures", "retry_at"])
     return sent
 
 
@@ -557,16 +572,24 @@ class Counts:
     emails: int = 0
     sms: int = 0
     reminders: int = 0
+    retried: int = 0
+    failed: int = 0
     no_contact: int = 0
     escalated: int = 0
     skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"requests created: {self.created}, emails: {self.emails}, SMS: {self.sms}, "
-            f"reminders: {self.reminders}, no contact details: {self.no_contact}, "
-            f"alerts escalated: {self.escalated}"
+            f"reminders: {self.reminders}, retried: {self.retried}, failed: {self.failed}, "
+            f"no contact details: {self.no_contact}, alerts escalated: {self.escalated}"
         )
+
+    def sent(self, req: ReportRequest, sent: dict[str, int]) -> None:
+        self.emails += sent["email"]
+        self.sms += sent["sms"]
+        self.failed += len(contact_channels(req.patient)) - sent["email"] - sent["sms"]
 
 
 def session_facts(course: Course) -> list[schedule.SessionFact]:
@@ -610,7 +633,31 @@ def reminders_due(clinic: Clinic, now: datetime, cfg: Config) -> list[ReportRequ
             reminders_sent__lt=cfg.reminders,
         )
         .exclude(source=Source.KIOSK)
+        .exclude(retry_at__gt=now)  # a failed reminder waits for its retry time
         .select_related("patient", "clinic")
+    )
+
+
+def retries_due(clinic: Clinic, now: datetime) -> list[ReportRequest]:
+    """Requests never delivered (every channel failed) whose retry time has come and whose
+    window is still open."""
+    today = timezone.localtime(now, zoneinfo.ZoneInfo(clinic.time_zone)).date()
+    return list(
+        ReportRequest.objects.filter(
+            clinic=clinic, sent_at__isnull=True, completed_at__isnull=True,
+            retry_at__lte=now, closes_on__gte=today, expires_at__gt=now,
+        )
+        .exclude(source=Source.KIOSK)
+        .select_related("patient", "clinic")
+    )
+
+
+def failed_deliveries(clinic: Clinic) -> list[ReportRequest]:
+    """Open requests whose last attempt failed on every channel: for the staff page."""
+    return list(
+        ReportRequest.objects.filter(clinic=clinic, completed_at__isnull=True,
+                                     delivery_failures__gt=0, expires_at__gt=timezone.now())
+        .select_related("patient").prefetch_related("deliveries").order_by("retry_at")
     )
 
 
@@ -626,37 +673,60 @@ def send_due(
     now = now or timezone.now()
     counts = Counts()
     for clinic in clinics if clinics is not None else list(Clinic.objects.all()):
-        cfg = for_clinic(clinic)
-        day = timezone.localtime(now, zoneinfo.ZoneInfo(clinic.time_zone)).date()
-        for course in active_courses(clinic):
-            for due, instrument in dues_for(course, day, cfg):
-                counts.created += 1
-                if dry_run:
-                    continue
-                _create_and_send(clinic, course, due, instrument, now, counts)
-            if advance is not None:
-                advance()
-        for req in reminders_due(clinic, now, cfg):
-            counts.reminders += 1
+        # One clinic's failure (SMTP down for its escalation, a bad row) is counted and
+        # reported; the run goes on with the next clinic.
+        try:
+            _send_due_clinic(clinic, now, dry_run, advance, counts)
+        except Exception as exc:  # noqa: BLE001 - reported, and the exit status says so
+            counts.failed += 1
+            counts.errors.append(f"clinic {clinic.pk}: {type(exc).__name__}: {exc}"[:300])
+    return counts
+
+
+def _send_due_clinic(clinic: Clinic, now: datetime, dry_run: bool,
+                     advance: Callable[[], None] | None, counts: Counts) -> None:
+    cfg = for_clinic(clinic)
+    day = timezone.localtime(now, zoneinfo.ZoneInfo(clinic.time_zone)).date()
+    for course in active_courses(clinic):
+        for due, instrument in dues_for(course, day, cfg):
+            counts.created += 1
             if dry_run:
                 continue
-            with transaction.atomic():
-                sent = send_request(req, reminder=True, now=now)
-                counts.emails += sent["email"]
-                counts.sms += sent["sms"]
-                record(
-                    Action.UPDATE,
-                    username=CLI_USER,
-                    clinic_id=clinic.pk,
-                    patient_id=req.patient_id,
-                    obj=req,
-                    detail={"reminder": sent},
-                )
-        late = escalation_due(clinic, now, cfg)
-        counts.escalated += len(late)
+            _create_and_send(clinic, course, due, instrument, now, counts)
+        if advance is not None:
+            advance()
+    for req in retries_due(clinic, now):
+        counts.retried += 1
         if not dry_run:
+            _resend(req, now, counts, reminder=False)
+    for req in reminders_due(clinic, now, cfg):
+        counts.reminders += 1
+        if not dry_run:
+            _resend(req, now, counts, reminder=True)
+    late = escalation_due(clinic, now, cfg)
+    counts.escalated += len(late)
+    if not dry_run and late:
+        try:
             escalate(clinic, late, now)
-    return counts
+        except Exception as exc:  # noqa: BLE001 - not marked escalated: tried again next run
+            counts.escalated -= len(late)
+            counts.failed += 1
+            counts.errors.append(f"clinic {clinic.pk}: escalation email failed: "
+                                 f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _resend(req: ReportRequest, now: datetime, counts: Counts, *, reminder: bool) -> None:
+    with transaction.atomic():
+        sent = send_request(req, reminder=reminder, now=now)
+        counts.sent(req, sent)
+        record(
+            Action.UPDATE,
+            username=CLI_USER,
+            clinic_id=req.clinic_id,
+            patient_id=req.patient_id,
+            obj=req,
+            detail={"reminder" if reminder else "retry": sent},
+        )
 
 
 def _create_and_send(
@@ -693,7 +763,6 @@ def _create_and_send(
     except IntegrityError:  # another run created it a moment ago
         counts.created -= 1
         return
-    counts.emails += sent["email"]
-    counts.sms += sent["sms"]
-    if not (sent["email"] or sent["sms"]):
+    counts.sent(req, sent)
+    if not contact_channels(course.patient):
         counts.no_contact += 1

@@ -56,7 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
                    "patient_ids": reads.patient_ids(r.patient_id for r in listed)})
     return render(request, "selfreport/home.html", {
         "rows": listed, "counts": [(s, counts.get(s, 0)) for s in STATUSES], "show": show,
-        "kinds": KIND_LABELS,
+        "kinds": KIND_LABELS, "failed": actions.failed_deliveries(staff.clinic),
+        "today": staff.clinic.today(),
     })
 
 

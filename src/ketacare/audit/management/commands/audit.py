@@ -1,8 +1,10 @@
-"""`ketacare audit verify` checks the hash chain; `ketacare audit export` writes JSON lines.
+"""`ketacare audit verify|anchor|export`.
 
 verify: exit 0 and "OK: N entries, chain intact", or exit 1 and one line on stderr naming
-the first broken entry. export: one JSON object per entry, oldest first; bad option values
-exit 2 with one line on stderr.
+the first broken entry; with `--anchor FILE` also exit 1 when the trail no longer holds
+what an anchor line in FILE recorded (truncated, rewritten). anchor: append the trail's
+head as one JSON line to FILE (kept on another machine). export: one JSON object per entry,
+oldest first. Bad option values exit 2 with one line on stderr.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 
 from ketacare.accounts.models import Clinic
-from ketacare.audit.chain import verify
-from ketacare.audit.log import record
+from ketacare.audit import anchors
+from ketacare.audit.chain import Entry, verify
+from ketacare.audit.log import audit_key, record
 from ketacare.audit.models import Action, AuditEvent
 
 CHUNK = 2000
@@ -38,8 +41,15 @@ class Command(BaseCommand):
     help = "Check the audit trail's hash chain (verify) or write it out as JSON lines (export)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,export}")
-        sub.add_parser("verify", help="walk the hash chain; exit 1 naming the first broken entry")
+        sub = parser.add_subparsers(dest="subcommand", required=True,
+                                    metavar="{verify,anchor,export}")
+        check = sub.add_parser("verify",
+                               help="walk the hash chain; exit 1 naming the first broken entry")
+        check.add_argument("--anchor", metavar="FILE",
+                           help="also check every head recorded in FILE by `audit anchor`")
+        anchor = sub.add_parser("anchor", help="append the trail's head as one line to FILE")
+        anchor.add_argument("--file", metavar="FILE", required=True,
+                            help="the anchor file (keep it off this machine, e.g. a mount)")
         export = sub.add_parser("export", help="write entries as JSON lines, oldest first")
         export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
         export.add_argument(
@@ -50,25 +60,62 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
-            self.verify()
+            self.verify(options.get("anchor"))
+        elif options["subcommand"] == "anchor":
+            self.anchor(options["file"])
         else:
             self.export(options.get("out"), options.get("since"), options.get("clinic"))
 
     # verify ---------------------------------------------------------------------------
 
-    def verify(self) -> None:
+    def verify(self, anchor_file: str | None) -> None:
+        heads = self._read_anchors(anchor_file) if anchor_file else []
         total = AuditEvent.objects.count()
         with self._progress(total) as advance:
-            checked, broken = verify(self._chain(advance))
+            checked, broken = verify(self._chain(advance), audit_key())
         if broken is not None:
             self.stderr.write(f"BROKEN: entry {broken.entry_id}: {broken.reason}")
             raise SystemExit(1)
-        self.stdout.write(f"OK: {checked} entries, chain intact")
+        for number, head in heads:
+            problem = anchors.check(head)
+            if problem:
+                self.stderr.write(f"BROKEN: anchor line {number} ({head.at}): {problem}")
+                raise SystemExit(1)
+        behind = f", {len(heads)} anchors hold" if anchor_file else ""
+        self.stdout.write(f"OK: {checked} entries, chain intact{behind}")
 
-    def _chain(self, advance: Any) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    def _read_anchors(self, path: str) -> list[tuple[int, anchors.Head]]:
+        try:
+            with open(path, encoding="utf-8") as stream:
+                lines = stream.read().splitlines()
+        except OSError as exc:
+            raise _usage(f"--anchor: cannot read {path}: {exc.strerror}") from None
+        heads = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                heads.append((number, anchors.Head.parse(line)))
+            except ValueError as exc:
+                self.stderr.write(f"BROKEN: anchor line {number} is not an anchor: {exc}")
+                raise SystemExit(1) from None
+        return heads
+
+    def anchor(self, path: str) -> None:
+        head = anchors.current_head()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise _usage(f"--file: cannot write {path}: {exc.strerror}") from None
+        with open(fd, "a", encoding="utf-8") as stream:
+            stream.write(head.line() + "\n")
+        self.stdout.write(f"Anchored {head.count} entries (last id {head.last_id}) "
+                          f"to {path}")
+
+    def _chain(self, advance: Any) -> Iterator[Entry]:
         for event in AuditEvent.objects.order_by("id").iterator(chunk_size=CHUNK):
             advance()
-            yield event.pk, event.prev_hash, event.hash, event.chained_fields()
+            yield event.pk, event.lane, event.prev_hash, event.hash, event.chained_fields()
 
     @contextlib.contextmanager
     def _progress(self, total: int) -> Iterator[Any]:
@@ -109,7 +156,7 @@ class Command(BaseCommand):
     def _write(self, events: QuerySet[AuditEvent], emit: Callable[[str], Any],
                written: list[int]) -> None:
         for event in events.iterator(chunk_size=CHUNK):
-            row = {"id": event.pk, **event.chained_fields(),
+            row = {"id": event.pk, **event.chained_fields(), "lane": event.lane,
                    "prev_hash": event.prev_hash, "hash": event.hash}
             emit(json.dumps(row, default=str))  # ASCII-safe whatever the locale
             written[0] += 1

@@ -2,7 +2,9 @@
 
 Creates the questionnaire requests the schedule says are due today, emails / texts their
 links, sends reminders at the clinic's interval, and escalates alerts nobody has
-acknowledged in time to the clinic's admins. Prints one line of counts; exits 0.
+acknowledged in time to the clinic's admins; retries failed deliveries (backoff 15 min, 1 h,
+4 h while the request's window is open). Prints one line of counts; exits 1 when any
+message failed (each failure is recorded and shown on the self-report page), else 0.
 A Rich progress bar shows on a terminal when there are many courses."""
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class Command(BaseCommand):
             counts = actions.send_due(dry_run=dry, clinics=clinics, advance=advance)
         prefix = "DRY RUN (nothing sent): " if dry else ""
         self.stdout.write(f"{prefix}{counts.line()}")
+        for error in counts.errors:
+            self.stderr.write(f"error: {error}")
+        if counts.failed:
+            # Non-zero so cron mails the operator; failed deliveries are retried next runs.
+            raise SystemExit(1)
 
     @contextlib.contextmanager
     def _progress(self, total: int) -> Iterator[Callable[[], None]]:

@@ -1,0 +1,1 @@
+"""The SQLite database backend KetaCare uses for the embedded default (settings.py)."""
