@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +14,14 @@ from ketacare.audit.models import Action
 from . import invites
 from .models import Clinic, Membership, Role, validate_time_zone
 from .staff_admin import _clean_username, clean_email
+
+
+def _as_option(clean: Callable[[str], str], value: str, option: str) -> str:
+    """The staff form's cleaning, with errors named after the setup option."""
+    try:
+        return clean(value)
+    except ValidationError as exc:
+        raise ValidationError({option: exc.messages}) from None
 
 
 @transaction.atomic
@@ -31,8 +41,8 @@ def create_clinic(*, clinic_name: str, time_zone: str, admin: str, admin_email: 
         validate_time_zone(time_zone)
     except ValidationError as exc:
         raise ValidationError({"time_zone": exc.messages}) from None
-    email = clean_email(admin_email)
-    username = _clean_username(admin, "")
+    email = _as_option(clean_email, admin_email, "admin_email")
+    username = _as_option(lambda value: _clean_username(value, ""), admin, "admin")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"admin": f"a user named {username!r} already exists"})
     clinic = Clinic.objects.create(name=name, time_zone=time_zone)

@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     # `ketacare api-token` reads better than Django's module name `api_token`; the same for
     # the command named after `help`.
     name = args[0].replace("-", "_")
+    # `ketacare check` is the production check (Django's deploy checks and KetaCare's own).
+    name = "deploy_check" if name == "check" else name
     rest = [args[1].replace("-", "_"), *args[2:]] if name == "help" and args[1:] else args[1:]
     execute_from_command_line(["ketacare", name, *rest])
     return 0
