@@ -25,7 +25,7 @@ RECENT_SIGN_INS = 20
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     """The one-time link's page. A used or expired link shows why and what to do."""
 
-    template_name = "registration/set_password.html"
+    template_name = "accounts/set_password.html"
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
@@ -36,7 +36,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 
 class ChangePasswordView(auth_views.PasswordChangeView):
-    template_name = "registration/change_password.html"
+    template_name = "accounts/change_password.html"
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -50,9 +50,9 @@ class ForgotPasswordView(auth_views.PasswordResetView):
     """Always the same answer, whether or not the address is known (no account probing).
     Only active people with a password get a message; the sign-in lockout is untouched."""
 
-    template_name = "registration/forgot_password.html"
+    template_name = "accounts/forgot_password.html"
     email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
     extra_email_context = {"hours": LINK_HOURS}
 
 

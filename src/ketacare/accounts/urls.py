@@ -12,14 +12,14 @@ urlpatterns = [
     path("me/", account_views.account, name="account"),
     path("password/", account_views.ChangePasswordView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
-        template_name="registration/password_change_done.html"), name="password_change_done"),
+        template_name="accounts/password_change_done.html"), name="password_change_done"),
     path("password/forgot/", account_views.ForgotPasswordView.as_view(),
          name="password_reset"),
     path("password/forgot/sent/", auth_views.PasswordResetDoneView.as_view(
-        template_name="registration/password_reset_done.html"), name="password_reset_done"),
+        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
     path("set-password/<uidb64>/<token>/", account_views.SetPasswordView.as_view(),
          name="password_reset_confirm"),
     path("set-password/done/", auth_views.PasswordResetCompleteView.as_view(
-        template_name="registration/password_reset_complete.html"),
+        template_name="accounts/password_reset_complete.html"),
          name="password_reset_complete"),
 ]
