@@ -46,7 +46,7 @@ def _env(tmp_path: Path, url: str) -> dict[str, str]:
 
 
 def _pg(command: str, name: str) -> None:
-    subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", name], check=True,
+    subprocess.run([shutil.which(command) or command, "-h", "127.0.0.1", "-U", "postgres", name], check=True,
                    capture_output=True, timeout=60)
 
 
@@ -66,7 +66,7 @@ def databases(request, tmp_path):  # type: ignore[no-untyped-def]
                tmp_path / "backup.dump")
     finally:
         for name in names:
-            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", name],
+            subprocess.run([shutil.which("dropdb") or "dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", name],
                            capture_output=True, timeout=60)
 
 

@@ -3,7 +3,7 @@ sign in -> invite a nurse -> the nurse sets a password from the emailed link (lo
 email) -> the nurse signs in and sees Today's sessions; then the admin deactivates the
 nurse and the nurse's open session and API token stop working at once.
 
-Screenshots of the staff and settings pages at desktop and tablet size go to
+Screenshots of the staff, settings and protocol editor pages at desktop and tablet size go to
 docs/screenshots/."""
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ def _sign_in(page, base: str, username: str, password: str) -> None:  # type: ig
 
 
 def _fhir_status(base: str, secret: str) -> int:
-    request = urllib.request.Request(f"{base}/fhir/Patient",
+    request = urllib.request.Request(f"{base}/fhir/Patient",  # noqa: S310 (live_server)
                                      headers={"Authorization": f"Bearer {secret}"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (local)
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -110,6 +110,22 @@ def test_from_empty_database_to_a_nurse_and_back(chromium, live_server) -> None:
         admin.goto(f"{base}/clinic/settings/")
         admin.screenshot(path=str(SHOTS / f"clinic-settings-{size}.png"), full_page=True)
     admin.set_viewport_size(SIZES["desktop"])
+
+    # Protocols: a fresh clinic adopts a shipped one, then edits it as a form.
+    admin.goto(f"{base}/treatment/protocols/")
+    admin.locator("tr.shipped", has_text="esketamine_nasal").first.locator(
+        "button:has-text('Use in this clinic')").click()
+    expect(admin.locator("h1")).to_contain_text("Esketamine")
+    admin.fill("#id_observation_min", "90")
+    admin.click("button:has-text('Save new version')")
+    expect(admin.locator("#id_observation_min-error")).to_contain_text("label minimum of 120")
+    for size, viewport in SIZES.items():
+        admin.set_viewport_size(viewport)
+        admin.screenshot(path=str(SHOTS / f"protocol-editor-{size}.png"), full_page=True)
+    admin.set_viewport_size(SIZES["desktop"])
+    admin.fill("#id_observation_min", "150")
+    admin.click("button:has-text('Save new version')")
+    expect(admin.locator("h1")).to_contain_text("Protocols")
 
     admin.goto(f"{base}/clinic/staff/")
     admin.locator("[data-testid='member-nora']").locator(

@@ -8,12 +8,12 @@ import json
 from typing import Any
 
 import pytest
-from tests.conftest import make_staff
 
 from ketacare.audit.models import AuditEvent
 from ketacare.clinical.protocols import DEFAULT_PROTOCOLS, Protocol
 from ketacare.treatment.models import ClinicProtocol
 from ketacare.treatment.protocol_form import ProtocolFieldsForm
+from tests.conftest import make_staff
 
 from .conftest import protocol
 

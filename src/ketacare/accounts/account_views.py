@@ -28,7 +28,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/set_password.html"
     success_url = reverse_lazy("password_reset_complete")
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         record(Action.UPDATE, request=self.request, user=form.user, object_type="user",
                object_id=str(form.user.pk), detail={"password": "set from link"})

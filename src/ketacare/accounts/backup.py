@@ -11,6 +11,7 @@ installations or overwrites records. Both end with `audit verify` on the result.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,8 +30,7 @@ class BackupError(Exception):
 
 
 def _db() -> dict[str, Any]:
-    db: dict[str, Any] = settings.DATABASES["default"]
-    return db
+    return dict(settings.DATABASES["default"])
 
 
 def vendor() -> str:
@@ -48,10 +48,13 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
-    try:
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise BackupError(f"{command[0]} is not installed (PostgreSQL client tools)") from None
+    """Run a PostgreSQL client tool; arguments come from settings and the operator's
+    command line, never from a web request."""
+    tool = shutil.which(command[0])
+    if tool is None:
+        raise BackupError(f"{command[0]} is not installed (PostgreSQL client tools)")
+    result = subprocess.run([tool, *command[1:]], env=env, capture_output=True,  # noqa: S603
+                            text=True, check=False)
     if result.returncode != 0:
         first = (result.stderr.strip().splitlines() or ["failed"])[0]
         raise BackupError(f"{command[0]}: {first}")

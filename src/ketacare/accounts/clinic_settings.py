@@ -96,8 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("address", "Address", DETAILS, "textarea", _const(""), model_field=True,
             help="Printed on REMS forms (healthcare setting) and letters."),
     Setting("dea_registration", "DEA registration number", DETAILS, "text", _const(""),
-            max_length=9, validators=(RegexValidator(r"^[A-Za-z]{2}\d{7}$", "Two letters and seven digits, "
-                                                   "e.g. AB1234563."),),
+            max_length=9,
+            validators=(RegexValidator(r"^[A-Za-z]{2}\d{7}$",
+                                       "Two letters and seven digits, e.g. AB1234563."),),
             help="Two letters and seven digits, e.g. AB1234563 (the registrant of the "
                  "controlled-substance ledger)."),
     Setting("rems_healthcare_setting_id", "Spravato REMS healthcare setting id", DETAILS,
@@ -151,7 +152,9 @@ class ClinicSettingsForm(forms.Form):
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
-        clash = Clinic.objects.filter(name__iexact=name).exclude(pk=self.clinic_pk)
+        clash = Clinic.objects.filter(name__iexact=name)
+        if self.clinic_pk is not None:
+            clash = clash.exclude(pk=self.clinic_pk)
         if clash.exists():
             raise ValidationError(f"Another clinic is called {name!r}.")
         return name

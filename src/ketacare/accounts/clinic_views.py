@@ -24,7 +24,7 @@ class InviteForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(max_length=254)
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.NURSE)
     username = forms.CharField(max_length=150, required=False,
                                help_text="Left blank: the email address. To add someone who "
                                          "already works in another clinic, give their "
