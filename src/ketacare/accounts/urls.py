@@ -9,6 +9,8 @@ urlpatterns = [
     path("clinic/", views.choose_clinic, name="choose-clinic"),
     path("two-factor/", two_factor_views.setup, name="two-factor"),
     path("two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
+    path("two-factor/recovery-codes/", two_factor_views.recovery_codes,
+         name="two-factor-recovery-codes"),
     path("me/", account_views.account, name="account"),
     path("password/", account_views.ChangePasswordView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
