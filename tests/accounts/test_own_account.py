@@ -10,12 +10,11 @@ import pytest
 from django.core import mail
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.accounts.test_two_factor import fresh_code, password_sign_in
 from tests.conftest import PASSWORD
 
 from ketacare.accounts import two_factor
 from ketacare.audit.models import AuditEvent
-
-from tests.accounts.test_two_factor import fresh_code, password_sign_in
 
 pytestmark = pytest.mark.django_db
 
