@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(clinic_a, clinic_b):  # type: ignore[no-untyped-def]
     from ketacare.accounts.staff import staff_for
-    from ketacare.treatment import actions
     from ketacare.clinical.protocols import DEFAULT_PROTOCOLS
+    from ketacare.treatment import actions
 
     admin = make_staff("ada", clinic_a, "admin")
     member = make_staff("mo", clinic_a, "nurse")
