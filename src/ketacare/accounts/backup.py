@@ -60,20 +60,24 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{command[0]}: {first}")
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy even while others write."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def backup(out: Path) -> None:
     if out.exists():
         raise BackupError(f"{out} already exists: choose a new file name")
     if not out.parent.is_dir():
         raise BackupError(f"{out.parent} is not a directory")
     if vendor() == "sqlite":
-        source = sqlite3.connect(_db()["NAME"])
-        target = sqlite3.connect(out)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(Path(_db()["NAME"]), out)
         return
     args, env = _pg_env()
     _run(["pg_dump", "--format=custom", "--file", str(out), *args, str(_db()["NAME"])], env)
@@ -99,14 +103,7 @@ def restore(source: Path) -> None:
                           "empty database (create a new one, point DATABASE_URL at it)")
     connections.close_all()
     if vendor() == "sqlite":
-        backup_db = sqlite3.connect(source)
-        target = sqlite3.connect(_db()["NAME"])
-        try:
-            with target:
-                backup_db.backup(target)
-        finally:
-            target.close()
-            backup_db.close()
+        _sqlite_copy(source, Path(_db()["NAME"]))
         return
     args, env = _pg_env()
     _run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname", str(_db()["NAME"]),
