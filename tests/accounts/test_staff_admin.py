@@ -198,3 +198,29 @@ def test_member_actions_refused_to_non_admins_and_other_admins(client, clinic_a,
                            {"role": "admin"}).status_code == 404
     assert Membership.objects.get(user=nurse_a).active
     assert Membership.objects.get(user=nurse_a).role == "nurse"
+
+
+def test_expired_link_is_refused(client, admin_a) -> None:
+    """A link older than 24 hours: refused with a message, nothing changes."""
+    from datetime import datetime, timedelta
+
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    client.force_login(admin_a)
+    _invite(client)
+    nina = User.objects.get(username="nina@example.org")
+    gen = default_token_generator
+    at = datetime.now() - timedelta(hours=24, minutes=1)
+    token = gen._make_token_with_timestamp(nina, gen._num_seconds(at), gen.secret)
+    fresh = gen._make_token_with_timestamp(
+        nina, gen._num_seconds(datetime.now() - timedelta(hours=23, minutes=59)), gen.secret)
+    uid = urlsafe_base64_encode(force_bytes(nina.pk))
+    client.logout()
+    page = client.get(f"/accounts/set-password/{uid}/{token}/", follow=True)
+    assert "expired or has already been used" in page.content.decode()
+    nina.refresh_from_db()
+    assert not nina.has_usable_password()
+    assert "Choose your password" in client.get(f"/accounts/set-password/{uid}/{fresh}/",
+                                                follow=True).content.decode()
