@@ -13,7 +13,7 @@ from ketacare.audit.models import Action
 
 from . import invites
 from .models import Clinic, Membership, Role, validate_time_zone
-from .staff_admin import _clean_username, clean_email
+from .staff_admin import clean_email, clean_username
 
 
 def _as_option(clean: Callable[[str], str], value: str, option: str) -> str:
@@ -42,7 +42,7 @@ def create_clinic(*, clinic_name: str, time_zone: str, admin: str, admin_email: 
     except ValidationError as exc:
         raise ValidationError({"time_zone": exc.messages}) from None
     email = _as_option(clean_email, admin_email, "admin_email")
-    username = _as_option(lambda value: _clean_username(value, ""), admin, "admin")
+    username = _as_option(lambda value: clean_username(value, ""), admin, "admin")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"admin": f"a user named {username!r} already exists"})
     clinic = Clinic.objects.create(name=name, time_zone=time_zone)

@@ -123,7 +123,7 @@ def _audit(staff: Staff, action: Action, user: User, request: HttpRequest | None
            detail={"member": user.get_username(), **detail})
 
 
-def _clean_username(username: str, email: str) -> str:
+def clean_username(username: str, email: str) -> str:
     username = (username or email).strip()
     if not username:
         raise ValidationError({"username": "Give a username."})
@@ -154,7 +154,7 @@ def invite(staff: Staff, *, first_name: str, last_name: str, email: str, role: s
     staff.require(Perm.MANAGE_CLINIC)
     email = clean_email(email)
     chosen = _role(role)
-    username = _clean_username(username, email)
+    username = clean_username(username, email)
     first_name, last_name = first_name.strip(), last_name.strip()
     if not first_name:
         raise ValidationError({"first_name": "Give the person's first name."})
