@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.audit.log import record
@@ -36,6 +37,9 @@ REQUIRE_SETTING = "require_two_factor"
 REQUIRE_DEFAULT = False
 DEVICE_NAME = "Authenticator app"
 CODE_DIGITS = 6
+RECOVERY_NAME = "Recovery codes"
+RECOVERY_CODES = 10
+RECOVERY_LENGTH = 8  # django-otp's StaticToken.random_token: 8 base32 characters
 
 
 def clinic_requires(clinic: Clinic) -> bool:
@@ -171,7 +175,10 @@ def confirm(request: HttpRequest, user: User, device: TOTPDevice, raw: str) -> C
 
 
 def verify(request: HttpRequest, user: User, device: TOTPDevice, raw: str) -> Check:
-    """The second sign-in step."""
+    """The second sign-in step: a code from the app, or one of the recovery codes."""
+    recovery = recovery_device(user)
+    if recovery is not None and normalise_recovery(raw) is not None:
+        return _use_recovery_code(request, user, recovery, raw)
     result = check_code(device, raw)
     if result.ok:
         _audit(Action.SIGN_IN, request, "verify", user=user, device=device)
@@ -192,6 +199,7 @@ def disable(request: HttpRequest, user: User, device: TOTPDevice, raw: str) -> C
     with transaction.atomic():
         _audit(Action.UPDATE, request, "disable", user=user, device=device)
         TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
     return result
 
 
@@ -200,9 +208,68 @@ def reset(user: User, *, operator: str) -> int:
     with the password alone (or are sent to enrol, where their clinic requires it)."""
     with transaction.atomic():
         removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
         clinics = list(clinics_of(user))
         record(Action.UPDATE, username=operator, object_type="user", object_id=str(user.pk),
                clinic_id=clinics[0] if len(clinics) == 1 else None,
                detail={"two_factor": "reset", "user": user.get_username(),
                        "devices_removed": removed})
     return removed
+
+
+# --- recovery codes (django-otp static device) ------------------------------------------
+
+
+def recovery_device(user: User) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def recovery_codes_left(user: User) -> int:
+    device = recovery_device(user)
+    return device.token_set.count() if device is not None else 0
+
+
+def normalise_recovery(raw: str) -> str | None:
+    code = "".join(ch for ch in raw.lower() if ch.isalnum())  # "abcd efgh", "abcd-efgh"
+    if len(code) != RECOVERY_LENGTH or not code.isascii() or code.isdigit():
+        return None
+    return code
+
+
+def new_recovery_codes(request: HttpRequest, user: User) -> list[str]:
+    """A new set of single-use codes, shown once; the old set stops working. Only with
+    an authenticator app already on (the codes stand in for the phone)."""
+    totp = confirmed_device(user)
+    if totp is None:
+        raise ValueError("Turn on two-factor sign-in first.")
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        _audit(Action.CREATE, request, "recovery_codes", user=user, device=totp,
+               count=len(codes))
+    return codes
+
+
+def _use_recovery_code(request: HttpRequest, user: User, device: StaticDevice,
+                       raw: str) -> Check:
+    """Throttled like app codes; django-otp deletes the code it accepts (each works once)."""
+    code = normalise_recovery(raw)
+    with transaction.atomic():
+        locked = StaticDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, info = locked.verify_is_allowed()
+        if not allowed:
+            left = (info or {}).get("locked_until", timezone.now()) - timezone.now()
+            result = Check(Outcome.THROTTLED, max(1, math.ceil(left.total_seconds())))
+        else:
+            result = Check(Outcome.OK if code and locked.verify_token(code) else Outcome.WRONG)
+        remaining = locked.token_set.count()
+    if result.ok:
+        record(Action.SIGN_IN, request=request, user=user, obj=device,
+               detail={"two_factor": "recovery_code", "codes_left": remaining})
+        _mark_verified(request, device)
+    else:
+        record(Action.SIGN_IN_FAILED, request=request, user=user, obj=device,
+               detail={"two_factor": "recovery_code", "result": result.outcome.value})
+    return result

@@ -66,7 +66,8 @@ def setup(request: HttpRequest) -> HttpResponse:
             error = result.message
         return render(request, "accounts/two_factor_on.html", {
             "device": device, "form": form, "error": error, "required": required,
-            "staff": staff,
+            "staff": staff, "recovery_left": two_factor.recovery_codes_left(user),
+            "has_recovery": two_factor.recovery_device(user) is not None,
         })
 
     pending = two_factor.pending_device(request, user)
@@ -106,3 +107,15 @@ def verify(request: HttpRequest) -> HttpResponse:
         "form": form, "error": error, "next": next_url or "",
         "action": reverse("two-factor-verify"),
     })
+
+
+@require_http_methods(["POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """A new set of recovery codes, shown on this response only."""
+    user = _user(request)
+    try:
+        codes = two_factor.new_recovery_codes(request, user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("two-factor")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})

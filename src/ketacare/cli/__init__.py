@@ -35,8 +35,14 @@ def _help() -> None:
     print("usage: ketacare COMMAND [ARGS]\n\nClinical tools (no database needed):")
     for name, (summary, _) in PURE_COMMANDS.items():
         print(f"  {name:<12} {summary}")
-    print("\nApp commands (Django): serve, demo, migrate, createsuperuser, ...;")
+    print("\nApp commands (Django): setup, serve, check, backup, restore, migrate, demo, ...;")
     print("`ketacare help` lists them all, `ketacare help COMMAND` explains one.")
+
+
+def _django_name(word: str) -> str:
+    # `ketacare check` is the production check (Django's deploy checks and KetaCare's own).
+    name = word.replace("-", "_")
+    return "deploy_check" if name == "check" else name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # `ketacare api-token` reads better than Django's module name `api_token`; the same for
     # the command named after `help`.
-    name = args[0].replace("-", "_")
-    rest = [args[1].replace("-", "_"), *args[2:]] if name == "help" and args[1:] else args[1:]
+    name = _django_name(args[0])
+    rest = [_django_name(args[1]), *args[2:]] if name == "help" and args[1:] else args[1:]
     execute_from_command_line(["ketacare", name, *rest])
     return 0

@@ -45,7 +45,9 @@ ALLOWED_HOSTS = env_list("KETACARE_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("KETACARE_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin behind superuser + two-factor, audited; mounted only when
+    # KETACARE_DJANGO_ADMIN is true (config/urls.py).
+    "ketacare.accounts.admin_apps.KetaCareAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # two-factor recovery codes
     "ketacare.web",
     "ketacare.accounts",
     "ketacare.audit",
@@ -177,6 +180,10 @@ AXES_VERBOSE = False
 # authenticator apps show; the admin never shows a device's key.
 OTP_TOTP_ISSUER = "KetaCare"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+KETACARE_DJANGO_ADMIN = env_bool("KETACARE_DJANGO_ADMIN", False)
+# Set-password links (invitations, `ketacare setup`, forgotten password) expire after 24 h.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

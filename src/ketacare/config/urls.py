@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("ketacare.web.urls")),
     path("accounts/", include("ketacare.accounts.urls")),
+    path("clinic/", include("ketacare.accounts.clinic_urls")),
     path("calculator/", include("ketacare.calculator.urls")),
     path("patients/", include("ketacare.patients.urls")),
     path("audit/", include("ketacare.audit.urls")),
@@ -18,5 +20,8 @@ urlpatterns = [
     path("interop/", include("ketacare.interop.ui_urls")),
     path("outcomes/", include("ketacare.analytics.urls")),
     path("", include("ketacare.consent.urls")),
-    path("admin/", admin.site.urls),
 ]
+# Off by default: the pages above are how a clinic is run. An operator who turns it on
+# gets it for superusers with two-factor only, every change audited (accounts/django_admin).
+if settings.KETACARE_DJANGO_ADMIN:
+    urlpatterns.append(path("admin/", admin.site.urls))

@@ -36,10 +36,12 @@ from .models import (
     Form,
     Kind,
     LedgerEntry,
+    Schedule,
     StockItem,
     WasteMethod,
     plain,
 )
+from .ndc import clean_ndc
 
 MAX_ML = Decimal(100_000)
 MAX_DEVICES = 10_000
@@ -233,14 +235,23 @@ def _post(staff: Staff, item: StockItem, kind: Kind, delta: Decimal, *,
 @transaction.atomic
 def create_stock_item(staff: Staff, *, drug: str, form: str, label: str = "",
                       concentration_mg_ml: Any = None, vial_ml: Any = None,
-                      device_mg: Any = None,
+                      device_mg: Any = None, ndc: str = "",
+                      schedule: str = Schedule.CIII,
                       request: HttpRequest | None = None) -> StockItem:
     staff.require(Perm.LEDGER_ADJUST)
     if drug not in Drug.values:
         raise ValidationError({"drug": f"Choose one of: {', '.join(Drug.values)}."})
     if form not in Form.values:
         raise ValidationError({"form": f"Choose one of: {', '.join(Form.values)}."})
-    item = StockItem(clinic=staff.clinic, drug=drug, form=form, created_by=staff.user)
+    schedule = schedule or Schedule.CIII
+    if schedule not in Schedule.values:
+        raise ValidationError({"schedule": f"Choose one of: {', '.join(Schedule.values)}."})
+    try:
+        ndc = clean_ndc(ndc)
+    except ValueError as exc:
+        raise ValidationError({"ndc": str(exc)}) from None
+    item = StockItem(clinic=staff.clinic, drug=drug, form=form, created_by=staff.user,
+                     ndc=ndc, schedule=schedule)
     if form == Form.VIAL:
         if device_mg not in (None, ""):
             raise ValidationError({"device_mg": "Vials have a concentration, not mg per "
@@ -277,7 +288,8 @@ def create_stock_item(staff: Staff, *, drug: str, form: str, label: str = "",
     item.full_clean()
     item.save()
     record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
-           clinic_id=staff.clinic.pk, obj=item, detail={"label": item.label})
+           clinic_id=staff.clinic.pk, obj=item,
+           detail={"label": item.label, "ndc": item.ndc, "schedule": item.schedule})
     return item
 
 

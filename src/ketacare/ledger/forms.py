@@ -13,7 +13,7 @@ from django import forms
 from ketacare.accounts import cosign
 from ketacare.accounts.models import Clinic
 
-from .models import CountKind, Drug, Form, StockItem, WasteMethod
+from .models import CountKind, Drug, Form, Schedule, StockItem, WasteMethod
 
 DATE = forms.DateInput(attrs={"type": "date"})
 STEP_ML = forms.NumberInput(attrs={"step": "0.001", "inputmode": "decimal"})
@@ -34,6 +34,11 @@ class StockItemForm(forms.Form):
                                    widget=STEP_ML)
     label = forms.CharField(max_length=120, required=False,
                             help_text="Left blank: made from drug and strength")
+    ndc = forms.CharField(label="NDC", max_length=13, required=False,
+                          help_text="Where known, as on the package, e.g. 50090-5523-0")
+    schedule = forms.ChoiceField(label="DEA schedule", choices=Schedule.choices,
+                                 initial=Schedule.CIII, required=False,
+                                 help_text="Ketamine and esketamine: Schedule III")
 
 
 class EntryForm(forms.Form):

@@ -44,6 +44,16 @@ class Form(models.TextChoices):
     NASAL_DEVICE = "nasal_device", "Nasal spray device"
 
 
+class Schedule(models.TextChoices):
+    """DEA controlled-substance schedules. Ketamine and esketamine are Schedule III
+    (21 CFR 1308.13(c)); the others are for clinics that stock other controlled drugs."""
+
+    CII = "CII", "Schedule II"
+    CIII = "CIII", "Schedule III"
+    CIV = "CIV", "Schedule IV"
+    CV = "CV", "Schedule V"
+
+
 class Kind(models.TextChoices):
     RECEIVE = "receive", "Received"
     DISPENSE = "dispense", "Dispensed"
@@ -84,6 +94,10 @@ class StockItem(models.Model):
         "mg per device", max_digits=8, decimal_places=3, null=True, blank=True
     )
     label = models.CharField(max_length=120)
+    ndc = models.CharField("NDC", max_length=13, blank=True,
+                           help_text="National Drug Code as on the package, e.g. 50090-5523-0.")
+    schedule = models.CharField("DEA schedule", max_length=4, choices=Schedule.choices,
+                                default=Schedule.CIII)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

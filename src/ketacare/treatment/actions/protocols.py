@@ -44,10 +44,12 @@ def save_protocol(
     data: dict[str, Any],
     *,
     existing: ClinicProtocol | None = None,
+    based_on: str = "",
     request: HttpRequest | None = None,
 ) -> ClinicProtocol:
     """Create or edit a clinic protocol (admins). Courses keep the version they started
-    with, so an edit never changes a running course."""
+    with, so an edit never changes a running course. `based_on`: the protocol a new one
+    was copied from, written with it (and in its audit entry)."""
     staff.require(Perm.MANAGE_CLINIC)
     try:
         protocol = protocols.Protocol.from_dict(data)
@@ -71,7 +73,7 @@ def save_protocol(
             key=protocol.id,
             name=protocol.name,
             data=protocol.as_dict(),
-            based_on=str(data.get("based_on", "")),
+            based_on=based_on,
             updated_by=staff.user,
         )
     record(
@@ -81,6 +83,6 @@ def save_protocol(
         role=staff.role_label,
         clinic_id=staff.clinic.pk,
         obj=saved,
-        detail={"version": saved.version},
+        detail={"version": saved.version, "based_on": saved.based_on},
     )
     return saved
