@@ -60,8 +60,9 @@ def concentration_chart(data: dict[str, Any], *, width: int = 820, height: int =
     # time of the peak is published).
     points = [{"time_h": p["time_min"] / 60, "conc": p["conc_ng_ml"], "label": p["label"]}
               for p in shown if p["conc_ng_ml"] is not None]
-    peaks = [{"time_h": p["time_min"] / 60, "label": p["label"]}
-             for p in shown if p["conc_ng_ml"] is None]
+    # Peak-time labels are stacked (pixels from the top) so close times do not overlap.
+    peaks = [{"time_h": p["time_min"] / 60, "label": p["label"], "y_px": 2 + 13 * i}
+             for i, p in enumerate(q for q in shown if q["conc_ng_ml"] is None)]
     if points:
         marks = alt.Chart(values(points))
         layers.append(marks.mark_point(shape="diamond", size=90, filled=True,
@@ -71,8 +72,8 @@ def concentration_chart(data: dict[str, Any], *, width: int = 820, height: int =
     if peaks:
         rules = alt.Chart(values(peaks))
         layers.append(rules.mark_rule(strokeDash=[2, 3], color="#1b2430").encode(x="time_h:Q"))
-        layers.append(rules.mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=10,
-                                      color="#1b2430").encode(x="time_h:Q", y=alt.value(0),
-                                                              text="label:N"))
+        layers.append(rules.mark_text(align="left", baseline="top", dx=4, fontSize=10,
+                                      color="#1b2430").encode(
+            x="time_h:Q", y=alt.Y("y_px:Q", scale=None), text="label:N"))
     chart = alt.layer(*layers).properties(width=width, height=height)
     return chart  # type: ignore[return-value]  # properties() widens the type
