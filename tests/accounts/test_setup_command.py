@@ -48,6 +48,11 @@ def test_setup_creates_clinic_admin_and_link(client, capsys) -> None:
                                                     "new_password2": "quiet-river-stone-42"})
     assert done.status_code == 302
     assert AuditEvent.objects.filter(clinic_id=clinic.pk, detail__setup="clinic").exists()
+    # Consent documents come with the clinic: the dose gate applies from the first course.
+    from ketacare.consent.actions import document_for_route
+
+    assert all(document_for_route(clinic, route) is not None
+               for route in ("iv", "im", "oral", "esketamine_nasal"))
     # Another clinic on the same installation, with its own admin.
     code, _, _ = _setup(capsys, "--clinic-name", "Hillside", "--time-zone", "Europe/Oslo",
                         "--admin", "hanne", "--admin-email", "hanne@example.org")
