@@ -12,7 +12,11 @@ import pytest
 from ketacare.accounts.staff import staff_for
 from ketacare.analytics.filters import OutcomeFilters
 from ketacare.analytics.suppression import rate_words, suppress_rate
+from ketacare.charts.outcomes import funnel_chart, km_chart
+from ketacare.treatment.models import Dose
+from tests.pdf import pdf_text
 
+from .test_dashboard import _response
 from .test_dashboard_filters import PHQ9_BASELINE, PHQ9_NOT, PHQ9_RESPONDED, _cell, _treated
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +77,73 @@ def test_a_clinic_with_a_lower_threshold_sees_the_figures(client, clinic_a, pres
     client.force_login(analyst_a)
     cell = _cell(client.get("/outcomes/").content.decode(), "phq9")
     assert "4/6" in cell and "67%" in cell
+
+
+@pytest.fixture
+def small_tail(clinic_a, prescriber_a):  # type: ignore[no-untyped-def]
+    """15 patients: 13 reach session 6 and 2 stop after session 4 (a drop of 2); 8 respond
+    on day 20 and one more, alone at risk, on day 30 (a tail of 1 at risk)."""
+    staff = staff_for(prescriber_a, clinic_a)
+    start = clinic_a.today() - timedelta(days=40)
+    _treated(staff, 8, "depression", "iv-induction", start, "phq9", PHQ9_BASELINE,
+             PHQ9_RESPONDED)
+    late = _treated(staff, 5, "depression", "iv-induction", start, "phq9", PHQ9_BASELINE,
+                    PHQ9_NOT)
+    short = _treated(staff, 2, "depression", "iv-induction", start, "phq9", PHQ9_BASELINE,
+                     PHQ9_NOT)
+    for course in short:  # test data: these two stopped after their fourth session
+        Dose.objects.filter(session__course=course, session__number__gt=4).delete()
+    first = Dose.objects.filter(session__course=late[0]).order_by("started_at").first()
+    assert first is not None
+    _response(late[0].patient, PHQ9_RESPONDED, first.started_at + timedelta(days=30))
+
+
+def _funnel_values(report: dict) -> list[dict]:  # type: ignore[type-arg]
+    entry = next(f for f in report["retention"] if f["condition"] == "all")
+    chart = funnel_chart(entry)
+    assert chart is not None
+    spec = chart.to_dict()
+    return [v for part in (spec, *spec.get("layer", ())) for v in
+            part.get("data", {}).get("values", [])]
+
+
+def test_funnel_and_km_show_no_small_count_on_the_page(client, small_tail, analyst_a,
+                                                       clinic_a, prescriber_a) -> None:
+    client.force_login(analyst_a)
+    response = client.get("/outcomes/")
+    body = response.content.decode()
+    report = response.context["report"]
+    # The funnel: 15 started, 13 reached session 6 (2 lost, below 5): no step but the first
+    # is exact, and no two shown counts differ by fewer than 5.
+    shown = [v["patients"] for v in _funnel_values(report) if v["patients"] is not None]
+    assert shown and all(n >= 5 for n in shown)
+    assert all(abs(a - b) >= 5 for i, a in enumerate(shown) for b in shown[i + 1:])
+    assert "15 (100%)" in body and "13 (87%)" not in body and "0 (0%)" not in body
+    assert "&lt;5 lost since session 1" in body
+    assert "fewer than 5 were lost" in body
+    # KM: the day-30 step had one patient at risk; it is not drawn, and the page says why.
+    chart = km_chart(report["rows"])
+    assert chart is not None
+    drawn = chart.to_dict()["data"]["values"]
+    assert drawn and all(v["day"] < 30 for v in drawn)
+    assert max(v["responded"] for v in drawn) < 1
+    assert "fewer than 5 patients at risk" in body
+    pdf = client.get("/outcomes/report.pdf")
+    assert pdf.status_code == 200
+    text = " ".join(pdf_text(pdf.content).split())
+    assert "fewer than 5 patients at risk" in text and "fewer than 5 were lost" in text
+    assert "13 (87%)" not in text
+
+
+def test_km_is_withheld_when_fewer_than_k_are_at_risk(client, clinic_a, prescriber_a,
+                                                      analyst_a) -> None:
+    """An unfiltered clinic of 4 treated patients: its curve would show each of them."""
+    staff = staff_for(prescriber_a, clinic_a)
+    _treated(staff, 4, "depression", "iv-induction", clinic_a.today() - timedelta(days=40),
+             "phq9", PHQ9_BASELINE, PHQ9_RESPONDED)
+    client.force_login(analyst_a)
+    response = client.get("/outcomes/")
+    body = response.content.decode()
+    assert km_chart(response.context["report"]["rows"]) is None
+    assert 'aria-label="Retention funnel' not in body
+    assert "Withheld: fewer than 5 patients" in body

@@ -71,6 +71,8 @@ def _number(value: float | None) -> str:
 def _km_median(row: dict[str, Any]) -> str:
     if row["km_median_days_to_response"] is not None:
         return _number(row["km_median_days_to_response"])
+    if row.get("km_cut"):  # the curve was cut short (suppression.suppress_km)
+        return "withheld"
     return "not reached" if row["km"] else "-"
 
 
@@ -247,18 +249,22 @@ def _charts(pdf: _PDF, report: dict[str, Any]) -> None:
     pdf.set_font(FONT, "", 8)
     pdf.set_text_color(*MUTED)
     top = pdf.get_y()
-    pdf.multi_cell(w, 3.8, "Cumulative share responded by day from the first session, "
-                   "all conditions, one line per instrument.", align="L")
+    km_note, funnel_note = report.get("km_note"), report.get("funnel_note")
+    pdf.multi_cell(w, 3.8, latin1(" ".join(filter(None, (
+        "Cumulative share responded by day from the first session, all conditions, one "
+        "line per instrument.", km_note if km_png else None)))), align="L")
     left = pdf.get_y()
     pdf.set_xy(pdf.l_margin + w + gap, top)
     counted = report.get("definitions", {}).get("retention", "index courses reaching "
                                                   "session k")
-    pdf.multi_cell(w, 3.8, latin1(f"All conditions: {counted}."), align="L")
+    pdf.multi_cell(w, 3.8, latin1(" ".join(filter(None, (
+        f"All conditions: {counted}.", funnel_note if funnel_png else None)))), align="L")
     pdf.set_text_color(0, 0, 0)
     y = max(left, pdf.get_y()) + 2
-    h1 = pdf.chart(km_png, pdf.l_margin, y, w, "No patient has a follow-up assessment yet.")
+    h1 = pdf.chart(km_png, pdf.l_margin, y, w,
+                   km_note or "No patient has a follow-up assessment yet.")
     h2 = pdf.chart(funnel_png, pdf.l_margin + w + gap, y, w,
-                   "No course has been followed long enough yet.")
+                   funnel_note or "No course has been followed long enough yet.")
     pdf.set_xy(pdf.l_margin, y + max(h1, h2) + 4)
 
 

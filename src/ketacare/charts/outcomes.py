@@ -7,6 +7,7 @@ from typing import Any
 
 import altair as alt
 
+from ketacare.analytics.suppression import step_label
 from ketacare.clinical.instruments import get
 
 from . import PALETTE, values
@@ -39,19 +40,20 @@ def km_chart(rows: list[dict[str, Any]], *, width: int = 560,
 def funnel_chart(funnel: dict[str, Any], *, width: int = 560,
                  height: int = 220) -> alt.LayerChart | None:
     """Patients whose index course reached session k, as bars labelled with n and the
-    share of those who started. `funnel` is one entry of the report's "retention"."""
+    share of those who started. `funnel` is one entry of the report's "retention"; a
+    suppressed step (suppression.suppress_funnel) has no bar, only its "<k" label."""
     if not funnel["started"]:
         return None
     rows = [{"step": f"Session {s['session']}", "patients": s["patients"],
-             "label": f"{s['patients']} ({s['share']:.0%})"} for s in funnel["steps"]]
+             "at": s["patients"] or 0, "label": step_label(s)} for s in funnel["steps"]]
+    scale = alt.Scale(domain=[0, funnel["started"] * 1.15])
+    axis = alt.Axis(format="d", tickMinStep=1, tickCount=6)
+    title = "patients reaching the session"
     base = alt.Chart(values(rows)).encode(
-        y=alt.Y("step:N", sort=None, title=None),
-        x=alt.X("patients:Q", title="patients reaching the session",
-                scale=alt.Scale(domain=[0, funnel["started"] * 1.15]),
-                axis=alt.Axis(format="d", tickMinStep=1, tickCount=6)),
-    )
-    bars = base.mark_bar(color=PALETTE[0], opacity=0.85)
+        y=alt.Y("step:N", sort=[r["step"] for r in rows], title=None))
+    bars = base.mark_bar(color=PALETTE[0], opacity=0.85).encode(
+        x=alt.X("patients:Q", title=title, scale=scale, axis=axis))
     labels = base.mark_text(align="left", dx=4, fontSize=11, color="#1b2430").encode(
-        text="label:N")
+        x=alt.X("at:Q", title=title, scale=scale, axis=axis), text="label:N")
     chart = alt.layer(bars, labels).properties(width=width, height=height)
     return chart  # type: ignore[return-value]  # properties() widens the type
