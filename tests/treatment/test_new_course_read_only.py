@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 def protocol_writes(queries: CaptureQueriesContext) -> list[str]:
     table = ClinicProtocol._meta.db_table
     return [q["sql"] for q in queries.captured_queries
-            if table in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+            if table in q["sql"]
+            and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
 def test_get_in_a_fresh_clinic_writes_no_protocol(client, prescriber_a, ready_patient,
