@@ -63,7 +63,9 @@ def test_move_miss_and_cancel(prescriber, nurse, ready_patient, clinic_a) -> Non
     with pytest.raises(ValidationError, match="Another session"):
         actions.move_session(nurse, s2, s3.planned_date, "holiday")
     original = s2.planned_date
-    moved = actions.move_session(nurse, s2, original + timedelta(days=1), "holiday")
+    # Thursday is the day before session 3's induction dose: a warning (test_move_warnings).
+    moved = actions.move_session(nurse, s2, original + timedelta(days=1), "holiday",
+                                 proceed_reason="Only day the escort can come.")
     assert moved.moved_from == original and moved.planned_date == original + timedelta(days=1)
     actions.set_session_status(nurse, s3, "missed", "no transport")
     s3.refresh_from_db()

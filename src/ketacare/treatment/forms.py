@@ -13,6 +13,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
 from ketacare.ledger import lots
 
+from .actions import shipped_for_first_course
 from .models import ClinicProtocol, Severity
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -34,15 +35,30 @@ class CourseForm(forms.Form):
         "another active course)")
 
     def __init__(self, staff: Staff, *args: Any, **kwargs: Any) -> None:
+        """A clinic with no protocols of its own yet is offered the shipped ones (by
+        key; `start_course` copies them in); the page itself never writes."""
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].queryset = ClinicProtocol.objects.filter(  # type: ignore[attr-defined]
-            clinic=staff.clinic, active=True)
+        shipped = shipped_for_first_course(staff.clinic)
+        self.options: list[tuple[str, protocols.Protocol]]
+        if shipped:
+            self.fields["protocol"] = forms.ChoiceField(
+                choices=[(p.id, p.name) for p in shipped],
+                help_text="Your clinic's first course: the shipped protocols are copied "
+                "into the clinic when it starts.")
+            self.options = [(p.name, p) for p in shipped]
+        else:
+            queryset = ClinicProtocol.objects.filter(clinic=staff.clinic, active=True)
+            self.fields["protocol"].queryset = queryset  # type: ignore[attr-defined]
+            self.options = [(cp.name, cp.protocol()) for cp in queryset]
         self.fields["start_date"].initial = timezone.localdate()
 
 
 class MoveForm(forms.Form):
     new_date = forms.DateField(widget=DATE)
     reason = forms.CharField(max_length=300, required=False)
+    proceed_reason = forms.CharField(
+        label="Reason to proceed", max_length=300, required=False,
+        help_text="Only when the move raises a warning (induction doses on consecutive days)")
 
 
 class SessionStatusForm(forms.Form):

@@ -89,7 +89,6 @@ def planned_dose(protocol: protocols.Protocol, chart: Chart,
 def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request, write=request.method == "POST")
-    actions.ensure_default_protocols(staff.clinic)
     form = CourseForm(staff, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -103,8 +102,8 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
             _apply_errors(form, exc)
         else:
             return redirect("course-detail", course_id=course.pk)
-    eligibility = {p.pk: actions.eligibility_for(patient, p.protocol().route)
-                   for p in form.fields["protocol"].queryset}  # type: ignore[attr-defined]
+    eligibility = [(name, *actions.eligibility_for(patient, protocol.route))
+                   for name, protocol in form.options]
     return render(request, "treatment/course_new.html",
                   {"patient": patient, "form": form, "eligibility": eligibility})
 
@@ -375,7 +374,9 @@ def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResp
         try:
             if isinstance(form, MoveForm):
                 actions.move_session(staff, session, form.cleaned_data["new_date"],
-                                     form.cleaned_data["reason"], request=request)
+                                     form.cleaned_data["reason"],
+                                     proceed_reason=form.cleaned_data["proceed_reason"],
+                                     request=request)
             else:
                 actions.set_session_status(staff, session, form.cleaned_data["status"],
                                            form.cleaned_data["reason"], request=request)
@@ -384,6 +385,8 @@ def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResp
     if form.errors:
         course = session.course
         return render(request, "treatment/plan_error.html",
-                      {"course": course, "session": session, "form": form}, status=400)
+                      {"course": course, "session": session, "form": form,
+                       "confirm_move": isinstance(form, MoveForm)
+                       and "proceed_reason" in form.errors}, status=400)
     return redirect("course-detail", course_id=session.course_id)
 

@@ -6,13 +6,14 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
-from ketacare.clinical import schedules
+from ketacare.clinical import induction_review, schedules
 from ketacare.patients.models import Decision, Patient, Status
 
 from ..models import (
@@ -23,6 +24,7 @@ from ..models import (
     SessionStatus,
 )
 from ._common import _audit, _core_error, _open
+from .protocols import adopt_shipped_for_first_course
 
 
 def eligibility_for(patient: Patient, route: str) -> tuple[bool, str]:
@@ -49,7 +51,7 @@ def eligibility_for(patient: Patient, route: str) -> tuple[bool, str]:
 def start_course(
     staff: Staff,
     patient: Patient,
-    clinic_protocol: ClinicProtocol,
+    clinic_protocol: ClinicProtocol | str,
     *,
     indication: str,
     start_date: date,
@@ -59,9 +61,14 @@ def start_course(
     request: HttpRequest | None = None,
 ) -> Course:
     """Plan and start a course. Plan warnings (induction on consecutive days, another
-    active course) stop it unless the prescriber gives `proceed_reason`."""
+    active course) stop it unless the prescriber gives `proceed_reason`. A shipped
+    protocol's key instead of a clinic protocol: the clinic's first course, which copies
+    the shipped protocols into the clinic in this transaction."""
     staff.require(Perm.SIGN_ORDERS)
     staff.require_own(patient.clinic_id)
+    if isinstance(clinic_protocol, str):
+        clinic_protocol = adopt_shipped_for_first_course(staff, clinic_protocol,
+                                                         request=request)
     if clinic_protocol.clinic_id != staff.clinic.pk:
         raise ValidationError({"protocol": "This protocol is not in your active clinic."})
     if not clinic_protocol.active:
@@ -117,8 +124,12 @@ def move_session(
     new_date: date,
     reason: str,
     *,
+    proceed_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Session:
+    """Move a planned session, keeping the order of sessions. An induction session moved
+    next to another induction dose gets the start-of-course warning
+    (`schedules.plan_warnings`) and needs `proceed_reason` (kept in the audit detail)."""
     staff.require(Perm.RUN_SESSION)
     staff.require_own(session.course.patient.clinic_id)
     _open(session)
@@ -142,12 +153,44 @@ def move_session(
                 f"({after.planned_date}); move that one first."
             }
         )
+    warnings = _move_warnings(session, new_date, others)
+    if warnings and not proceed_reason.strip():
+        raise ValidationError({"proceed_reason": [w.message for w in warnings] + [
+            "To move this session anyway, give a reason to proceed."]})
     session.moved_from = session.moved_from or session.planned_date
     session.planned_date = new_date
     session.status_reason = reason.strip()[:300]
     session.save()
-    _audit(staff, Action.UPDATE, session, session, request, {"moved_to": new_date.isoformat()})
+    detail: dict[str, object] = {"moved_to": new_date.isoformat()}
+    if warnings:
+        detail |= {"warnings": [w.code for w in warnings],
+                   "proceed_reason": proceed_reason.strip()[:300]}
+    _audit(staff, Action.UPDATE, session, session, request, detail)
     return session
+
+
+def _move_warnings(
+    session: Session, new_date: date, others: QuerySet[Session]
+) -> list[schedules.PlanWarning]:
+    """The plan warnings the move itself causes: the moved session (if induction) next to
+    the induction doses given or planned just before and after it. A missed session gave
+    no dose, so it is no neighbour. Sessions keep their phase in the label
+    (`induction_review.is_induction`)."""
+    protocol = session.course.protocol()
+
+    def planned(s: Session, on: date) -> schedules.PlannedSession | None:
+        if not induction_review.is_induction(protocol, s.phase):
+            return None
+        return schedules.PlannedSession(s.number, on, "induction", s.phase, week=0)
+
+    moved = planned(session, new_date)
+    if moved is None:
+        return []
+    induction = [p for s in others.exclude(status=SessionStatus.MISSED).order_by("number")
+                 if (p := planned(s, s.planned_date)) is not None]
+    before = [p for p in induction if p.number < moved.number][-1:]
+    after = [p for p in induction if p.number > moved.number][:1]
+    return schedules.plan_warnings([*before, moved, *after])
 
 
 @transaction.atomic

@@ -24,18 +24,57 @@ from ._common import _core_error
 LABEL_SETTING = "esketamine_label"
 
 
-def ensure_default_protocols(clinic: Clinic) -> list[ClinicProtocol]:
-    """The shipped protocols, copied into the clinic the first time it needs them; a
-    shipped esketamine label variant the clinic does not use is copied inactive."""
-    variant = str(clinic.setting(LABEL_SETTING, protocols.DEFAULT_LABEL_VARIANT))
+def _variant(clinic: Clinic) -> str:
+    return str(clinic.setting(LABEL_SETTING, protocols.DEFAULT_LABEL_VARIANT))
+
+
+def _copy_shipped(clinic: Clinic) -> list[ClinicProtocol]:
+    """Copy the shipped protocols the clinic lacks; the ones copied now."""
+    variant, created = _variant(clinic), []
     for key, protocol in protocols.DEFAULT_PROTOCOLS.items():
-        ClinicProtocol.objects.get_or_create(
+        row, new = ClinicProtocol.objects.get_or_create(
             clinic=clinic,
             key=key,
             defaults={"name": protocol.name, "data": protocol.as_dict(), "based_on": key,
                       "active": protocols.shipped_active(key, variant)},
         )
+        if new:
+            created.append(row)
+    return created
+
+
+def ensure_default_protocols(clinic: Clinic) -> list[ClinicProtocol]:
+    """The shipped protocols, copied into the clinic the first time it needs them; a
+    shipped esketamine label variant the clinic does not use is copied inactive."""
+    _copy_shipped(clinic)
     return list(ClinicProtocol.objects.filter(clinic=clinic, active=True))
+
+
+def shipped_for_first_course(clinic: Clinic) -> list[protocols.Protocol]:
+    """What a clinic with no protocols of its own yet is offered for its first course:
+    the shipped protocols in use for its esketamine label (reads only)."""
+    if ClinicProtocol.objects.filter(clinic=clinic).exists():
+        return []
+    variant = _variant(clinic)
+    return [p for key, p in protocols.DEFAULT_PROTOCOLS.items()
+            if protocols.shipped_active(key, variant)]
+
+
+def adopt_shipped_for_first_course(
+    staff: Staff, key: str, *, request: HttpRequest | None = None
+) -> ClinicProtocol:
+    """The first course of a clinic with no protocols yet: copy the shipped ones into it
+    (each audited) and return the copy of `key`. Runs inside the caller's transaction
+    (`start_course`), so a course that is refused copies nothing."""
+    if key not in {p.id for p in shipped_for_first_course(staff.clinic)}:
+        raise ValidationError({"protocol": "Choose one of your clinic's protocols (the list "
+                                           "changed since the page was opened)."})
+    for row in _copy_shipped(staff.clinic):
+        record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
+               clinic_id=staff.clinic.pk, obj=row,
+               detail={"version": row.version, "based_on": row.based_on,
+                       "copied_for": "first course"})
+    return ClinicProtocol.objects.get(clinic=staff.clinic, key=key)
 
 
 @transaction.atomic
