@@ -8,6 +8,7 @@ alike; a key left unset falls back to the product default in the module that rea
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,11 +23,11 @@ from django.http import HttpRequest
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 
-from .models import Clinic, validate_time_zone
-from .permissions import Perm
+from .models import Clinic, Membership, validate_time_zone
+from .permissions import MATRIX, Perm
 from .staff import Staff
 
-Kind = Literal["text", "textarea", "int", "bool", "choice"]
+Kind = Literal["text", "textarea", "int", "bool", "choice", "prescriber"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,22 @@ class Setting:
     required: bool = False
     model_field: bool = False  # a column of Clinic, not a key of Clinic.settings
     validators: tuple[Callable[[Any], None], ...] = field(default=())
+    # One entry of a dict-valued setting (e.g. selfreport_dissociation_above["cadss"]).
+    subkey: str = ""
+
+    @property
+    def name(self) -> str:
+        """The form field's name."""
+        return f"{self.key}__{self.subkey}" if self.subkey else self.key
 
     def current(self, clinic: Clinic) -> Any:
         if self.model_field:
             return getattr(clinic, self.key)
+        if self.subkey:
+            return {**self.default(), **clinic.setting(self.key, {})}.get(self.subkey)
         return clinic.setting(self.key, self.default())
 
-    def form_field(self) -> forms.Field:
+    def form_field(self, clinic: Clinic) -> forms.Field:
         common: dict[str, Any] = {"label": self.label, "required": self.required,
                                   "help_text": self.help,
                                   "validators": list(self.validators)}
@@ -62,6 +72,8 @@ class Setting:
                                       **common)
         if self.kind == "choice":
             return forms.ChoiceField(choices=self.choices, **common)
+        if self.kind == "prescriber":
+            return forms.ChoiceField(choices=[("", "Nobody")] + prescribers(clinic), **common)
         widget = forms.Textarea(attrs={"rows": 3}) if self.kind == "textarea" else None
         return forms.CharField(max_length=self.max_length, widget=widget, **common)
 
@@ -74,10 +86,23 @@ def _const(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
-def _weight_days() -> int:
-    from ketacare.patients.chart import WEIGHT_MAX_AGE_DAYS
+def _lazy(module: str, name: str) -> Callable[[], Any]:
+    """The product default where the reading code keeps it (imported late: those modules
+    import accounts)."""
+    return lambda: getattr(importlib.import_module(module), name)
 
-    return WEIGHT_MAX_AGE_DAYS
+
+def prescribers(clinic: Clinic) -> list[tuple[str, str]]:
+    """(username, label) of the clinic's active members who may sign orders."""
+    roles = [r for r, perms in MATRIX.items() if Perm.SIGN_ORDERS in perms]
+    members = (Membership.objects.filter(clinic=clinic, active=True, role__in=roles,
+                                         user__is_active=True)
+               .select_related("user").order_by("user__username"))
+    out: dict[str, str] = {}
+    for m in members:
+        full = m.user.get_full_name()
+        out[m.user.username] = f"{full} ({m.user.username})" if full else m.user.username
+    return list(out.items())
 
 
 DETAILS = "Clinic details"
@@ -85,6 +110,24 @@ SECURITY = "Sign-in and security"
 SAFETY = "Safety"
 SELFREPORT = "Patient self-report"
 DOCUMENTS = "Documents"
+TREATMENT = "Treatment day"
+ANALYTICS = "Analytics"
+_RULES = "ketacare.selfreport.rules"
+_SCHEDULE = "ketacare.selfreport.schedule"
+
+
+def _schedule_days(name: str, label: str, low: int, help: str) -> Setting:
+    return Setting(f"selfreport_{name}", label, SELFREPORT, "int",
+                   lambda: getattr(importlib.import_module(_SCHEDULE).Rules(), name),
+                   min_value=low, max_value=30, required=True, help=help,
+                   source="[clinic default]")
+
+
+def _per_instrument(key: str, instrument: str, label: str, default: str, low: int,
+                    high: int, help: str) -> Setting:
+    return Setting(key, label, SELFREPORT, "int", _lazy(_RULES, default), subkey=instrument,
+                   min_value=low, max_value=high, required=True, help=help,
+                   source="[clinic default; check with your medical director]")
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("name", "Clinic name", DETAILS, "text", _const(""), required=True,
@@ -101,6 +144,9 @@ SETTINGS: tuple[Setting, ...] = (
                                        "Two letters and seven digits, e.g. AB1234563."),),
             help="Two letters and seven digits, e.g. AB1234563 (the registrant of the "
                  "controlled-substance ledger)."),
+    Setting("phone", "Clinic phone", DETAILS, "text", _const(""), max_length=40,
+            help="Printed on the Spravato REMS patient monitoring form (clinician phone) "
+                 "and shown to patients when no self-report phone is set."),
     Setting("rems_healthcare_setting_id", "Spravato REMS healthcare setting id", DETAILS,
             "text", _const(""), max_length=40,
             help="The id the Spravato REMS gave your certified healthcare setting."),
@@ -108,9 +154,33 @@ SETTINGS: tuple[Setting, ...] = (
             _const(False),
             help="Every member must set up an authenticator app before using KetaCare."),
     Setting("weight_max_age_days", "Weight must be recorded within (days)", SAFETY, "int",
-            _weight_days, min_value=1, max_value=365, required=True,
+            _lazy("ketacare.patients.chart", "WEIGHT_MAX_AGE_DAYS"), min_value=1,
+            max_value=365, required=True,
             help="A weight-based dose needs a weight at most this old.",
             source="Product default 30 days [check: clinic policy, no guideline figure]"),
+    Setting("screening_valid_days", "A screening holds for (days)", SAFETY, "int",
+            _lazy("ketacare.clinical.eligibility", "SCREENING_VALID_DAYS"),
+            min_value=1, max_value=365, required=True,
+            help="A course can start only on a screening at most this old.",
+            source="[clinic default] 90 days: no guideline figure"),
+    Setting("discharge_spo2_min", "Discharge needs SpO2 of at least (%)", SAFETY, "int",
+            _const(None), min_value=80, max_value=100,
+            help="Leave empty to use each protocol's SpO2 alert limit (92% in the shipped "
+                 "protocols).",
+            source="In-session clinic default: SpO2 < 92% notifies the prescriber "
+                   "[check, not from a guideline]"),
+    Setting("iv_bag_volume_ml", "IV bag volume (mL)", TREATMENT, "int",
+            _lazy("ketacare.clinical.iv_prep", "IV_BAG_VOLUME_ML"), min_value=20,
+            max_value=1000, required=True,
+            help="Sodium chloride 0.9% bag the IV dose is diluted in; the dose step works "
+                 "out the pump rate from it.",
+            source="[clinic default] 100 mL"),
+    Setting("on_duty_prescriber", "On-duty prescriber", TREATMENT, "prescriber", _const(""),
+            help="Receives every clinical alert of a session besides the course's "
+                 "prescriber. Only active prescribers of this clinic can be chosen."),
+    Setting("aftercare_send", "Send the aftercare sheet after discharge", TREATMENT, "bool",
+            _const(True),
+            help="A link by email and/or SMS to patients with a contact on file."),
     Setting("selfreport_crisis_text", "Crisis text", SELFREPORT, "textarea",
             _setting_default("KETACARE_SELFREPORT_CRISIS_TEXT"), required=True,
             help="Shown to a patient at once when an answer raises a safety alert.",
@@ -135,20 +205,52 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("selfreport_grace_days", "Link stays open after its window (days)", SELFREPORT,
             "int", _setting_default("KETACARE_SELFREPORT_GRACE_DAYS"), min_value=0,
             max_value=14, required=True),
+    _schedule_days("baseline_lead_days", "Baseline questionnaire opens before session 1 "
+                   "(days)", 0, "How many days before the first session."),
+    _schedule_days("pre_session_lead_days", "Pre-session questionnaire opens (days "
+                   "before)", 0, "Before each induction session."),
+    _schedule_days("after_session_window_days", "After-session questionnaire open for "
+                   "(days)", 1, "From the day after the session."),
+    _schedule_days("maintenance_every_days", "Maintenance questionnaire every (days)", 1,
+                   "During maintenance."),
+    _schedule_days("maintenance_window_days", "Maintenance questionnaire open for (days)", 1,
+                   "Each time it is sent."),
+    *(_per_instrument("selfreport_rise_points", i, f"{name} rise above baseline that "
+                      "alerts (points)", "DEFAULT_RISE_POINTS", 1, high,
+                      "A rise of at least this many points raises an alert.")
+      for i, name, high in (("phq9", "PHQ-9", 27), ("gad7", "GAD-7", 21),
+                            ("pcl5", "PCL-5", 80), ("qids-sr16", "QIDS-SR16", 27))),
+    Setting("selfreport_psychosis_rise_points", "BPRS positive rise that alerts (points)",
+            SELFREPORT, "int", _lazy(_RULES, "DEFAULT_PSYCHOSIS_RISE_POINTS"),
+            min_value=1, max_value=24, required=True,
+            help="Rise above baseline on the BPRS positive subscale (4-28) that raises a "
+                 "possible-psychotic-symptoms alert.",
+            source="[clinic default; check with your medical director]"),
+    *(_per_instrument("selfreport_dissociation_above", i, f"{name} total that alerts "
+                      "(above)", "DEFAULT_DISSOCIATION_ABOVE", 0, high,
+                      "A total above this outside the dosing session raises a dissociation "
+                      "alert.")
+      for i, name, high in (("cadss", "CADSS", 92), ("cadss6", "CADSS-6", 24))),
+    Setting("analytics_min_patients", "Smallest group shown in analytics (patients)",
+            ANALYTICS, "int", _lazy("ketacare.analytics.filters", "MIN_PATIENTS"),
+            min_value=2, max_value=50, required=True,
+            help="A filtered view with fewer patients shows no figures, and smaller counts "
+                 "show as \"fewer than\" this, so a rate cannot point at a person.",
+            source="[clinic default] 5"),
     Setting("letter_paper", "Letter paper size", DOCUMENTS, "choice", _const("letter"),
             choices=(("letter", "US Letter"), ("a4", "A4"))),
 )
 
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(s.group for s in SETTINGS))
-BY_KEY = {s.key: s for s in SETTINGS}
+BY_KEY = {s.name: s for s in SETTINGS}
 
 
 class ClinicSettingsForm(forms.Form):
     def __init__(self, clinic: Clinic, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for s in SETTINGS:
-            self.fields[s.key] = s.form_field()
-            self.initial[s.key] = s.current(clinic)
+            self.fields[s.name] = s.form_field(clinic)
+            self.initial[s.name] = s.current(clinic)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -162,7 +264,7 @@ class ClinicSettingsForm(forms.Form):
     clinic_pk: int | None = None
 
     def grouped(self) -> list[tuple[str, list[tuple[forms.BoundField, Setting]]]]:
-        return [(g, [(self[s.key], s) for s in SETTINGS if s.group == g]) for g in GROUPS]
+        return [(g, [(self[s.name], s) for s in SETTINGS if s.group == g]) for g in GROUPS]
 
 
 def form_for(clinic: Clinic, data: Any = None) -> ClinicSettingsForm:
@@ -179,14 +281,17 @@ def update(staff: Staff, cleaned: dict[str, Any], *,
     clinic = Clinic.objects.select_for_update().get(pk=staff.clinic.pk)
     changes: dict[str, dict[str, Any]] = {}
     for s in SETTINGS:
-        if s.key not in cleaned:
+        if s.name not in cleaned:
             continue
-        old, new = s.current(clinic), cleaned[s.key]
+        old, new = s.current(clinic), cleaned[s.name]
         if old == new:
             continue
-        changes[s.key] = {"old": old, "new": new}
+        changes[s.name] = {"old": old, "new": new}
         if s.model_field:
             setattr(clinic, s.key, new)
+        elif s.subkey:
+            entries = {**clinic.setting(s.key, {}), s.subkey: new}
+            clinic.settings = {**clinic.settings, s.key: entries}
         else:
             clinic.settings = {**clinic.settings, s.key: new}
     if changes:
