@@ -34,7 +34,8 @@ def _db() -> dict[str, Any]:
 
 
 def vendor() -> str:
-    return "sqlite" if _db()["ENGINE"].endswith("sqlite3") else "postgresql"
+    # The backend's own vendor: the SQLite engine is KetaCare's queued-writer subclass.
+    return "sqlite" if connections["default"].vendor == "sqlite" else "postgresql"
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
