@@ -17,6 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from ketacare.ledger import actions
 from ketacare.ledger.models import LedgerEntry
+from tests.conftest import cosigned
 
 guard = importlib.import_module("ketacare.ledger.migrations.0002_append_only")
 TABLE = "ledger_ledgerentry"
@@ -56,7 +57,8 @@ def tamper(sql: str, params: list) -> None:  # type: ignore[type-arg]
 def history(stocked, device_item, nurse_a, prescriber_a, patient_a, as_staff):  # type: ignore[no-untyped-def]
     nurse = as_staff(nurse_a)
     actions.administer(nurse, stocked, quantity_ml="0.7", lot="L-100", patient=patient_a)
-    actions.waste(nurse, stocked, quantity_ml="0.3", witness=prescriber_a,
+    actions.waste(nurse, stocked, quantity_ml="0.3",
+                  witness=cosigned(nurse, prescriber_a, "waste_witness"),
                   method="denaturant")
     actions.receive(nurse, device_item, devices=6, lot="E-1", expiry=date.today() + timedelta(days=400),
                     supplier="Janssen", invoice="INV-2")
