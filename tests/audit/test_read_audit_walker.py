@@ -38,10 +38,23 @@ NO_PATIENT_DATA = {
     "protocol-copy", "ledger-home", "ledger-item-create", "patient-create",
     "outcomes-dashboard", "outcomes-pdf", "research-export", "audit-list", "api-tokens",
     "api-token-revoke",
+    # The signed-in user's own account, password and recovery codes.
+    "account", "password_change", "password_change_done", "password_reset",
+    "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    "two-factor-recovery-codes",
+    # Clinic administration: staff members and clinic settings, no patient.
+    "clinic-staff", "clinic-staff-invite", "clinic-member-action", "clinic-settings",
+    # Clinic-wide documents and protocols: consent document versions, the clinic's education
+    # paragraph, the esketamine label, protocol adopt/import/export.
+    "consent-documents", "education-paragraph", "esketamine-label", "protocol-adopt",
+    "protocol-import", "protocol-export",
+    # Public education pages (same text for every patient of the clinic).
+    "learn-index", "learn",
 }
-# Walked elsewhere: the patient's own link pages (tests/selfreport, audited as the patient),
-# the JSON API and FHIR (token-authenticated; tests/interop), the admin site.
-ELSEWHERE_PREFIXES = ("selfreport-link", "api-v1:", "fhir-", "admin:")
+# Walked elsewhere: the patient's own link pages (tests/selfreport and tests/consent, audited
+# as the patient), the JSON API and FHIR (token-authenticated; tests/interop), the admin site.
+ELSEWHERE_PREFIXES = ("selfreport-link", "patient-link", "intake-submit", "api-v1:", "fhir-",
+                      "admin:")
 
 # name -> (kwargs builder, query string for GET)
 CASES: dict[str, tuple[Any, str]] = {
@@ -81,13 +94,28 @@ CASES: dict[str, tuple[Any, str]] = {
     "selfreport-responses": (lambda w: {"patient_id": w["patient"].pk}, ""),
     "selfreport-send": (lambda w: {"patient_id": w["patient"].pk}, ""),
     "selfreport-kiosk": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "alert-ack": (lambda w: {"alert_id": w["clinical_alert"].pk}, ""),
+    "induction-review": (lambda w: {"course_id": w["session"].course_id}, ""),
+    "consent-patient": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "consent-sign": (lambda w: {"patient_id": w["patient"].pk,
+                                "route": "esketamine_nasal"}, ""),
+    "consent-pdf": (lambda w: {"consent_id": w["consent"].pk}, ""),
+    "consent-withdraw": (lambda w: {"consent_id": w["consent"].pk}, ""),
+    "intake-start": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "intake-review": (lambda w: {"link_id": w["intake"].pk}, ""),
+    # The page names the patient by first name only; its PDF (same view, same read) is walked.
+    "aftercare-sheet": (lambda w: {"session_id": w["session"].pk}, "?format=pdf"),
+    "rems-enrollment": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "rems-enrollment-error": (lambda w: {"patient_id": w["patient"].pk,
+                                         "enrollment_id": w["enrollment"].pk}, ""),
 }
 # Pages that must show the patient on GET to the prescriber (so the walk is not vacuous).
 MUST_SHOW = {"home", "patient-list", "patient-chart", "patient-edit", "screening-new",
              "ledger-report-csv", "ledger-report-pdf", "ledger-item",
              "course-new", "progress-letter", "course-detail", "session-day", "rems-due",
              "rems-form", "rems-pdf", "selfreport-home", "selfreport-alerts",
-             "selfreport-responses"}
+             "selfreport-responses", "consent-patient", "consent-sign", "consent-pdf",
+             "intake-review", "aftercare-sheet", "rems-enrollment"}
 # An htmx POST of an invalid form re-renders a partial.
 HTMX = {"session-step"}
 
@@ -112,10 +140,19 @@ def test_the_walker_knows_every_url_pattern() -> None:
 
 @pytest.fixture
 def world(done_session, prescriber, rems_patient):  # noqa: F811
+    from tests.consent.conftest import sign_for
+
+    from ketacare.consent import intake
     from ketacare.rems import actions as rems
+    from ketacare.rems.models import RemsEnrollment
+    from ketacare.treatment.actions.alerts import raise_alert
 
     patient = rems_patient
     rems.save_draft(prescriber, done_session, {})
+    clinical_alert = raise_alert(prescriber, done_session, "vitals", "bp-high",
+                                 "Blood pressure 184/100 mmHg")
+    consent = sign_for(prescriber, patient, "esketamine_nasal")
+    link, _ = intake.start(prescriber, patient)
     req, _ = make_request(patient)
     selfreport.submit(req, answers([1] * 8 + [2]))
     today = patient.clinic.today()
@@ -131,6 +168,8 @@ def world(done_session, prescriber, rems_patient):  # noqa: F811
         "screening": patient.screenings.first(),
         "ledger_entry": LedgerEntry.objects.filter(patient=patient).first(),
         "alert": Alert.objects.get(patient=patient),
+        "clinical_alert": clinical_alert, "consent": consent, "intake": link,
+        "enrollment": RemsEnrollment.objects.get(patient=patient),
     }
 
 

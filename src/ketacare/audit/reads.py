@@ -35,7 +35,8 @@ _current: ContextVar[_Reads | None] = ContextVar("ketacare_audit_reads", default
 OBJECT_KWARGS = {
     "patient_id": "patient", "course_id": "course", "session_id": "session",
     "screening_id": "screening", "entry_id": "entry", "item_id": "stock_item",
-    "pk": "alert", "resource_id": "fhir",
+    "pk": "alert", "resource_id": "fhir", "alert_id": "clinical_alert",
+    "consent_id": "consent", "link_id": "intake", "enrollment_id": "rems_enrollment",
 }
 
 
