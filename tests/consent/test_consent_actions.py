@@ -42,6 +42,8 @@ def test_no_dose_without_consent_then_dose_after_signing(nurse, prescriber, pres
     consent.ensure_documents(prescriber.clinic)
     session = iv_course.sessions.first()
     _ready_for_dose(nurse, session)
+    with pytest.raises(ValidationError, match="No signed consent"):  # refused at preview too
+        actions.preview_dose(nurse, session, mg_per_kg=0.5, stock_item=stock["vial"])
     with pytest.raises(ValidationError) as err:
         _dose(nurse, session, stock, prescriber_a)
     message = " ".join(err.value.messages)

@@ -12,7 +12,6 @@ from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Medication, Screening
 from ketacare.treatment import actions
 from ketacare.treatment.dose_step import notes_for
-
 from tests.conftest import cosigned
 
 from .conftest import next_monday, protocol
