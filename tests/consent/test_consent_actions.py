@@ -16,6 +16,7 @@ from ketacare.consent import actions as consent
 from ketacare.consent import check, pdf
 from ketacare.consent.models import Consent
 from ketacare.treatment import actions
+from tests.conftest import cosigned
 from tests.treatment.conftest import LOT
 
 from .conftest import data_url, sign_for, signature_png
@@ -32,7 +33,8 @@ def _ready_for_dose(nurse, session):
 
 def _dose(nurse, session, stock, second):
     return actions.give_dose(nurse, session, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                             expiry=stock["expiry"], second_check_by=second)
+                             expiry=stock["expiry"],
+                             second_check_by=cosigned(nurse, second, "second_check"))
 
 
 def test_no_dose_without_consent_then_dose_after_signing(nurse, prescriber, prescriber_a,
@@ -40,6 +42,8 @@ def test_no_dose_without_consent_then_dose_after_signing(nurse, prescriber, pres
     consent.ensure_documents(prescriber.clinic)
     session = iv_course.sessions.first()
     _ready_for_dose(nurse, session)
+    with pytest.raises(ValidationError, match="No signed consent"):  # refused at preview too
+        actions.preview_dose(nurse, session, mg_per_kg=0.5, stock_item=stock["vial"])
     with pytest.raises(ValidationError) as err:
         _dose(nurse, session, stock, prescriber_a)
     message = " ".join(err.value.messages)

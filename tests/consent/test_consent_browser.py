@@ -19,6 +19,7 @@ from ketacare.consent.models import Consent
 from ketacare.patients.models import Medication
 from ketacare.treatment import actions
 from tests.treatment.conftest import LOT, protocol
+from tests.treatment.dose_page import calculate_dose, confirm_dose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,14 +103,12 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     tablet.check("#id_no_driving_ack")
     tablet.click("button:has-text('Check in')")
     _vitals(tablet)
-    tablet.select_option("#id_stock_item", str(stock["vial"].pk))
-    tablet.fill("#id_lot", LOT)
-    tablet.fill("#id_expiry", stock["expiry"].isoformat())
-    tablet.select_option("#id_second_check_by", str(nurse_a.pk))
-    tablet.click("button:has-text('Record dose given')")
-    refused = tablet.get_by_test_id("step-error")
+    calculate_dose(tablet, stock["vial"].pk, LOT)  # refused at preview, once, on the dose step
+    refused = tablet.locator("#dose").get_by_test_id("dose-error")
     expect(refused).to_contain_text("No signed consent for IV racemic ketamine infusion")
     expect(refused).to_contain_text(f"/consent/patient/{ready_patient.pk}/sign/iv/")
+    expect(tablet.get_by_text("No signed consent for IV")).to_have_count(1)
+    expect(tablet.get_by_test_id("dose-preview")).to_have_count(0)
     tablet.screenshot(path=f"{SHOTS}/consent_dose_refused_tablet.png", full_page=False)
 
     # Consent page at phone size, as the patient sees it (screenshot only).
@@ -143,12 +142,11 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
 
     # The first dose now goes ahead.
     tablet.goto(f"{live_server.url}/treatment/sessions/{session.pk}/")
-    tablet.select_option("#id_stock_item", str(stock["vial"].pk))
-    tablet.fill("#id_lot", LOT)
-    tablet.fill("#id_expiry", stock["expiry"].isoformat())
-    tablet.select_option("#id_second_check_by", str(nurse_a.pk))
-    tablet.click("button:has-text('Record dose given')")
+    calculate_dose(tablet, stock["vial"].pk, LOT)
+    expect(tablet.get_by_test_id("preview-mg")).to_have_text("40 mg")
+    confirm_dose(tablet, second_check=nurse_a.username)
     expect(tablet.get_by_test_id("dose-mg")).to_have_text("40.00 mg")
+    expect(tablet.locator("#dose")).to_contain_text(f"second check {nurse_a}")
 
     # The aftercare sheet the patient gets, on the phone.
     _, token = links.issue(ready_patient, "aftercare", created_by=clinician, session=session)

@@ -16,6 +16,7 @@ from ketacare.consent.models import PatientLink
 from ketacare.patients.models import Medication, PriorTreatment
 from ketacare.selfreport.models import ReportRequest
 from ketacare.treatment import actions
+from tests.conftest import cosigned
 from tests.treatment.conftest import LOT
 
 from .conftest import sign_for
@@ -113,15 +114,19 @@ def test_discharge_sends_the_aftercare_link(nurse, prescriber, prescriber_a, rea
     actions.record_vitals(nurse, s, sbp=124, dbp=80, hr=70, spo2=98, rr=14)
     s.refresh_from_db()
     actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot=LOT,
-                      expiry=stock["expiry"], second_check_by=prescriber_a)
+                      expiry=stock["expiry"],
+                      second_check_by=cosigned(nurse, prescriber_a, "second_check"))
     s.refresh_from_db()
     actions.stop_infusion(nurse, s)
+    s.refresh_from_db()
     dose = s.dose
-    dose.started_at -= timedelta(minutes=75)
-    dose.stopped_at -= timedelta(minutes=75)
-    dose.save()
-    actions.record_vitals(nurse, s, sbp=126, dbp=80, hr=72, spo2=98, rr=14)
+    for minutes in (40, 35):  # a BP ~40 min after dosing started, then end of observation
+        dose.started_at -= timedelta(minutes=minutes)
+        dose.stopped_at -= timedelta(minutes=minutes)
+        dose.save()
+        actions.record_vitals(nurse, s, sbp=126, dbp=80, hr=72, spo2=98, rr=14)
     actions.record_rating(nurse, s, "cadss6", [0, 0, 0, 0, 0, 0])
+    actions.record_rating(nurse, s, "moaas", [5])
     s.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)

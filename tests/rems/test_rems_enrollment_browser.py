@@ -17,6 +17,7 @@ from ketacare.patients.models import Medication
 from ketacare.rems import enrollment
 from ketacare.treatment import actions
 from tests.treatment.conftest import protocol
+from tests.treatment.dose_page import calculate_dose, confirm_dose
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,11 +47,12 @@ def test_first_esketamine_dose_needs_rems_enrollment(chromium, live_server, sign
     page.goto(f"{live_server.url}/treatment/sessions/{session.pk}/#dose")
     expect(page.get_by_test_id("interactions")).to_contain_text("opioid: tramadol")
     expect(page.get_by_test_id("rems-enrollment-needed")).to_contain_text("not enrolled")
-    page.select_option("#id_stock_item", str(stock["spray"].pk))
-    page.fill("#id_lot", "ES-77")
-    page.fill("#id_expiry", stock["expiry"].isoformat())
-    page.click("button:has-text('Record dose given')")
-    expect(page.locator("#dose .alert.critical").last).to_contain_text("not enrolled in the REMS")
+    calculate_dose(page, stock["spray"].pk, "ES-77", fixed_mg="56")
+    # Refused at preview: the dose step's REMS message, once, and nothing to confirm.
+    expect(page.get_by_test_id("dose-preview")).to_have_count(0)
+    expect(page.get_by_test_id("rems-enrollment-needed")).to_contain_text(
+        "not enrolled in the REMS")
+    expect(page.get_by_text("the patient is not enrolled in the REMS")).to_have_count(1)
     page.locator("#dose").screenshot(path=f"{SHOTS}/dose_step_rems_refused.png")
 
     page.click("[data-testid=rems-enrollment-needed] >> text=REMS enrollment")
@@ -62,10 +64,9 @@ def test_first_esketamine_dose_needs_rems_enrollment(chromium, live_server, sign
 
     page.goto(f"{live_server.url}/treatment/sessions/{session.pk}/#dose")
     expect(page.get_by_test_id("rems-enrollment-needed")).to_have_count(0)
-    page.select_option("#id_stock_item", str(stock["spray"].pk))
-    page.fill("#id_lot", "ES-77")
-    page.fill("#id_expiry", stock["expiry"].isoformat())
-    page.click("button:has-text('Record dose given')")
+    calculate_dose(page, stock["spray"].pk, "ES-77", fixed_mg="56")
+    expect(page.get_by_test_id("dose-preview")).to_contain_text("2 × 28 mg")
+    confirm_dose(page)
     expect(page.get_by_test_id("dose-mg")).to_have_text("56.00 mg")
     page.close()
 

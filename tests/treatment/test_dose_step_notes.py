@@ -12,6 +12,7 @@ from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Medication, Screening
 from ketacare.treatment import actions
 from ketacare.treatment.dose_step import notes_for
+from tests.conftest import cosigned
 
 from .conftest import next_monday, protocol
 
@@ -44,7 +45,8 @@ def test_iv_preparation_before_and_after_the_dose(prescriber, nurse, nurse_a, re
     page = client.get(f"/treatment/sessions/{s.pk}/").content.decode()
     assert 'data-testid="iv-prep"' in page and "381.0 mL/h" in page
     actions.give_dose(nurse, s, mg_per_kg=0.5, stock_item=stock["vial"], lot="KX-2291",
-                      expiry=stock["expiry"], second_check_by=prescriber.user)
+                      expiry=stock["expiry"],
+                      second_check_by=cosigned(nurse, prescriber.user, "second_check"))
     s.refresh_from_db()
     given = notes_for(s).iv_given
     assert given is not None and (given.draw_ml, given.rate_ml_h) == (4.0, 381.0)

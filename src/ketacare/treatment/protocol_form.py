@@ -65,6 +65,12 @@ FIELDS: tuple[F, ...] = (
       help="Comma-separated, e.g. 56, 84. Blank: any dose within the limits."),
     F("dose.first_dose_mg", "First dose (mg)", DOSE, "int",
       help="More on dose 1 needs an override (esketamine label: 56 mg)."),
+    F("dose.first_dose_mg_older", "First dose, older patients (mg)", DOSE, "int",
+      help="From the age below (EU SmPC: 28 mg from 65). Setting it needs the patient's "
+      "age to dose."),
+    F("dose.older_only_mg", "Doses only for older patients (mg)", DOSE, "ints",
+      help="Comma-separated, each one of the allowed doses (EU SmPC: 28)."),
+    F("dose.older_age_years", "Older patients for dosing from age (years)", DOSE, "int"),
     F("dose.device_mg", "mg per device", DOSE, "int", help="Nasal spray devices only."),
     F("dose.device_interval_min", "Minutes between devices", DOSE, "int"),
     F("dose.concentrations_mg_ml", "Stocked concentrations (mg/mL)", DOSE, "numbers",
@@ -73,6 +79,9 @@ FIELDS: tuple[F, ...] = (
       help="Injections drawn from a vial."),
     F("schedule.default_through_week", "Open-ended last phase: plan through week",
       SCHEDULE, "int"),
+    F("review_after_induction", "Prescriber review before maintenance", SCHEDULE, "bool",
+      help="Esketamine labels: the first maintenance session waits for a recorded "
+      "decision after induction."),
     F("infusion_min", "Infusion (min)", SESSION, "int", help="IV only."),
     F("observation_min", "Observation (min)", SESSION, "int", required=True,
       help="Esketamine: at least 120 min (label)."),

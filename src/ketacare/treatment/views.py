@@ -24,6 +24,7 @@ from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
 from ketacare.patients.access import patient_for
 from ketacare.patients.chart import Chart
 from ketacare.patients.views import _apply_errors
+from ketacare.rems.enrollment import dose_refusal
 
 from . import actions
 from .access import alert_for, course_for, session_for
@@ -193,6 +194,9 @@ def _session_page(request: HttpRequest, session: Session,
                                 age=patient.age_on(today), infusion_min=protocol.infusion_min,
                                 label=f"given {dose.dose_mg} mg")
     chart = Chart(patient, today)
+    # A refusal the dose step panel already shows (REMS) is not repeated on the form.
+    refusal = dose_refusal(session, today) if dose is None else None
+    dose_errors = [e for e in forms["dose"].non_field_errors() if e != refusal]
     alerts = list(session.clinical_alerts.select_related("acknowledged_by", "raised_by")
                   .prefetch_related("recipients"))
     return render(request, "treatment/session.html", {
@@ -209,7 +213,8 @@ def _session_page(request: HttpRequest, session: Session,
         "can_run": staff.can(Perm.RUN_SESSION), "can_override": staff.can(Perm.SIGN_ORDERS),
         "predose": [v for v in vitals if v.phase == "predose"],
         "age": patient.age_on(today), "drug_label": protocols.DRUGS[protocol.drug],
-        "failed": failed, "route_label": eligibility.ROUTES[protocol.route],
+        "failed": failed, "dose_errors": dose_errors,
+        "route_label": eligibility.ROUTES[protocol.route],
         "monitoring": [v for v in vitals if v.phase == "monitoring"],
     }, status=status)
 

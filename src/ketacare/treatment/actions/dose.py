@@ -114,6 +114,13 @@ def _check_stock(staff: Staff, session: Session, stock_item: StockItem | None) -
     return stock_item
 
 
+def _may_dose(session: Session, today: date) -> None:
+    """The patient-level gates, refused at preview already: a current signed consent
+    (consent.hooks) and, for esketamine, REMS enrollment (issue 14 item 7)."""
+    consent.before_dose(session)
+    require_enrolled_for_dose(session, today)
+
+
 def preview_dose(staff: Staff, session: Session, *, mg_per_kg: float | None = None,
                  fixed_mg: int | None = None, stock_item: StockItem | None,
                  override_reason: str = "") -> DosePreview:
@@ -121,6 +128,7 @@ def preview_dose(staff: Staff, session: Session, *, mg_per_kg: float | None = No
     the weight used: the same calculation `give_dose` records, without recording it."""
     staff.require(Perm.RUN_SESSION)
     staff.require_own(session.course.patient.clinic_id)
+    _may_dose(session, staff.clinic.today())
     return _calculate(staff, session, _check_stock(staff, session, stock_item),
                       mg_per_kg=mg_per_kg, fixed_mg=fixed_mg, override_reason=override_reason)
 
@@ -156,7 +164,8 @@ def give_dose(
         raise ValidationError("Check the patient in first.")
     if not session.vitals.filter(phase=VitalsPhase.PREDOSE).exists():
         raise ValidationError("Record pre-dose vitals first.")
-    consent.before_dose(session)
+    today = staff.clinic.today()
+    _may_dose(session, today)
     if not session.hold_cleared:
         raise ValidationError(
             "Dosing is on hold: "
@@ -164,8 +173,6 @@ def give_dose(
             + ". A prescriber must override with a reason."
         )
     protocol = session.course.protocol()
-    today = staff.clinic.today()
-    require_enrolled_for_dose(session, today)  # issue 14 item 7: Spravato REMS enrollment
     errors: dict[str, str] = {}
     checker: cosign.Cosignature | None = None
     if protocol.route == "iv":
