@@ -14,10 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from tests.conftest import cosigned
 
 from ketacare.ledger import actions
 from ketacare.ledger.models import LedgerEntry
-from tests.conftest import cosigned
 
 guard = importlib.import_module("ketacare.ledger.migrations.0002_append_only")
 TABLE = "ledger_ledgerentry"
