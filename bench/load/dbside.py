@@ -58,6 +58,26 @@ def seed(clients: int, links: int) -> dict[str, Any]:
     return out
 
 
+def allowed_saves(ledger: dict[str, Any]) -> dict[tuple[str, str], set[int]]:
+    """Per link and item, the answers the database may hold after the run: the last
+    acknowledged save, any save sent after it without an answer, and the answer of a submit
+    sent without an answer (a submit first saves all its answers in a transaction of its
+    own, so a kill can leave them saved whether or not the submit itself happened)."""
+    allowed: dict[tuple[str, str], set[int]] = {}
+    for token, item, value, acked in ledger["saves"]:
+        key = (token, str(item))
+        if acked:
+            allowed[key] = {value}
+        elif key in allowed:
+            allowed[key].add(value)
+    for token, values, acked in ledger["submits"]:
+        if not acked:
+            for item, value in enumerate(values, start=1):
+                if (token, str(item)) in allowed:
+                    allowed[(token, str(item))].add(value)
+    return allowed
+
+
 def check(ledger: dict[str, Any]) -> dict[str, Any]:
     """ledger: {"fhir": [[patient, authored, acked]], "submits": [[token, values, acked]],
     "saves": [[token, item, value, acked], ...in the order sent]}. A write sent without an
@@ -94,16 +114,7 @@ def check(ledger: dict[str, Any]) -> dict[str, Any]:
             if not responses or responses[0].values != values:
                 lost += 1
                 problems.append(f"submit of request {req.pk} acknowledged, not stored as sent")
-    # Saves: per link and item, the stored answer is the last acknowledged one or one sent
-    # after it without an answer.
-    expected: dict[tuple[str, str], set[int]] = {}
-    for token, item, value, acked in ledger["saves"]:
-        key = (token, str(item))
-        if acked:
-            expected[key] = {value}
-        elif key in expected:
-            expected[key].add(value)
-    for (token, item), allowed in expected.items():
+    for (token, item), allowed in allowed_saves(ledger).items():
         if token in submitted:
             continue  # the submit's answers replaced the saved ones
         stored = request_of(token).progress.get(item)

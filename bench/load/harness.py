@@ -314,6 +314,7 @@ class LoadClient:
         except Unknown:
             if replay is None:
                 self.retry.append(("submit", (token, values)))
+            self.note("submits", [token, values, False])
             return
         self.note("submits", [token, values, status == 200])
 

@@ -9,6 +9,7 @@ import os
 
 import pytest
 from bench.load import harness
+from bench.load.dbside import allowed_saves
 from django.conf import settings
 
 
@@ -34,3 +35,14 @@ def test_short_load_with_one_kill(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result["5xx"] == 0 and result["no_answer_while_up"] == 0, summary
     assert (result["lost"], result["duplicated"]) == (0, 0), summary
     assert result["audit_verify"].startswith("OK:"), summary
+
+
+def test_a_submit_without_an_answer_may_have_replaced_saved_answers() -> None:
+    """CI, stop 20: the kill fell inside a submit, whose answers were saved (their own
+    transaction) and whose replay was refused as a used link; the check called the saved
+    answers lost."""
+    ledger = {"saves": [["t1", 3, 0, True], ["t1", 7, 2, True], ["t1", 5, 1, False]],
+              "submits": [["t1", [1, 1, 2, 1, 3, 0, 1, 0, 0], False]]}
+    assert allowed_saves(ledger) == {("t1", "3"): {0, 2}, ("t1", "7"): {2, 1}}
+    ledger["submits"] = []
+    assert allowed_saves(ledger) == {("t1", "3"): {0}, ("t1", "7"): {2}}
