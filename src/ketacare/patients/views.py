@@ -22,7 +22,7 @@ from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.clinical import eligibility
+from ketacare.clinical import eligibility, routes
 from ketacare.selfreport.trajectories import patient_trajectories
 
 from . import actions
@@ -174,7 +174,7 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
     entry_forms.update(forms or {})
     return render(request, "patients/chart.html", {
         "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,
-        "routes": eligibility.ROUTES, "decision_form": DecisionForm(),
+        "routes": routes.ROUTES, "decision_form": DecisionForm(),
         "can_edit": staff.can(Perm.EDIT_PATIENT), "can_screen": staff.can(Perm.SCREEN),
         "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY),
         "can_order": staff.can(Perm.SIGN_ORDERS),
@@ -257,7 +257,7 @@ def medication_stop(request: HttpRequest, patient_id: str, entry_id: str) -> Htt
 def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
     route = request.GET.get("route", "")
-    if route not in eligibility.ROUTES:
+    if route not in routes.ROUTES:
         raise Http404("Unknown route")
     patient = patient_for(staff, patient_id, request=request, write=request.method == "POST")
     form = ScreeningForm(route, request.POST or None)
@@ -274,7 +274,7 @@ def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
             return redirect(_chart_url(patient, "screening"))
     return render(request, "patients/screening_form.html", {
         "patient": patient, "form": form, "route": route,
-        "route_label": eligibility.ROUTES[route],
+        "route_label": routes.ROUTES[route],
         "interactions": patient_interactions(patient, staff.clinic.today()),
     })
 

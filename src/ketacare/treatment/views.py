@@ -21,6 +21,7 @@ from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.charts import to_svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
+from ketacare.clinical.routes import PK_ROUTE, pk_model
 from ketacare.patients.access import patient_for
 from ketacare.patients.chart import Chart
 from ketacare.patients.views import _apply_errors
@@ -45,17 +46,12 @@ from .forms import (
 )
 from .models import Session, SessionStatus
 
-# The simulator's route and model for each treatment route (issue #6 item 4).
-PK_ROUTE = {"iv": "iv", "im": "im", "sc": "sc", "oral": "oral", "sublingual": "sublingual",
-            "esketamine_nasal": "intranasal"}
-
 
 def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age: int,
                     infusion_min: int | None, label: str) -> str | None:
     """SVG of the predicted plasma curve for one dose, or None when it cannot be drawn
     (e.g. no weight for a weight-scaled model)."""
-    model = "perez-ruixo-2021" if route == "esketamine_nasal" else "domino"
-    scenario = pk.Scenario(model=model, route=PK_ROUTE[route], dose_mg=dose_mg,
+    scenario = pk.Scenario(model=pk_model(route), route=PK_ROUTE[route], dose_mg=dose_mg,
                            weight_kg=weight_kg, age_y=max(18, min(age, 100)),
                            infusion_min=float(infusion_min or 0), label=label)
     try:
