@@ -116,7 +116,7 @@ def _first_treatment(session: Session) -> Prefill:
 
 
 def _enrolled(session: Session, day: date) -> Prefill:
-    # Imported here: the enrollment module imports this one for the route constant.
+    # Imported here: enrollment imports .actions, which imports this module.
     from .enrollment import enrollment_of
 
     row = enrollment_of(session.course.patient, day)
