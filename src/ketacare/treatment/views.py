@@ -21,9 +21,9 @@ from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.charts import to_svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
+from ketacare.form_errors import apply_errors
 from ketacare.patients.access import patient_for
 from ketacare.patients.chart import Chart
-from ketacare.patients.views import _apply_errors
 from ketacare.rems.enrollment import dose_refusal
 
 from . import actions
@@ -100,7 +100,7 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
                 sessions=data["sessions"], proceed_reason=data["proceed_reason"],
                 request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("course-detail", course_id=course.pk)
     eligibility = [(name, *actions.eligibility_for(patient, protocol.route))
@@ -335,7 +335,7 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
             session.refresh_from_db()
             return _session_page(request, session, status=409, notice=" ".join(exc.messages))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             session = Session.objects.get(pk=session.pk)
             here = current_step(session, _ready(session))
@@ -386,7 +386,7 @@ def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResp
                 actions.set_session_status(staff, session, form.cleaned_data["status"],
                                            form.cleaned_data["reason"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     if form.errors:
         course = session.course
         return render(request, "treatment/plan_error.html",
