@@ -263,6 +263,16 @@ KETACARE_SELFREPORT_PROGRESS_MINUTES = env_int("KETACARE_SELFREPORT_PROGRESS_MIN
 # the secret key is rotated.
 KETACARE_EXPORT_SHIFT_KEY = env_str("KETACARE_EXPORT_SHIFT_KEY", "")
 
+# In-process memory, never a file or table: cached entries may hold patient data (chart
+# pictures). Per worker process; a restart empties them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered chart pictures by spec hash (ketacare/charts): tens of kB each.
+    "charts": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+               "LOCATION": "charts", "TIMEOUT": env_int("KETACARE_CHART_CACHE_S", 3600),
+               "OPTIONS": {"MAX_ENTRIES": env_int("KETACARE_CHART_CACHE_ENTRIES", 500)}},
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone
 USE_I18N = True

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
 from ketacare.patients.access import patient_for
@@ -62,7 +62,7 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
         data = pk.compare_scenarios([scenario], until_min=240)
     except pk.PKInputError:
         return None
-    return to_svg(concentration_chart(data, width=560, height=220))
+    return svg(concentration_chart, data, width=560, height=220)
 
 
 def planned_dose(protocol: protocols.Protocol, chart: Chart,
