@@ -170,7 +170,7 @@ def _session_page(request: HttpRequest, session: Session,
         "amend": AmendForm(),
     }
     forms.update(bound or {})
-    vitals = list(session.vitals.all())
+    vitals = list(session.vitals.select_related("recorded_by"))
     monitoring_due = []
     if dose is not None:
         taken = {v.minute for v in vitals if v.minute is not None}
@@ -207,7 +207,8 @@ def _session_page(request: HttpRequest, session: Session,
         "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
         "session": session, "course": session.course, "protocol": protocol,
         "patient": patient, "dose": dose, "vitals": vitals, "forms": forms,
-        "ratings": list(session.ratings.all()), "events": list(session.adverse_events.all()),
+        "ratings": list(session.ratings.select_related("recorded_by")),
+        "events": list(session.adverse_events.select_related("recorded_by")),
         "amendments": list(session.amendments.select_related("author")),
         "monitoring_due": monitoring_due, "discharge": discharge, "curve": curve,
         "can_run": staff.can(Perm.RUN_SESSION), "can_override": staff.can(Perm.SIGN_ORDERS),
