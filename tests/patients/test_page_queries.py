@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from tests.conftest import make_staff
 
 from ketacare.patients.models import Diagnosis, Medication, Patient, PriorTreatment, Weight
 from ketacare.patients.views import PAGE_SIZE, TABS
-from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
 
