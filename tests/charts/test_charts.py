@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import vl_convert
-from django.core.cache import caches
 
 from ketacare import charts
 from ketacare.charts.outcomes import funnel_chart, km_chart
@@ -32,11 +31,6 @@ def _curve() -> dict[str, Any]:
     return pk.compare_scenarios([pk.Scenario(model="domino", route="iv", dose_mg=35,
                                              weight_kg=70, age_y=40, label="0.5 mg/kg")],
                                 until_min=240)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> None:
-    caches[charts.CACHE].clear()
 
 
 @pytest.mark.parametrize("build", [

@@ -190,7 +190,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("KETACARE_SESSION_IDLE_MIN", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: each request pushes expiry forward
+# Idle timeout: activity pushes the expiry forward, by a session write at most once a
+# KETACARE_SESSION_TOUCH_SECONDS (accounts/middleware.py), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+KETACARE_SESSION_TOUCH_SECONDS = env_int("KETACARE_SESSION_TOUCH_SECONDS", 60)
 KETACARE_SESSION_ABSOLUTE_SECONDS = env_int("KETACARE_SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
