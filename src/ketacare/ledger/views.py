@@ -306,7 +306,9 @@ def _download(request: HttpRequest, extension: str) -> HttpResponse:
     if extension == "csv":
         response = HttpResponse(reports.to_csv(built), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(reports.to_pdf(built), content_type="application/pdf")
+        from .report_pdf import to_pdf  # fpdf2 loaded for a PDF only
+
+        response = HttpResponse(to_pdf(built), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{reports.filename(built, extension)}"'
     record(Action.EXPORT, request=request, object_type="ledger_report", detail={
         "format": extension, "start": _iso(form.cleaned_data["start"]),

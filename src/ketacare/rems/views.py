@@ -19,7 +19,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.form_errors import apply_errors
 
-from . import actions, fields, pdf, prefill
+from . import actions, fields, prefill
 from .access import can_see_due_list, days_text, due_list, rems_session_for
 from .forms import AmendForm, RemsFormForm
 from .models import RemsForm, due_date
@@ -75,7 +75,7 @@ def _page(request: HttpRequest, session: Any, form_obj: RemsForm | None,
         "can_edit": staff.can(Perm.RUN_SESSION), "can_sign": actions.can_sign(staff),
         "amend_form": amend_form or AmendForm(),
         "amendments": list(form_obj.amendments.select_related("author")) if form_obj else [],
-        "note": pdf.NOTE,
+        "note": fields.NOTE,
     }, status=status)
 
 
@@ -145,6 +145,8 @@ def form_pdf(request: HttpRequest, session_id: str) -> HttpResponse:
     if form is None:
         messages.error(request, "Save the form before downloading it.")
         return redirect(reverse("rems-form", args=[session.pk]))
+    from . import pdf  # fpdf2 loaded for a PDF only
+
     body = pdf.render(form, generated_by=prefill.person(staff.user))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename(form)}"'

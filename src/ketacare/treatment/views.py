@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
 from ketacare.form_errors import apply_errors
@@ -62,7 +62,7 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
         data = pk.compare_scenarios([scenario], until_min=240)
     except pk.PKInputError:
         return None
-    return to_svg(concentration_chart(data, width=560, height=220))
+    return svg(concentration_chart, data, width=560, height=220)
 
 
 def planned_dose(protocol: protocols.Protocol, chart: Chart,
@@ -170,7 +170,7 @@ def _session_page(request: HttpRequest, session: Session,
         "amend": AmendForm(),
     }
     forms.update(bound or {})
-    vitals = list(session.vitals.all())
+    vitals = list(session.vitals.select_related("recorded_by"))
     monitoring_due = []
     if dose is not None:
         taken = {v.minute for v in vitals if v.minute is not None}
@@ -207,7 +207,8 @@ def _session_page(request: HttpRequest, session: Session,
         "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
         "session": session, "course": session.course, "protocol": protocol,
         "patient": patient, "dose": dose, "vitals": vitals, "forms": forms,
-        "ratings": list(session.ratings.all()), "events": list(session.adverse_events.all()),
+        "ratings": list(session.ratings.select_related("recorded_by")),
+        "events": list(session.adverse_events.select_related("recorded_by")),
         "amendments": list(session.amendments.select_related("author")),
         "monitoring_due": monitoring_due, "discharge": discharge, "curve": curve,
         "can_run": staff.can(Perm.RUN_SESSION), "can_override": staff.can(Perm.SIGN_ORDERS),
