@@ -15,7 +15,7 @@ from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical.routes import ESKETAMINE_ROUTE
-from ketacare.db import int_id
+from ketacare.ids import int_id
 from ketacare.treatment.models import Session
 
 from . import fields
