@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
+from ketacare.form_errors import apply_errors
 from ketacare.patients.access import patient_for
-from ketacare.patients.views import _apply_errors
 
 from . import actions
 from .access import alert_for, course_for, session_for
@@ -58,7 +58,7 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
                 sessions=data["sessions"], proceed_reason=data["proceed_reason"],
                 request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("course-detail", course_id=course.pk)
     eligibility = [(name, *actions.eligibility_for(patient, protocol.route))
@@ -217,7 +217,7 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
             session.refresh_from_db()
             return _session_page(request, session, status=409, notice=" ".join(exc.messages))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             here = next_step(Session.objects.get(pk=session.pk))
             return redirect(f"{reverse('session-day', args=[session.pk])}#{here}")
@@ -263,7 +263,7 @@ def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResp
                 actions.set_session_status(staff, session, form.cleaned_data["status"],
                                            form.cleaned_data["reason"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     if form.errors:
         course = session.course
         return render(request, "treatment/plan_error.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import pk
 from ketacare.clinical.session_day import dose_scenario
@@ -18,4 +18,4 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
         data = pk.compare_scenarios([scenario], until_min=240)
     except pk.PKInputError:
         return None
-    return to_svg(concentration_chart(data, width=560, height=220))
+    return svg(concentration_chart, data, width=560, height=220)

@@ -87,7 +87,7 @@ def session_day(staff: Staff, session: Session, *,
     patient = session.course.patient
     dose: Dose | None = getattr(session, "dose", None)
     today = staff.clinic.today()
-    vitals = list(session.vitals.all())
+    vitals = list(session.vitals.select_related("recorded_by"))
     due: list[DueReading] = []
     discharge = curve = None
     if dose is not None:
@@ -113,8 +113,8 @@ def session_day(staff: Staff, session: Session, *,
         route_label=eligibility.ROUTES[protocol.route], dose=dose, vitals=vitals,
         predose=predose,
         monitoring=[v for v in vitals if v.phase == VitalsPhase.MONITORING],
-        monitoring_due=due, ratings=list(session.ratings.all()),
-        events=list(session.adverse_events.all()),
+        monitoring_due=due, ratings=list(session.ratings.select_related("recorded_by")),
+        events=list(session.adverse_events.select_related("recorded_by")),
         amendments=list(session.amendments.select_related("author")),
         alerts=alerts, open_alerts=[a for a in alerts if a.acknowledged_at is None],
         discharge=discharge, curve=curve,
