@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ketacare.clinical import protocols
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.clinical.safety import (
     SECOND_CHECK_MESSAGE,
     lot_problems,
@@ -22,7 +23,7 @@ TODAY = date(2026, 3, 10)
 
 @pytest.mark.parametrize(("route", "needed"), [
     ("iv", True), ("im", False), ("sc", False), ("oral", False), ("sublingual", False),
-    (protocols.ESKETAMINE_ROUTE, False),
+    (ESKETAMINE_ROUTE, False),
 ])
 def test_only_iv_needs_a_second_check(route: str, needed: bool) -> None:
     assert needs_second_check(route) is needed

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ketacare.clinical import protocols
-from ketacare.clinical.routes import PK_ROUTE
+from ketacare.clinical.routes import ESKETAMINE_ROUTE, PK_ROUTE
 from ketacare.clinical.session_day import (
     MONITORING_WINDOW_MIN,
     current_step,
@@ -60,7 +60,7 @@ def test_the_page_opens_at_the_first_step_still_to_do(state: dict[str, bool],
 def test_every_treatment_route_has_a_pk_model() -> None:
     routes = {p.route for p in protocols.DEFAULT_PROTOCOLS.values()}
     assert routes <= set(PK_ROUTE)
-    spray = dose_scenario(protocols.ESKETAMINE_ROUTE, 56, weight_kg=None, age_years=70,
+    spray = dose_scenario(ESKETAMINE_ROUTE, 56, weight_kg=None, age_years=70,
                           infusion_min=None, label="x")
     assert (spray.model, spray.route, spray.infusion_min) == (
         "perez-ruixo-2021", "intranasal", 0.0)
