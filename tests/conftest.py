@@ -166,3 +166,34 @@ def cosigned(staff, user, purpose: str):  # type: ignore[no-untyped-def]
 
     return cosign.verify(staff, cosign.Purpose(purpose), username=user.username,
                          password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def demo_build(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """`ketacare demo` run once per test session and kept as a Django fixture file: the
+    build is rolled back once dumped, so the database stays empty for every other test."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    path = tmp_path_factory.mktemp("demo") / "demo.json"
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo", stdout=io.StringIO())
+        call_command("dumpdata", "--natural-foreign", "--natural-primary",
+                     "-e", "contenttypes", "-e", "auth.permission", "-e", "sessions",
+                     "-o", str(path), verbosity=0)
+        transaction.set_rollback(True)
+    return path
+
+
+@pytest.fixture
+def demo(db, demo_build):  # type: ignore[no-untyped-def]
+    """The demo clinics by name, loaded into this test's transaction from the session's
+    one build (about 1 s instead of a 10 s build per test)."""
+    from django.core.management import call_command
+
+    from ketacare.accounts.models import Clinic
+
+    call_command("loaddata", str(demo_build), verbosity=0)
+    return {c.name: c for c in Clinic.objects.all()}

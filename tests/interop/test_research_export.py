@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def demo_export(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+def demo_export(demo_build, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
-        call_command("demo", stdout=io.StringIO())
+        call_command("loaddata", str(demo_build), verbosity=0)
         clinic = Clinic.objects.get(name="Demo Clinic")
         out = tmp_path_factory.mktemp("export") / "demo"
         manifest = research.export(clinic, out)

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from ketacare.accounts.staff import Staff
 from ketacare.patients.models import Patient
+from ketacare.rems import enrollment
+from ketacare.rems.prefill import ESKETAMINE_ROUTE
 from ketacare.treatment import actions
-from ketacare.treatment.demo import COURSES
 from ketacare.treatment.models import ClinicProtocol, Course
 
-from . import enrollment
-from .prefill import ESKETAMINE_ROUTE
+from .treatment import COURSES
 
 
 def _start_one(prescriber: Staff) -> None:
