@@ -2,6 +2,7 @@
 
 Idempotent: a re-run resets the demo users' password and changes nothing else. Patients are
 planned from fixed seeds and only the missing ones are created (see `ketacare.demo`).
+`--patients N` then adds N bulk synthetic patients to Demo Clinic (`demo.population`).
 """
 
 from __future__ import annotations
@@ -9,29 +10,44 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from ketacare.demo import consent, patients, rems, selfreport, staff, treatment
+from ketacare.demo import consent, patients, population, rems, selfreport, staff, treatment
 from ketacare.demo.planner import Planner
 from ketacare.demo.profiles import DEMO, OTHER, OTHER_PROFILES, PASSWORD_ENV, USERS, demo_profiles
 from ketacare.patients.models import Patient
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Command(BaseCommand):
     help = "Create the demo clinics, staff and synthetic patients; print the demo password."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--patients", type=int, default=0, metavar="N",
+            help="also add N bulk synthetic patients to Demo Clinic (a tenth with courses, "
+                 "sessions, vitals, doses and questionnaires), for load tests")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["patients"] < 0:
+            self.stderr.write("--patients: must be 0 or more")
+            raise SystemExit(2)
         password = os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(12)
         with transaction.atomic():
-            self._demo(password)
+            users = self._demo(password)
+        if options["patients"]:
+            added = population.generate(options["patients"], users)
+            self.stdout.write(f"  Synthetic patients added now: {added}")
         self.stdout.write(f"Password for all demo users: {password}")
 
-    def _demo(self, password: str) -> None:
+    def _demo(self, password: str) -> dict[str, User]:
         # Hashed once for all five users: Argon2 is deliberately slow, and the demo users
         # share one password by design.
         clinics, users = staff.build(make_password(password))
@@ -63,3 +79,4 @@ class Command(BaseCommand):
         self.stdout.write("Users (sign in at /accounts/login/):")
         for username, spec, role in USERS:
             self.stdout.write(f"  {username:<17} {role.label:<13} {spec.name}")
+        return users
