@@ -211,3 +211,13 @@ def insert_demo(demo_build: list[tuple[Any, list[Any]]]) -> None:
             fields = model._meta.local_concrete_fields
             for start in range(0, len(objs), 500):
                 model._base_manager._insert(objs[start:start + 500], fields=fields, raw=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches() -> None:
+    """Every test starts with empty caches (chart pictures, home-page counts): keys such as
+    a clinic's id can repeat between tests."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
