@@ -168,6 +168,51 @@ def cosigned(staff, user, purpose: str):  # type: ignore[no-untyped-def]
                          password=PASSWORD)
 
 
+
+@pytest.fixture(scope="session")
+def demo_build(django_db_setup, django_db_blocker) -> list[tuple[Any, list[Any]]]:  # type: ignore[no-untyped-def]
+    """`ketacare demo` run once per test session, kept as model instances (every table the
+    demo writes) and rolled back, so the database stays empty for every other test. Not a
+    dumpdata fixture: JSON keeps datetimes to the millisecond, which breaks the audit
+    chain's hashes."""
+    import io
+
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import transaction
+
+    skip = {"contenttypes", "auth.permission", "sessions"}
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo", stdout=io.StringIO())
+        rows = [(model, list(model._base_manager.order_by("pk")))
+                for model in apps.get_models(include_auto_created=True)
+                if model._meta.managed and not model._meta.proxy
+                and not {model._meta.app_label, model._meta.label_lower} & skip]
+        transaction.set_rollback(True)
+    return [(model, objs) for model, objs in rows if objs]
+
+
+@pytest.fixture
+def demo(db, demo_build):  # type: ignore[no-untyped-def]
+    """The demo clinics by name, inserted into this test's transaction from the session's
+    one build: exact rows (raw inserts skip auto_now), foreign keys checked at commit."""
+    from ketacare.accounts.models import Clinic
+
+    insert_demo(demo_build)
+    return {c.name: c for c in Clinic.objects.all()}
+
+
+def insert_demo(demo_build: list[tuple[Any, list[Any]]]) -> None:
+    """In one transaction: foreign keys are checked at its end, so table order is free."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for model, objs in demo_build:
+            fields = model._meta.local_concrete_fields
+            for start in range(0, len(objs), 500):
+                model._base_manager._insert(objs[start:start + 500], fields=fields, raw=True)
+
+
 @pytest.fixture(autouse=True)
 def _empty_caches() -> None:
     """Every test starts with empty caches (chart pictures, home-page counts): keys such as

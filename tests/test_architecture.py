@@ -20,11 +20,9 @@ WRITES = {"save", "create", "update", "bulk_create", "delete"}
 QUERYSET = {"objects", "filter", "exclude", "all", "select_for_update", "select_related",
             "prefetch_related", "order_by", "using", "only", "defer"}
 
-# Where writes belong: actions, migrations, the demo builders (the demo command and each
-# app's demo.py, moving to ketacare/demo/ by #18 step 1).
+# Where writes belong: actions, migrations, the demo builders (ketacare/demo/, #18 step 1).
 ACTIONS = ("*/actions.py", "*/actions/*.py")
-BUILDERS = ("*/migrations/*.py", "ketacare/demo/*", "*/demo.py",
-            "ketacare/accounts/management/commands/demo.py")
+BUILDERS = ("*/migrations/*.py", "ketacare/demo/*")
 
 # Modules that are actions under a domain name (one function per use case, permission
 # check, one transaction, audit entry), named for what they do rather than actions.py.

@@ -5,7 +5,6 @@ gives the tables a fresh full snapshot would."""
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -30,13 +29,6 @@ from ketacare.treatment.models import Dose
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(capsys: pytest.CaptureFixture[str]) -> dict[str, Clinic]:
-    call_command("demo", stdout=io.StringIO())
-    capsys.readouterr()
-    return {c.name: c for c in Clinic.objects.all()}
 
 
 def snap(out: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

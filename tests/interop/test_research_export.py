@@ -17,14 +17,15 @@ from ketacare.accounts.models import Clinic
 from ketacare.interop import research
 from ketacare.patients.models import Patient
 from ketacare.selfreport.models import Response
+from tests.conftest import insert_demo
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def demo_export(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+def demo_export(demo_build, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
-        call_command("demo", stdout=io.StringIO())
+        insert_demo(demo_build)
         clinic = Clinic.objects.get(name="Demo Clinic")
         out = tmp_path_factory.mktemp("export") / "demo"
         manifest = research.export(clinic, out)

@@ -46,8 +46,7 @@ def test_clinician_page_draws_a_trajectory(client, prescriber_a, reachable) -> N
     assert "PHQ-9 over time" in body and "<svg" in body
 
 
-def test_demo_gives_patients_histories_once() -> None:
-    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_demo_gives_patients_histories_once(demo) -> None:
     first = Response.objects.count()
     assert first > 100
     per_patient = Response.objects.values("patient").distinct().count()

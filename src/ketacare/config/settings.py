@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ketacare.interop",
     "ketacare.analytics",
     "ketacare.consent",
+    "ketacare.demo",  # `ketacare demo`: no models
 ]
 
 MIDDLEWARE = [

@@ -14,11 +14,10 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from ketacare.accounts.staff import Staff
+from ketacare.consent import actions, intake, links
+from ketacare.consent.models import Consent, PatientLink
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import Course
-
-from . import actions, intake, links
-from .models import Consent, PatientLink
 
 
 def drawn_signature(seed: str) -> bytes:

@@ -8,16 +8,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ketacare.accounts.staff import Staff
-from ketacare.clinical import protocols
+from ketacare.clinical import dosing, protocols
 from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.ledger import actions as ledger
 from ketacare.ledger.models import StockItem
 from ketacare.patients.models import Patient
-
-from . import actions
-from .models import ClinicProtocol, Course, CourseStatus, Dose, Session, SessionStatus
+from ketacare.treatment import actions
+from ketacare.treatment.models import (
+    ClinicProtocol,
+    Course,
+    CourseStatus,
+    Dose,
+    Session,
+    SessionStatus,
+)
 
 # route -> (protocol key, weekdays as offsets from today)
+CONCENTRATION_MG_ML = Decimal(10)  # the 10 mg/mL vial the demo stocks
 COURSES = {"iv": ("iv-induction", (0, 2, 4)), ESKETAMINE_ROUTE: ("esketamine", (0, 3))}
 
 
@@ -66,7 +73,13 @@ def past_course(patient: Patient, start: datetime, prescriber: Staff) -> Course:
     protocol = clinic_protocol.protocol()
     weight = patient.weight_set.filter(entered_in_error=False).first()
     weight_kg = Decimal(str(weight.weight_kg)) if weight else Decimal(70)
-    dose_mg = (weight_kg * Decimal(str(protocol.dose.default_mg_per_kg))).quantize(Decimal("1"))
+    # The protocol's default mg/kg through the dose calculator, as if the weight had been
+    # taken on the day (the demo's weights are recent; its history is back-dated).
+    weighed_on = weight.measured_on if weight else start.date()
+    dose = dosing.calculate_dose(protocol, weight_kg=float(weight_kg),
+                                 weight_measured_on=weighed_on, today=weighed_on,
+                                 concentration_mg_ml=float(CONCENTRATION_MG_ML))
+    dose_mg = Decimal(str(dose.dose_mg))
     course = Course.objects.create(
         patient=patient, clinic_protocol=clinic_protocol, protocol_data=protocol.as_dict(),
         indication="Depression, induction series", start_date=start.date(),
@@ -83,9 +96,10 @@ def past_course(patient: Patient, start: datetime, prescriber: Staff) -> Course:
             signed_at=began + timedelta(minutes=80), signed_by=prescriber.user)
         Dose.objects.create(
             session=session, drug=protocol.drug, route=protocol.route, dose_mg=dose_mg,
-            prescribed_mg=dose_mg, mg_per_kg=Decimal(str(protocol.dose.default_mg_per_kg)),
-            weight_kg=weight_kg, concentration_mg_ml=Decimal(10),
-            volume_ml=dose_mg / Decimal(10), lot="KET-23H02", expiry=began.date()
+            prescribed_mg=Decimal(str(dose.prescribed_mg)),
+            mg_per_kg=Decimal(str(dose.mg_per_kg)), weight_kg=weight_kg,
+            concentration_mg_ml=CONCENTRATION_MG_ML, volume_ml=Decimal(str(dose.volume_ml)),
+            lot="KET-23H02", expiry=began.date()
             + timedelta(days=365), started_at=began,
             stopped_at=began + timedelta(minutes=protocol.infusion_min or 40),
             given_by=prescriber.user)

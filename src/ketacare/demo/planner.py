@@ -1,187 +1,40 @@
-"""`ketacare demo`: two clinics, their staff and synthetic patients for a fresh install.
-
-Idempotent: a re-run resets the demo users' password and changes nothing else. Patients are
-generated from fixed seeds, so every run plans the same people under the same MRNs and only
-creates the ones that are missing. Everything is written through the patient actions with a
-demo staff member, so demo data passes the same validation and lands in the same audit trail
-as real data. Every person is made up by Faker; none is a real patient.
-"""
+"""Plans the demo clinics' patients: demographics, diagnoses, weights, prior treatments,
+medications and screenings. Pure: the same seed and day give the same plans, so every run
+of `ketacare demo` plans the same people under the same MRNs."""
 
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import re
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
-from django.db import transaction
 from faker import Faker
 
-from ketacare.accounts.models import Clinic, Membership, Role
-from ketacare.accounts.staff import Staff
-from ketacare.clinical import eligibility
 from ketacare.clinical.routes import ESKETAMINE_ROUTE, ROUTES
-from ketacare.consent import demo as consent_demo
-from ketacare.patients import actions
-from ketacare.patients.models import (
-    Decision,
-    Diagnosis,
-    Medication,
-    MedicationCategory,
-    Patient,
-    PriorTreatment,
-    Sex,
-    Status,
-    TreatmentKind,
-    Weight,
+from ketacare.patients.models import Decision, MedicationCategory, Sex, Status, TreatmentKind
+
+from .profiles import (
+    ANTIDEPRESSANTS,
+    ANXIETY_DRUGS,
+    AUGMENTATION,
+    BENZODIAZEPINES,
+    COMORBID,
+    FIRST_LINE,
+    INTOLERANCE,
+    MAOI_SPECIALS,
+    PRIMARY_CODES,
+    PSYCHOTHERAPY,
+    PTSD_DRUGS,
+    RELATIONSHIPS,
+    ROUTE_TURNS,
+    STIMULANTS,
+    TRD_SPECIALS,
+    ClinicSpec,
 )
-from ketacare.rems import demo as rems_demo
-from ketacare.selfreport import demo as selfreport_demo
-from ketacare.treatment import demo as treatment_demo
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-SEED = 2026
-PASSWORD_ENV = "KETACARE_DEMO_PASSWORD"  # noqa: S105 (the variable's name, not a secret)
-
-
-@dataclass(frozen=True)
-class ClinicSpec:
-    name: str
-    time_zone: str
-    state: str  # for a plausible (made-up) address in the clinic's time zone
-    mrn_prefix: str
-    first_mrn: int
-    seed: int
-
-
-DEMO = ClinicSpec("Demo Clinic", "America/New_York", "MA", "DC", 101, SEED)
-OTHER = ClinicSpec("Other Clinic", "America/Los_Angeles", "CA", "OC", 1, SEED + 1)
-
-USERS: tuple[tuple[str, ClinicSpec, Role], ...] = (
-    ("demo-admin", DEMO, Role.ADMIN),
-    ("demo-prescriber", DEMO, Role.PRESCRIBER),
-    ("demo-nurse", DEMO, Role.NURSE),
-    ("demo-analyst", DEMO, Role.ANALYST),
-    ("other-prescriber", OTHER, Role.PRESCRIBER),
-)
-
-# Demo Clinic's case mix: (condition, status) counts; the special cases below are part of it.
-DEMO_CONDITIONS = {"depression": 32, "ptsd": 16, "anxiety": 12}
-DEMO_STATUSES = {
-    Status.REFERRED: 10, Status.SCREENING: 12, Status.ACTIVE: 18, Status.MAINTENANCE: 12,
-    Status.DISCHARGED: 8,
-}
-OTHER_PROFILES = (
-    ("depression", Status.ACTIVE, None), ("depression", Status.SCREENING, None),
-    ("ptsd", Status.MAINTENANCE, None), ("ptsd", Status.REFERRED, None),
-    ("anxiety", Status.ACTIVE, None),
-)
-
-# Patients a prescriber must look at twice: each gives the screening a finding to show.
-SPECIALS: tuple[tuple[str, str, str], ...] = (
-    ("psychosis_history", "depression", Status.ACTIVE),
-    ("uncontrolled_hypertension", "depression", Status.SCREENING),
-    ("aneurysm", "depression", Status.SCREENING),
-    ("possible_pregnancy", "depression", Status.SCREENING),
-    ("maoi_phenelzine", "depression", Status.MAINTENANCE),
-    ("maoi_tranylcypromine", "depression", Status.ACTIVE),
-    ("substance_use", "ptsd", Status.DISCHARGED),
-    ("white_coat_bp", "ptsd", Status.ACTIVE),
-    ("glaucoma", "anxiety", Status.MAINTENANCE),
-)
-MAOI_SPECIALS = frozenset({"maoi_phenelzine", "maoi_tranylcypromine"})
-# Cases that only make sense in treatment-resistant depression (MAOIs; esketamine).
-TRD_SPECIALS = MAOI_SPECIALS | {"aneurysm"}
-
-PRIMARY_CODES: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "depression": (
-        ("F33.1", "Major depressive disorder, recurrent, moderate", 35),
-        ("F33.2", "Major depressive disorder, recurrent severe without psychotic features", 35),
-        ("F32.2", "Major depressive disorder, single episode, severe without psychotic "
-                  "features", 18),
-        ("F32.1", "Major depressive disorder, single episode, moderate", 12),
-    ),
-    "ptsd": (
-        ("F43.12", "Post-traumatic stress disorder, chronic", 65),
-        ("F43.10", "Post-traumatic stress disorder, unspecified", 35),
-    ),
-    "anxiety": (
-        ("F41.1", "Generalized anxiety disorder", 70),
-        ("F41.0", "Panic disorder [episodic paroxysmal anxiety]", 30),
-    ),
-}
-DESCRIPTIONS = {code: text for codes in PRIMARY_CODES.values() for code, text, _ in codes} | {
-    "F40.10": "Social phobia, unspecified",
-    "F51.5": "Nightmare disorder",
-    "G47.00": "Insomnia, unspecified",
-    "F90.0": "Attention-deficit hyperactivity disorder, predominantly inattentive type",
-    "F10.20": "Alcohol dependence, uncomplicated",
-    "I10": "Essential (primary) hypertension",
-    "I67.1": "Cerebral aneurysm, nonruptured",
-    "H40.9": "Unspecified glaucoma",
-}
-# Comorbid (secondary) diagnoses by primary condition, with their chance.
-COMORBID: dict[str, tuple[tuple[str, float], ...]] = {
-    "depression": (("F41.1", 0.30), ("F43.10", 0.10), ("F41.0", 0.08), ("G47.00", 0.10)),
-    "ptsd": (("F33.1", 0.45), ("F41.0", 0.15), ("F51.5", 0.15), ("G47.00", 0.15)),
-    "anxiety": (("F33.1", 0.25), ("F40.10", 0.15), ("G47.00", 0.10)),
-}
-
-# Antidepressants with an adequate dose (for "adequate dose for an adequate time").
-ANTIDEPRESSANTS: dict[str, str] = {
-    "sertraline": "150 mg daily", "escitalopram": "20 mg daily", "fluoxetine": "40 mg daily",
-    "paroxetine": "40 mg daily", "citalopram": "40 mg daily",
-    "venlafaxine XR": "225 mg daily", "duloxetine": "60 mg daily",
-    "desvenlafaxine": "100 mg daily", "bupropion XL": "300 mg daily",
-    "mirtazapine": "30 mg at night", "vortioxetine": "20 mg daily",
-    "nortriptyline": "100 mg daily",
-}
-FIRST_LINE = ("sertraline", "escitalopram", "fluoxetine", "citalopram", "paroxetine")
-PTSD_DRUGS = ("sertraline", "paroxetine", "venlafaxine XR", "fluoxetine")
-ANXIETY_DRUGS = ("escitalopram", "sertraline", "paroxetine", "venlafaxine XR", "duloxetine")
-INTOLERANCE = ("nausea", "sexual side effects", "insomnia and agitation", "weight gain",
-               "emotional blunting", "headaches", "sedation")
-AUGMENTATION = (
-    ("aripiprazole", "5 mg daily"), ("lithium", "900 mg daily, level 0.7 mmol/L"),
-    ("quetiapine XR", "150 mg at night"),
-)
-PSYCHOTHERAPY = {
-    "depression": (("CBT", "16 weekly sessions"), ("interpersonal therapy", "12 sessions"),
-                   ("behavioural activation", "10 sessions")),
-    "ptsd": (("prolonged exposure", "12 sessions"),
-             ("cognitive processing therapy", "12 sessions"), ("EMDR", "10 sessions")),
-    "anxiety": (("CBT", "14 weekly sessions"), ("ACT", "10 sessions"),
-                ("applied relaxation", "8 sessions")),
-}
-BENZODIAZEPINES = (
-    ("lorazepam", "0.5 mg up to twice daily as needed"), ("clonazepam", "0.5 mg twice daily"),
-    ("alprazolam", "0.25 mg three times daily as needed"), ("diazepam", "5 mg as needed"),
-)
-STIMULANTS = (
-    ("lisdexamfetamine", "40 mg each morning"), ("methylphenidate ER", "36 mg each morning"),
-    ("amphetamine/dextroamphetamine XR", "20 mg each morning"),
-)
-RELATIONSHIPS = ("spouse", "partner", "parent", "sibling", "friend", "adult child")
-
-# Routes screened, taken in turn per condition so every demo shows the whole mix. Esketamine
-# is approved for depression, so PTSD and anxiety never get a nasal spray screening.
-ROUTE_TURNS = {
-    "depression": ("iv", ESKETAMINE_ROUTE, "iv", "im", ESKETAMINE_ROUTE, "iv",
-                   "sublingual", "iv", ESKETAMINE_ROUTE, "oral"),
-    "ptsd": ("iv", "im", "iv", "sublingual", "iv"),
-    "anxiety": ("iv", "sublingual", "im", "iv", "oral"),
-}
 
 
 @dataclass
@@ -546,116 +399,3 @@ def _indication(condition: str, trials: int) -> str:
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
 
-
-def demo_profiles() -> list[tuple[str, str, str | None]]:
-    """Demo Clinic's (condition, status, special case) per patient, in MRN order."""
-    rng = random.Random(f"{SEED}-profiles")  # noqa: S311 (reproducible on purpose)
-    conditions = [c for c, n in DEMO_CONDITIONS.items() for _ in range(n)]
-    statuses: list[str] = [s for s, n in DEMO_STATUSES.items() for _ in range(n)]
-    profiles: list[tuple[str, str, str | None]] = []
-    for special, condition, status in SPECIALS:
-        conditions.remove(condition)
-        statuses.remove(status)
-        profiles.append((condition, status, special))
-    rng.shuffle(conditions)
-    rng.shuffle(statuses)
-    profiles += [(c, s, None) for c, s in zip(conditions, statuses, strict=True)]
-    rng.shuffle(profiles)
-    return profiles
-
-
-class Command(BaseCommand):
-    help = "Create the demo clinics, staff and synthetic patients; print the demo password."
-
-    @transaction.atomic
-    def handle(self, *args: Any, **options: Any) -> None:
-        password = os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(12)
-        # Hashed once for all five users: Argon2 is deliberately slow, and the demo users
-        # share one password by design.
-        encoded = make_password(password)
-        names = Faker("en_US")
-        names.seed_instance(SEED - 1)
-        clinics = {spec.name: self._clinic(spec, names) for spec in (DEMO, OTHER)}
-        users: dict[str, User] = {}
-        for username, spec, role in USERS:
-            users[username] = self._user(username, names, encoded)
-            Membership.objects.get_or_create(
-                user=users[username], clinic=clinics[spec.name], role=role)
-
-        demo, other = clinics[DEMO.name], clinics[OTHER.name]
-        admin = Staff(users["demo-admin"], demo, frozenset({Role.ADMIN}))
-        nurse = Staff(users["demo-nurse"], demo, frozenset({Role.NURSE}))
-        prescriber = Staff(users["demo-prescriber"], demo, frozenset({Role.PRESCRIBER}))
-        other_prescriber = Staff(users["other-prescriber"], other,
-                                 frozenset({Role.PRESCRIBER}))
-
-        today = datetime.now(ZoneInfo(DEMO.time_zone)).date()
-        demo_plans = Planner(DEMO, today).plan(demo_profiles())
-        created = {DEMO.name: self._populate(demo, demo_plans, admin, nurse, prescriber)}
-        today = datetime.now(ZoneInfo(OTHER.time_zone)).date()
-        other_plans = Planner(OTHER, today).plan(list(OTHER_PROFILES))
-        created[OTHER.name] = self._populate(other, other_plans, other_prescriber,
-                                             other_prescriber, other_prescriber)
-        courses = treatment_demo.populate(prescriber, nurse)
-        rems_demo.populate(prescriber)  # issue 14 item 7: esketamine patients REMS-enrolled
-        responses = selfreport_demo.populate(demo, prescriber)
-        consent_demo.populate(nurse, self.stdout.write)
-
-        self.stdout.write("Demo data ready.")
-        for clinic in clinics.values():
-            total = Patient.objects.filter(clinic=clinic).count()
-            self.stdout.write(f"  {clinic.name} ({clinic.time_zone}): {total} patients, "
-                              f"{created[clinic.name]} added now")
-        self.stdout.write(f"  Treatment courses started now: {courses} (session 1 today)")
-        self.stdout.write(f"  Self-report responses added now: {responses}")
-        self.stdout.write("Users (sign in at /accounts/login/):")
-        for username, spec, role in USERS:
-            self.stdout.write(f"  {username:<17} {role.label:<13} {spec.name}")
-        self.stdout.write(f"Password for all demo users: {password}")
-
-    def _clinic(self, spec: ClinicSpec, names: Faker) -> Clinic:
-        address = (f"{names.building_number()} {names.street_name()}, Suite "
-                   f"{names.random_int(100, 450)}\n{names.city()}, {spec.state} "
-                   f"{names.zipcode_in_state(spec.state)}")
-        clinic, _ = Clinic.objects.get_or_create(
-            name=spec.name, defaults={"time_zone": spec.time_zone, "address": address})
-        return clinic
-
-    def _user(self, username: str, names: Faker, encoded_password: str) -> User:
-        # Drawn whether or not the user exists, so every run sees the same names.
-        first, last = names.first_name(), names.last_name()
-        user, _ = get_user_model().objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last,
-                                         "email": f"{username}@example.org"})
-        user.password = encoded_password
-        user.save(update_fields=["password"])
-        return user
-
-    def _populate(self, clinic: Clinic, plans: list[PatientPlan], intake: Staff, nurse: Staff,
-                  prescriber: Staff) -> int:
-        existing = set(Patient.objects.filter(
-            clinic=clinic, mrn__in=[p.mrn for p in plans]).values_list("mrn", flat=True))
-        missing = [p for p in plans if p.mrn not in existing]
-        for plan in missing:
-            self._create(plan, intake, nurse, prescriber)
-        return len(missing)
-
-    def _create(self, plan: PatientPlan, intake: Staff, nurse: Staff, prescriber: Staff) -> None:
-        patient = actions.create_patient(intake, {"mrn": plan.mrn, **plan.demographics})
-        for code, primary in plan.diagnoses:
-            actions.add_entry(prescriber, patient, Diagnosis(
-                icd10_code=code, description=DESCRIPTIONS[code], primary=primary))
-        for measured_on, kg in plan.weights:
-            actions.add_entry(nurse, patient, Weight(weight_kg=kg, measured_on=measured_on))
-        for treatment in plan.treatments:
-            actions.add_entry(prescriber, patient, PriorTreatment(**treatment))
-        for medication in plan.medications:
-            actions.add_entry(nurse, patient, Medication(**medication))
-        for s in plan.screenings:
-            answers = {c.code: c.code in s.findings for c in eligibility.criteria_for(s.route)}
-            facts = eligibility.ScreeningFacts(
-                age_years=plan.age_years, sbp_mmhg=s.bp[0], dbp_mmhg=s.bp[1])
-            screener = prescriber if s.by_prescriber else nurse
-            screening = actions.record_screening(screener, patient, s.route, answers, facts)
-            if s.decision:
-                actions.decide_eligibility(prescriber, screening, *s.decision)

@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.test import Client
 from pytest import MonkeyPatch
 
-from ketacare.accounts.management.commands import demo
 from ketacare.accounts.models import Clinic, Membership
 from ketacare.audit.models import AuditEvent
 from ketacare.clinical import diagnoses
+from ketacare.demo.planner import Planner
+from ketacare.demo.profiles import DEMO, demo_profiles
 from ketacare.patients.models import (
     Diagnosis,
     EligibilityDecision,
@@ -180,7 +181,7 @@ def test_plans_are_the_same_people_every_time() -> None:
     day = date(2026, 3, 1)
 
     def plan() -> list[tuple[str, str, str, date]]:
-        plans = demo.Planner(demo.DEMO, day).plan(demo.demo_profiles())
+        plans = Planner(DEMO, day).plan(demo_profiles())
         return [(p.mrn, p.demographics["given_name"], p.demographics["family_name"],
                  p.demographics["date_of_birth"]) for p in plans]
 

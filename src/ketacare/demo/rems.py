@@ -11,11 +11,11 @@ from datetime import timedelta
 from ketacare.accounts.staff import Staff
 from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.patients.models import Patient
+from ketacare.rems import enrollment
 from ketacare.treatment import actions
-from ketacare.treatment.demo import COURSES
 from ketacare.treatment.models import ClinicProtocol, Course
 
-from . import enrollment
+from .treatment import COURSES
 
 
 def _start_one(prescriber: Staff) -> None:

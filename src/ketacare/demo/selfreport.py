@@ -13,10 +13,10 @@ from ketacare.accounts.models import Clinic
 from ketacare.accounts.staff import Staff
 from ketacare.clinical.instruments import get
 from ketacare.patients.models import Patient
-from ketacare.treatment import demo as treatment_demo
+from ketacare.selfreport import actions
+from ketacare.selfreport.models import Alert, ReportRequest, Response, Source
 
-from . import actions
-from .models import Alert, ReportRequest, Response, Source
+from .treatment import past_course
 
 SEED = 2026
 # The first PHQ-9 patient answers "several days" to item 9 in this week: one open alert.
@@ -62,7 +62,7 @@ def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int =
         elif prescriber is not None and not patient.courses.exists():
             # The series began two days after the baseline questionnaire.
             first = today - timedelta(days=7 * weeks) + timedelta(days=2)
-            treatment_demo.past_course(patient, datetime.combine(
+            past_course(patient, datetime.combine(
                 first, time(9, 30), tzinfo=zoneinfo.ZoneInfo(clinic.time_zone)), prescriber)
         for week in range(weeks):
             fraction = week / max(1, weeks - 1)

@@ -1,0 +1,80 @@
+"""`ketacare demo --patients N` (issue 17 item 1): N bulk synthetic patients in Demo Clinic,
+a tenth in treatment, and one honest audit entry for the generation; the trail verifies.
+Runs on SQLite and, with DATABASE_URL, on PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from ketacare.audit.models import AuditEvent
+from ketacare.patients.models import Diagnosis, Patient, PatientRevision, Weight
+from ketacare.selfreport.models import Response
+from ketacare.treatment.models import Course, Dose, Session, VitalSigns
+
+pytestmark = pytest.mark.django_db
+
+
+def synthetic() -> dict[str, int]:
+    scope = {"patient__clinic__name": "Demo Clinic", "patient__mrn__startswith": "SY-"}
+    session_scope = {f"session__course__{k}": v for k, v in scope.items()}
+    return {
+        "patients": Patient.objects.filter(clinic__name="Demo Clinic",
+                                           mrn__startswith="SY-").count(),
+        "revisions": PatientRevision.objects.filter(**scope).count(),
+        "diagnoses": Diagnosis.objects.filter(**scope, primary=True).count(),
+        "weights": Weight.objects.filter(**scope).count(),
+        "courses": Course.objects.filter(**scope).count(),
+        "sessions": Session.objects.filter(**{f"course__{k}": v for k, v in scope.items()}
+                                           ).count(),
+        "doses": Dose.objects.filter(**session_scope).count(),
+        "vitals": VitalSigns.objects.filter(**session_scope).count(),
+        "responses": Response.objects.filter(**scope).count(),
+    }
+
+
+def verify() -> str:
+    out = io.StringIO()
+    call_command("audit", "verify", stdout=out, stderr=out)  # exits non-zero on a break
+    return out.getvalue()
+
+
+def test_demo_patients_adds_synthetic_patients_a_tenth_treated_and_one_audit_entry(
+        demo) -> None:
+    out = io.StringIO()
+    call_command("demo", "--patients", "30", stdout=out)
+
+    assert "Synthetic patients added now: 30" in out.getvalue()
+    assert synthetic() == {"patients": 30, "revisions": 30, "diagnoses": 30, "weights": 30,
+                           "courses": 3, "sessions": 18, "doses": 18, "vitals": 72,
+                           "responses": 12}
+    treated = Patient.objects.filter(mrn__startswith="SY-", courses__isnull=False)
+    assert sorted(treated.values_list("mrn", flat=True)) == [
+        "SY-0000010", "SY-0000020", "SY-0000030"]
+    assert set(treated.values_list("status", flat=True)) == {"active"}
+    # Doses from the dose calculator: never above the protocol's usual 0.5 mg/kg.
+    for dose in Dose.objects.filter(session__course__patient__in=treated):
+        assert dose.weight_kg is not None
+        assert dose.dose_mg <= dose.weight_kg * dose.mg_per_kg
+
+    entries = AuditEvent.objects.filter(object_type="synthetic_patients")
+    assert entries.count() == 1
+    entry = entries.get()
+    assert entry.object_id == "SY-0000001..SY-0000030" and entry.username == "demo-admin"
+    assert entry.detail["patients"] == 30 and entry.detail["courses"] == 3
+    assert verify().startswith("OK")
+
+    # A second run adds N more under new MRNs, with its own entry.
+    call_command("demo", "--patients", "10", stdout=io.StringIO())
+    assert synthetic()["patients"] == 40 and synthetic()["courses"] == 4
+    assert AuditEvent.objects.filter(object_type="synthetic_patients").count() == 2
+    assert verify().startswith("OK")
+
+
+def test_demo_patients_refuses_a_negative_number() -> None:
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("demo", "--patients", "-1", stdout=io.StringIO(), stderr=err)
+    assert exit_.value.code == 2 and "--patients" in err.getvalue()
