@@ -23,7 +23,7 @@ from pydantic import Field
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record
+from ketacare.audit.log import record, record_reads
 from ketacare.audit.models import Action
 from ketacare.ledger.access import entry_for as ledger_entry_for
 from ketacare.ledger.models import LedgerEntry
@@ -129,12 +129,8 @@ def _page(rows: QuerySet[Any], paging: Paging) -> tuple[list[Any], int]:
 
 def _audit_list(request: HttpRequest, staff: Staff, object_type: str,
                 patient_ids: list[Any], detail: dict[str, Any]) -> None:
-    """One entry per patient whose records were returned, as the FHIR search does."""
-    patients: list[str | None] = [*sorted({str(p) for p in patient_ids if p})]
-    for pid in patients or [None]:
-        record(Action.SEARCH, request=request, user=staff.user, role=staff.role_label,
-               clinic_id=staff.clinic.pk, patient_id=pid,  # type: ignore[arg-type]
-               object_type=object_type, detail={"via": "api", **detail})
+    record_reads(staff, Action.SEARCH, request, object_type,
+                 [(p, "") for p in patient_ids], {"via": "api", **detail})
 
 
 # --- schemas -----------------------------------------------------------------------------
