@@ -10,9 +10,10 @@ from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
-from ketacare.patients.models import Screening, Status
+from ketacare.patients.access import patients_of, screenings_of
+from ketacare.patients.models import Status
+from ketacare.treatment.access import sessions_of
 from ketacare.treatment.actions import open_alerts_for
-from ketacare.treatment.models import Session
 
 
 @require_GET
@@ -20,20 +21,16 @@ def home(request: HttpRequest) -> HttpResponse:
     staff = getattr(request, "staff", None)
     context: dict[str, object] = {"instruments": instruments.all_instruments()}
     if staff is not None and staff.can(Perm.VIEW_CHART):
-        counts = dict(
-            staff.clinic.patients.values_list("status").annotate(n=Count("id")).order_by()
-        )
+        counts = dict(patients_of(staff).values_list("status").annotate(n=Count("id")).order_by())
         context["status_counts"] = [(s.label, counts.get(s.value, 0)) for s in Status]
         # Screenings still waiting for a prescriber: the newest per patient and route.
         awaiting = list(
-            Screening.objects.filter(
-                patient__clinic=staff.clinic, status="needs_review", decisions__isnull=True
-            ).select_related("patient", "screened_by").order_by("-screened_at")[:20]
+            screenings_of(staff).filter(status="needs_review", decisions__isnull=True)
+            .select_related("patient", "screened_by").order_by("-screened_at")[:20]
         )
         context["awaiting"] = awaiting
         today_sessions = list(
-            Session.objects.filter(course__patient__clinic=staff.clinic,
-                                   planned_date=staff.clinic.today())
+            sessions_of(staff).filter(planned_date=staff.clinic.today())
             .exclude(status__in=["missed", "cancelled"])
             .select_related("course__patient", "dose").order_by("course__patient__family_name")
         )
