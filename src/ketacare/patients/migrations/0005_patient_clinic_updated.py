@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('patients', '0003_weight_identifier'),
+        ('patients', '0004_name_prefix_indexes'),
     ]
 
     operations = [
