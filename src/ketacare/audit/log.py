@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -73,7 +74,7 @@ def _take_lane() -> int:
         return start
 
 
-def record(
+def entry(
     action: Action | str,
     *,
     request: HttpRequest | None = None,
@@ -81,14 +82,13 @@ def record(
     username: str = "",
     role: str = "",
     clinic_id: int | None = None,
-    patient_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | str | None = None,
     obj: Any = None,
     object_type: str = "",
     object_id: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one entry. Inside the caller's transaction when there is one, so an action
-    and its audit entry are written together or not at all."""
+    """An entry not yet chained nor written: give it to `write`."""
     staff = getattr(request, "staff", None) if request is not None else None
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
@@ -98,7 +98,7 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or str(obj.pk)
-    event = AuditEvent(
+    return AuditEvent(
         at=timezone.now(),
         user_id=user.pk if user is not None else None,
         username=username or (user.get_username() if user is not None else ""),
@@ -112,16 +112,27 @@ def record(
         ip=client_ip(request),
         detail=detail or {},
     )
-    fields = event.chained_fields()
+
+
+def write(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Chain `events` one after the other on one lane and insert them in one statement:
+    one lane lock and one head lookup however many entries a response produces."""
     key = audit_key()
     with transaction.atomic():
-        event.lane = _take_lane()
-        last = (AuditEvent.objects.filter(lane=event.lane).order_by("-id")
-                .values_list("hash", flat=True).first())
-        event.prev_hash = last or GENESIS
-        event.hash = entry_hash(event.prev_hash, fields, key)
-        event.save()
-    return event
+        lane = _take_lane()
+        prev = (AuditEvent.objects.filter(lane=lane).order_by("-id")
+                .values_list("hash", flat=True).first()) or GENESIS
+        for event in events:
+            event.lane, event.prev_hash = lane, prev
+            event.hash = prev = entry_hash(prev, event.chained_fields(), key)
+        # Inserted in list order, so ids ascend along the chain as `verify` walks it.
+        return AuditEvent.objects.bulk_create(events)
+
+
+def record(action: Action | str, **fields: Any) -> AuditEvent:
+    """Append one entry. Inside the caller's transaction when there is one, so an action
+    and its audit entry are written together or not at all."""
+    return write([entry(action, **fields)])[0]
 
 
 def record_patient(staff: Staff, action: Action | str, patient_id: uuid.UUID, obj: Any, *,
@@ -130,3 +141,23 @@ def record_patient(staff: Staff, action: Action | str, patient_id: uuid.UUID, ob
     """A staff member's action on one patient's record."""
     return record(action, request=request, user=staff.user, role=staff.role_label,
                   clinic_id=staff.clinic.pk, patient_id=patient_id, obj=obj, detail=detail)
+
+
+def record_reads(staff: Staff, action: Action | str, request: HttpRequest | None,
+                 object_type: str, rows: Iterable[tuple[object, str]],
+                 detail: dict[str, Any]) -> None:
+    """What one list or search response showed, `rows` being (patient id or None, object
+    id or "") pairs: one entry per patient whose records were returned (none returned: one
+    entry without a patient), so "who saw this patient" finds list reads as it finds page
+    views; all of them written together (`write`)."""
+    by_patient: dict[str, list[str]] = {}
+    every: list[str] = []
+    for patient_id, object_id in rows:
+        ids = by_patient.setdefault(str(patient_id), []) if patient_id else []
+        if object_id:
+            ids.append(object_id)
+            every.append(object_id)
+    write([entry(action, request=request, user=staff.user, role=staff.role_label,
+                 clinic_id=staff.clinic.pk, patient_id=pid or None, object_type=object_type,
+                 object_id=",".join(by_patient[pid] if pid else every)[:64], detail=detail)
+           for pid in sorted(by_patient) or [""]])

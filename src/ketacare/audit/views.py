@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires
+from ketacare.patients.access import patients_of
 from ketacare.patients.models import Patient
 
 from .log import record
@@ -92,7 +93,7 @@ def _filtered(events: QuerySet[AuditEvent], form: AuditFilterForm) -> QuerySet[A
 @require_http_methods(["GET", "POST"])
 def audit_list(request: HttpRequest) -> HttpResponse:
     staff: Staff = request.staff  # type: ignore[attr-defined]
-    clinic_patients = Patient.objects.filter(clinic=staff.clinic)  # MRN lookups stay in-clinic
+    clinic_patients = patients_of(staff)  # MRN lookups stay in-clinic
     form = AuditFilterForm(request.POST if request.method == "POST" else None,
                            clinic_patients=clinic_patients)
     events = AuditEvent.objects.filter(clinic_id=staff.clinic.pk).order_by("-id")

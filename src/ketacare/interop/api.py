@@ -23,9 +23,10 @@ from pydantic import Field
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record
+from ketacare.audit.log import record_reads
 from ketacare.audit.models import Action
 from ketacare.ids import MAX_ID
+from ketacare.ledger.access import entries_of
 from ketacare.ledger.access import entry_for as ledger_entry_for
 from ketacare.ledger.models import LedgerEntry
 from ketacare.patients.access import patient_for, patients_of
@@ -129,12 +130,8 @@ def _page(rows: QuerySet[Any], paging: Paging) -> tuple[list[Any], int]:
 
 def _audit_list(request: HttpRequest, staff: Staff, object_type: str,
                 patient_ids: list[Any], detail: dict[str, Any]) -> None:
-    """One entry per patient whose records were returned, as the FHIR search does."""
-    patients: list[str | None] = [*sorted({str(p) for p in patient_ids if p})]
-    for pid in patients or [None]:
-        record(Action.SEARCH, request=request, user=staff.user, role=staff.role_label,
-               clinic_id=staff.clinic.pk, patient_id=pid,  # type: ignore[arg-type]
-               object_type=object_type, detail={"via": "api", **detail})
+    record_reads(staff, Action.SEARCH, request, object_type,
+                 [(p, "") for p in patient_ids], {"via": "api", **detail})
 
 
 # --- schemas -----------------------------------------------------------------------------
@@ -370,8 +367,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilter]) -> dict[str, 
 def list_ledger_entries(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
     staff = _staff(request)
     staff.require(Perm.LEDGER_VIEW)
-    rows_qs = LedgerEntry.objects.filter(clinic=staff.clinic).select_related(
-        "stock_item").order_by("-recorded_at", "-id")
+    rows_qs = entries_of(staff).select_related("stock_item").order_by("-recorded_at", "-id")
     rows, count = _page(rows_qs, paging)
     _audit_list(request, staff, "ledgerentry", [e.patient_id for e in rows],
                 {"count": len(rows)})
@@ -382,8 +378,5 @@ def list_ledger_entries(request: HttpRequest, paging: Query[Paging]) -> dict[str
          tags=["ledger"])
 def get_ledger_entry(request: HttpRequest, entry_id: RowId) -> dict[str, Any]:
     staff = _staff(request)
-    entry = ledger_entry_for(staff, entry_id)
-    record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
-           clinic_id=staff.clinic.pk, patient_id=entry.patient_id, obj=entry,
-           detail={"via": "api"})
-    return ledger_out(entry)
+    return ledger_out(ledger_entry_for(staff, entry_id, request=request,
+                                       detail={"via": "api"}))

@@ -26,6 +26,7 @@ from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.form_errors import apply_errors
+from ketacare.patients.access import patients_of
 from ketacare.patients.models import Patient
 
 from . import actions, reports
@@ -150,7 +151,7 @@ def _patient(staff: Staff, form: BaseForm) -> Patient | None:
     mrn = (form.cleaned_data.get("patient_mrn") or "").strip()
     if not mrn:
         return None
-    patient = Patient.objects.filter(clinic=staff.clinic, mrn__iexact=mrn).first()
+    patient = patients_of(staff).filter(mrn__iexact=mrn).first()
     if patient is None:
         raise ValidationError({"patient_mrn": f"No patient with MRN {mrn} in this clinic."})
     return patient
@@ -229,7 +230,7 @@ def entry_record(request: HttpRequest, item_id: int, kind: str) -> HttpResponse:
 @require_POST
 def entry_reverse(request: HttpRequest, entry_id: int) -> HttpResponse:
     staff = staff_of(request)
-    entry = entry_for(staff, entry_id)
+    entry = entry_for(staff, entry_id, write=True)
     form = ReverseForm(request.POST)
     if form.is_valid():
         try:

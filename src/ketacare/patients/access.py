@@ -19,7 +19,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.ids import int_id
 
-from .models import Patient, Screening
+from .models import Patient, Screening, Weight
 
 M = TypeVar("M", bound=Model)
 
@@ -27,6 +27,16 @@ M = TypeVar("M", bound=Model)
 def patients_of(staff: Staff) -> QuerySet[Patient]:
     staff.require(Perm.VIEW_CHART)
     return Patient.objects.filter(clinic=staff.clinic)
+
+
+def weights_of(staff: Staff) -> QuerySet[Weight]:
+    staff.require(Perm.VIEW_CHART)
+    return Weight.objects.filter(patient__clinic=staff.clinic)
+
+
+def screenings_of(staff: Staff) -> QuerySet[Screening]:
+    staff.require(Perm.VIEW_CHART)
+    return Screening.objects.filter(patient__clinic=staff.clinic)
 
 
 def _uuid(value: object) -> uuid.UUID:

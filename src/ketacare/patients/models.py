@@ -74,7 +74,11 @@ class Patient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_in_clinic")
         ]
-        indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["clinic", "family_name", "given_name"]),
+            # FHIR Patient search's default order (_lastUpdated, then _id) within a clinic.
+            models.Index(fields=["clinic", "updated_at", "id"], name="patient_clinic_updated"),
+        ]
         ordering = ["family_name", "given_name"]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.ids import int_id
 
-from .models import Alert, ReportRequest
+from .models import Alert, ReportRequest, Response
 
 
 def alerts_of(staff: Staff) -> QuerySet[Alert]:
@@ -24,6 +24,12 @@ def alert_for(staff: Staff, alert_id: object) -> Alert:
             clinic=staff.clinic, patient__clinic=staff.clinic, pk=int_id(alert_id))
     except (Alert.DoesNotExist, ValueError):
         raise Http404("No such alert") from None
+
+
+def responses_of(staff: Staff) -> QuerySet[Response]:
+    """Self-report answers of the clinic's patients."""
+    staff.require(Perm.SELFREPORT_VIEW)
+    return Response.objects.filter(patient__clinic=staff.clinic)
 
 
 def requests_of(staff: Staff) -> QuerySet[ReportRequest]:

@@ -9,15 +9,27 @@ few processes (gunicorn workers, cron jobs) still meet in the busy handler."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, features
+from django.utils.functional import cached_property
 
 _writer = threading.Lock()
 
 
+class DatabaseFeatures(features.DatabaseFeatures):
+    @cached_property
+    def max_query_params(self) -> int:  # type: ignore[override]
+        """The library's real limit (32766 since SQLite 3.32), not Django 5.2's 999 of old
+        SQLite: a bulk insert (the audit entries of a list response) stays one statement."""
+        self.connection.ensure_connection()
+        return int(self.connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures
     _holds_writer = False
 
     def _start_transaction_under_autocommit(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from ketacare.accounts.permissions import Perm
@@ -11,7 +12,22 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.ids import int_id
 
-from .models import ClinicalAlert, ClinicProtocol, Course, Session
+from .models import ClinicalAlert, ClinicProtocol, Course, Dose, Session, VitalSigns
+
+
+def sessions_of(staff: Staff) -> QuerySet[Session]:
+    staff.require(Perm.VIEW_CHART)
+    return Session.objects.filter(course__patient__clinic=staff.clinic)
+
+
+def doses_of(staff: Staff) -> QuerySet[Dose]:
+    staff.require(Perm.VIEW_CHART)
+    return Dose.objects.filter(session__course__patient__clinic=staff.clinic)
+
+
+def vitals_of(staff: Staff) -> QuerySet[VitalSigns]:
+    staff.require(Perm.VIEW_CHART)
+    return VitalSigns.objects.filter(session__course__patient__clinic=staff.clinic)
 
 
 def course_for(staff: Staff, course_id: object, *, write: bool = False,

@@ -12,9 +12,10 @@ from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
-from ketacare.patients.models import Screening, Status
+from ketacare.patients.access import screenings_of
+from ketacare.patients.models import Status
+from ketacare.treatment.access import sessions_of
 from ketacare.treatment.actions import open_alerts_for
-from ketacare.treatment.models import Session
 
 # The home page's patients-by-status panel counts the whole clinic (100k rows at network
 # scale): counted at most once a minute per clinic. Aggregates only, nothing identifying.
@@ -39,14 +40,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context["status_counts"] = status_counts(staff.clinic)
         # Screenings still waiting for a prescriber: the newest per patient and route.
         awaiting = list(
-            Screening.objects.filter(
-                patient__clinic=staff.clinic, status="needs_review", decisions__isnull=True
-            ).select_related("patient", "screened_by").order_by("-screened_at")[:20]
+            screenings_of(staff).filter(status="needs_review", decisions__isnull=True)
+            .select_related("patient", "screened_by").order_by("-screened_at")[:20]
         )
         context["awaiting"] = awaiting
         today_sessions = list(
-            Session.objects.filter(course__patient__clinic=staff.clinic,
-                                   planned_date=staff.clinic.today())
+            sessions_of(staff).filter(planned_date=staff.clinic.today())
             .exclude(status__in=["missed", "cancelled"])
             .select_related("course__patient", "dose").order_by("course__patient__family_name")
         )

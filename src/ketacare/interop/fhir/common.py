@@ -86,6 +86,12 @@ def uuids(values: Iterable[str] | None) -> list[uuid.UUID] | None:
     return out
 
 
+def canonical_uuids(values: set[str]) -> list[uuid.UUID]:
+    """The values that are a UUID as we write it (lower-case, with dashes): an id matches
+    as a string, so another spelling of the same UUID matches nothing."""
+    return [u for u in uuids(values) or [] if str(u) in values]
+
+
 def ints(values: Iterable[str] | None, prefix: str = "") -> list[int] | None:
     if values is None:
         return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from ketacare.accounts.permissions import Perm
@@ -47,6 +48,21 @@ class Param:
 
 
 Collect = Callable[[Staff, Scope], Iterable[Entry]]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A resource type whose search runs in the database (query.py): one row per resource,
+    its parameters on columns of that row. Types without it are searched by `collect`."""
+
+    rows: Callable[[Staff], QuerySet[Any]]  # the clinic's rows (an access helper's `*_of`)
+    build: Callable[[Any], Entry]  # one row's resource, for the rows of the page only
+    ids: Callable[[set[str]], Q]  # the rows whose resource id is one of these
+    patient: str  # the column holding the patient id
+    # Column of `_lastUpdated` and `date` (either may be absent).
+    dates: dict[str, str] = field(default_factory=dict)
+    # Tie-break after the requested sort: the order `collect` yields rows in, then the key.
+    order: tuple[str, ...] = ("pk",)
 Create = Callable[[Staff, Resource, HttpRequest], Entry]
 
 COMMON = (
@@ -66,13 +82,14 @@ SUBJECT = (
 @dataclass(frozen=True)
 class ResourceType:
     name: str
-    collect: Collect
+    collect: Collect | None = None  # in-memory search, for types without `columns`
     params: tuple[Param, ...] = ()
     create: Create | None = None
     perm: Perm | None = Perm.VIEW_CHART
     create_perm: Perm = Perm.SELFREPORT_MANAGE
     documentation: str = ""
     sorts: frozenset[str] = field(default_factory=lambda: frozenset({"_id", "_lastUpdated"}))
+    columns: Columns | None = None
 
     @property
     def all_params(self) -> tuple[Param, ...]:

@@ -15,9 +15,9 @@ from .outcome import FhirError
 DEFAULT_COUNT = 20
 MAX_COUNT = 500
 PREFIXES = ("eq", "lt", "le", "gt", "ge")
-# Accepted everywhere and ignored: they change presentation, not which records match. The
-# total is always exact, so `_total` (and Aidbox's `_totalMethod`, which fhirpy sends for
-# count()) asks for nothing we do not already do.
+# Accepted everywhere: they change presentation, not which records match. The total is
+# exact unless `_total=none` asks for none (the count then is not run); `estimate` and
+# `accurate` (and Aidbox's `_totalMethod`, which fhirpy sends for count()) get the exact one.
 PRESENTATION = {"_format", "_pretty", "_total", "_totalMethod"}
 # Parameters that shape the result page, not which records match.
 RESULT_PARAMS = PRESENTATION | {"_count", "_offset", "_sort"}
@@ -63,6 +63,7 @@ class SearchParams:
     count: int = DEFAULT_COUNT
     offset: int = 0
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (key, descending)
+    total: bool = True  # count every match (`_total=none`: do not)
 
 
 def _bad(param: str, message: str) -> FhirError:
@@ -158,6 +159,8 @@ def parse(query: QueryDict, allowed: set[str], sorts: set[str],
             if name == "_format" and "xml" in query.get(name, ""):
                 raise FhirError(406, "not-supported", "Only JSON (application/fhir+json) "
                                 "is served.", "_format")
+            if name == "_total":
+                out.total = query.get(name) != "none"
             continue
         base = name.split(":", 1)[0]
         if name != base and not (base in {"patient", "subject"} and name.endswith(":Patient")):

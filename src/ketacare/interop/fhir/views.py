@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record
+from ketacare.audit.log import record_reads
 from ketacare.audit.models import Action
 
 from ..auth import AuthError, authenticate
@@ -98,15 +98,8 @@ def _resource_type(name: str) -> ResourceType:
 
 def _audit(staff: Staff, action: Action, request: HttpRequest, rt: ResourceType,
            entries: list[Entry], detail: dict[str, Any]) -> None:
-    """One entry per patient whose data was returned (a search with no match is one entry
-    without a patient), so "who saw this patient" finds API reads as it finds page views."""
-    patients: list[str | None] = [*sorted({e.patient_id for e in entries if e.patient_id})]
-    for pid in patients or [None]:
-        ids = [e.id for e in entries if e.patient_id == pid] if pid else [e.id for e in entries]
-        record(action, request=request, user=staff.user, role=staff.role_label,
-               clinic_id=staff.clinic.pk, patient_id=pid,  # type: ignore[arg-type]
-               object_type=f"fhir:{rt.name}", object_id=",".join(ids)[:64],
-               detail={"via": "fhir", **detail})
+    record_reads(staff, action, request, f"fhir:{rt.name}",
+                 [(e.patient_id, e.id) for e in entries], {"via": "fhir", **detail})
 
 
 def _printable(query: Any) -> dict[str, list[str]]:
@@ -228,9 +221,10 @@ def _existing(staff: Staff, rt: ResourceType, condition: str) -> Entry | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                            [CONDITIONAL_LOCK, int.from_bytes(key, "big", signed=True)])
-    params.count, params.offset = 2, 0  # one match or several is all that matters
+    # One match or several is all that matters.
+    params.count, params.offset, params.total = 2, 0, True
     page = engine.run(rt, staff, params)
-    if page.total > 1:
+    if page.total is not None and page.total > 1:
         raise FhirError(412, "multiple-matches", f"If-None-Exist matches {page.total} "
                         f"{rt.name} resources; make the condition select one.", "If-None-Exist")
     return page.entries[0] if page.entries else None

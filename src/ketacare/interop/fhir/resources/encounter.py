@@ -8,6 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from ketacare.accounts.staff import Staff
+from ketacare.treatment.access import sessions_of
 from ketacare.treatment.models import Session, SessionStatus
 
 from ..common import ACT_CODE, LOCAL_CODES, coding, day, instant, ints, meta, patient_ref, uuids
@@ -62,7 +63,7 @@ def to_fhir(s: Session) -> Resource:
 
 
 def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = Session.objects.filter(course__patient__clinic=staff.clinic).select_related("course")
+    rows = sessions_of(staff).select_related("course")
     pids = uuids(scope.patients)
     if pids is not None:
         rows = rows.filter(course__patient_id__in=pids)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ketacare.accounts.staff import Staff
+from ketacare.treatment.access import doses_of
 from ketacare.treatment.models import Dose
 
 from ..common import (
@@ -73,8 +74,7 @@ def to_fhir(d: Dose) -> Resource:
 
 
 def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = Dose.objects.filter(session__course__patient__clinic=staff.clinic).select_related(
-        "session__course")
+    rows = doses_of(staff).select_related("session__course")
     pids = uuids(scope.patients)
     if pids is not None:
         rows = rows.filter(session__course__patient_id__in=pids)

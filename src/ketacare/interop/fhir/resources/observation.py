@@ -19,9 +19,11 @@ from django.http import Http404, HttpRequest
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.clinical.instruments import get
-from ketacare.patients.access import patient_for
+from ketacare.patients.access import patient_for, weights_of
 from ketacare.patients.models import Weight
+from ketacare.selfreport.access import responses_of
 from ketacare.selfreport.models import Response
+from ketacare.treatment.access import vitals_of
 from ketacare.treatment.models import VitalSigns
 
 from ... import actions
@@ -196,7 +198,7 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
                     if i.startswith(prefix + "-") and i.count("-") >= 1)
 
     if want("sr"):
-        rows = Response.objects.filter(patient__clinic=staff.clinic)
+        rows = responses_of(staff)
         if pids is not None:
             rows = rows.filter(patient_id__in=pids)
         if (ids := rid("sr")) is not None:
@@ -204,7 +206,7 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
         for r in rows.order_by("submitted_at", "id"):
             yield from from_response(r)
     if want("vs"):
-        vitals = VitalSigns.objects.filter(session__course__patient__clinic=staff.clinic)
+        vitals = vitals_of(staff)
         if pids is not None:
             vitals = vitals.filter(session__course__patient_id__in=pids)
         if (ids := rid("vs")) is not None:
@@ -212,8 +214,7 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
         for v in vitals.select_related("session__course"):
             yield from from_vitals(v)
     if want("wt"):
-        weights = Weight.objects.filter(patient__clinic=staff.clinic).select_related(
-            "patient__clinic")
+        weights = weights_of(staff).select_related("patient__clinic")
         if pids is not None:
             weights = weights.filter(patient_id__in=pids)
         if wanted is not None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from django.db.models import Q
 
-from ketacare.accounts.staff import Staff
+from ketacare.patients.access import patients_of
 from ketacare.patients.models import Patient, Sex
 
-from ..common import MRN_SYSTEM, day, meta, uuids
-from ..registry import Entry, Resource, ResourceType, Scope, register
+from ..common import MRN_SYSTEM, canonical_uuids, day, meta
+from ..registry import Columns, Entry, Resource, ResourceType, register
 
 _GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.INTERSEX: "other",
            Sex.UNKNOWN: "unknown"}
@@ -41,19 +41,18 @@ def to_fhir(p: Patient) -> Resource:
     return out
 
 
-def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = Patient.objects.filter(clinic=staff.clinic)
-    ids = uuids(scope.ids)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    pids = uuids(scope.patients)
-    if pids is not None:
-        rows = rows.filter(pk__in=pids)
-    for p in rows:
-        yield Entry(str(p.pk), to_fhir(p), str(p.pk), None, p.updated_at)
+def entry(p: Patient) -> Entry:
+    return Entry(str(p.pk), to_fhir(p), str(p.pk), None, p.updated_at)
+
+
+def with_ids(values: set[str]) -> Q:
+    return Q(pk__in=canonical_uuids(values))
 
 
 register(ResourceType(
-    name="Patient", collect=collect,
+    name="Patient",
+    columns=Columns(rows=patients_of, build=entry, ids=with_ids, patient="pk",
+                    dates={"_lastUpdated": "updated_at"},
+                    order=("family_name", "given_name", "pk")),
     documentation="Patients of the token's clinic. `_id` and `_lastUpdated` search.",
 ))

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from ketacare.accounts.staff import Staff
 from ketacare.clinical.instruments import Instrument, InstrumentInputError, all_instruments
 from ketacare.patients.access import patient_for
+from ketacare.selfreport.access import responses_of
 from ketacare.selfreport.models import Response
 
 from ... import actions
@@ -71,7 +72,7 @@ def entry(r: Response) -> Entry:
 
 
 def responses(staff: Staff, scope: Scope) -> Any:
-    rows = Response.objects.filter(patient__clinic=staff.clinic).order_by("submitted_at", "id")
+    rows = responses_of(staff).order_by("submitted_at", "id")
     pids = uuids(scope.patients)
     if pids is not None:
         rows = rows.filter(patient_id__in=pids)
