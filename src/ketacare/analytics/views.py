@@ -21,10 +21,10 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.charts import to_svg
 from ketacare.charts.outcomes import funnel_chart, km_chart
-from ketacare.interop.research import build_tables
 
-from .benchmarks import BENCHMARKS
 from .filters import OutcomeFilters, min_patients
+from .published import BENCHMARKS
+from .registry import build_tables
 from .report_pdf import report_pdf
 from .run import run_report
 from .suppression import suppress_report
