@@ -53,8 +53,11 @@ def ready_patient(prescriber, patient_a):
                               Weight(weight_kg=80, measured_on=patient_a.clinic.today()))
     screen(prescriber, patient_a, "iv")
     screen(prescriber, patient_a, "esketamine_nasal")
-    # Spravato REMS: enrolled before the first esketamine treatment (issue 14 item 7).
-    enrollment.enroll(prescriber, patient_a, enrolled_on=patient_a.clinic.today())
+    # Spravato REMS: enrolled before the first esketamine treatment (issue 14 item 7); a
+    # week before, as in the demo, so a test that moves a dose into the past (shortly after
+    # the clinic's midnight, into yesterday) still finds the patient enrolled on that day.
+    enrollment.enroll(prescriber, patient_a,
+                      enrolled_on=patient_a.clinic.today() - timedelta(days=7))
     return patient_a
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.trajectory import points_from, trajectory_chart
 from ketacare.clinical.instruments import InstrumentInputError, get
 
@@ -188,5 +188,5 @@ def _progress_chart(req: ReportRequest) -> str | None:
                                                       instrument=req.instrument)))
     if len(points) < 2:
         return None
-    return to_svg(trajectory_chart(instrument, points, width=320, height=220,
-                                   zone=req.clinic.zone, plain_language=True))
+    return svg(trajectory_chart, instrument, points, width=320, height=220,
+               zone=req.clinic.zone, plain_language=True)

@@ -17,7 +17,6 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from fpdf import FPDF
 
-from ketacare.charts import to_png
 from ketacare.clinical import baseline, eligibility, protocols
 from ketacare.clinical.instruments import Instrument, InstrumentInputError
 from ketacare.clinical.outcomes import Outcome, OutcomeRules, classify
@@ -390,8 +389,7 @@ def _doses(pdf: _LetterPDF, letter: Letter) -> None:
 
 
 def _outcomes_section(pdf: _LetterPDF, letter: Letter) -> None:
-    charts = [to_png(o.trajectory.chart(width=520, height=180), scale=2)
-              for o in letter.outcomes]
+    charts = [o.trajectory.png(width=520, height=180) for o in letter.outcomes]
     image_w = pdf.epw
     heights = [image_height(png, image_w) for png in charts]
     # The section heading stays with the first instrument, each instrument's heading,

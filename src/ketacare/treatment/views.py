@@ -18,12 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
+from ketacare.form_errors import apply_errors
 from ketacare.patients.access import patient_for
 from ketacare.patients.chart import Chart
-from ketacare.patients.views import _apply_errors
 from ketacare.rems.enrollment import dose_refusal
 
 from . import actions
@@ -62,7 +62,7 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
         data = pk.compare_scenarios([scenario], until_min=240)
     except pk.PKInputError:
         return None
-    return to_svg(concentration_chart(data, width=560, height=220))
+    return svg(concentration_chart, data, width=560, height=220)
 
 
 def planned_dose(protocol: protocols.Protocol, chart: Chart,
@@ -100,7 +100,7 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
                 sessions=data["sessions"], proceed_reason=data["proceed_reason"],
                 request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("course-detail", course_id=course.pk)
     eligibility = [(name, *actions.eligibility_for(patient, protocol.route))
@@ -170,7 +170,7 @@ def _session_page(request: HttpRequest, session: Session,
         "amend": AmendForm(),
     }
     forms.update(bound or {})
-    vitals = list(session.vitals.all())
+    vitals = list(session.vitals.select_related("recorded_by"))
     monitoring_due = []
     if dose is not None:
         taken = {v.minute for v in vitals if v.minute is not None}
@@ -207,7 +207,8 @@ def _session_page(request: HttpRequest, session: Session,
         "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
         "session": session, "course": session.course, "protocol": protocol,
         "patient": patient, "dose": dose, "vitals": vitals, "forms": forms,
-        "ratings": list(session.ratings.all()), "events": list(session.adverse_events.all()),
+        "ratings": list(session.ratings.select_related("recorded_by")),
+        "events": list(session.adverse_events.select_related("recorded_by")),
         "amendments": list(session.amendments.select_related("author")),
         "monitoring_due": monitoring_due, "discharge": discharge, "curve": curve,
         "can_run": staff.can(Perm.RUN_SESSION), "can_override": staff.can(Perm.SIGN_ORDERS),
@@ -335,7 +336,7 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
             session.refresh_from_db()
             return _session_page(request, session, status=409, notice=" ".join(exc.messages))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             session = Session.objects.get(pk=session.pk)
             here = current_step(session, _ready(session))
@@ -386,7 +387,7 @@ def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResp
                 actions.set_session_status(staff, session, form.cleaned_data["status"],
                                            form.cleaned_data["reason"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     if form.errors:
         course = session.course
         return render(request, "treatment/plan_error.html",
