@@ -1,16 +1,17 @@
-"""Benchmark: the full outcome report on DuckDB vs a straightforward pandas implementation.
+"""Benchmark: the full outcome report on DuckDB vs expert pandas and vs Polars.
 
     .venv/bin/python bench/analytics/report.py                 # 1,000,000 patients
     .venv/bin/python bench/analytics/report.py --patients 2000 --spark-patients 0   # smoke
 
 Synthesises the registry with `ketacare.analytics.synth` (or reuses --data), then runs each
-engine in a child process so its peak memory (max RSS) is its own: DuckDB on the full
-registry, pandas on the full registry or on a --pandas-patients sample (its time is then
-scaled linearly and marked as such), and Spark (local[2]) on a --spark-patients sample.
-DuckDB and pandas each run --repeat times (default 3) in fresh processes; the fastest run
-of each is compared, and every run's time is printed. Before comparing speed it checks
-that pandas and DuckDB return identical counts on the data pandas ran on. Prints one
-JSON document.
+engine in a child process so its peak memory (max RSS) is its own: DuckDB, the expert
+pandas baseline and the Polars baseline on the full registry (pandas optionally on a
+--pandas-patients sample, its time then scaled linearly and marked as such), and Spark
+(local[2]) on a --spark-patients sample. DuckDB, pandas and Polars each run --repeat times
+(default 3) in fresh processes, interleaved so the shared machine's load falls on all
+alike; the fastest run of each is compared, and every run's time is printed. Before
+comparing speed it checks that every engine returns identical counts on the same data.
+Prints one JSON document.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pandas_baseline import counts_pandas  # noqa: E402
+from polars_baseline import counts_polars  # noqa: E402
 
 from ketacare.analytics.report import build_report  # noqa: E402
 from ketacare.analytics.run import counts_on  # noqa: E402
@@ -43,6 +45,8 @@ def _child(kind: str, data: str, queue: Any) -> None:
     start = time.perf_counter()
     if kind == "pandas":
         counts = counts_pandas(Path(data))
+    elif kind == "polars":
+        counts = counts_polars(Path(data))
     else:
         counts = counts_on(kind, Path(data))
         build_report(counts)
@@ -61,13 +65,25 @@ def _once(kind: str, data: Path) -> dict[str, Any]:
     return result
 
 
-def measure(kind: str, data: Path, repeat: int = 1) -> dict[str, Any]:
-    """The fastest of `repeat` fresh-process runs (as timeit reports: the other runs only
-    add the shared machine's noise), every run's time, and the largest peak RSS."""
-    runs = [_once(kind, data) for _ in range(repeat)]
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     best = min(runs, key=lambda r: r["seconds"])
     return {**best, "runs": [r["seconds"] for r in runs],
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+
+def measure(kind: str, data: Path, repeat: int = 1) -> dict[str, Any]:
+    """The fastest of `repeat` fresh-process runs (as timeit reports: the other runs only
+    add the shared machine's noise), every run's time, and the largest peak RSS."""
+    return _best([_once(kind, data) for _ in range(repeat)])
+
+
+def measure_interleaved(jobs: dict[str, Path], repeat: int) -> dict[str, dict[str, Any]]:
+    """`measure` for several engines, their runs taken in turn (round after round)."""
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in jobs}
+    for _ in range(repeat):
+        for kind, data in jobs.items():
+            runs[kind].append(_once(kind, data))
+    return {kind: _best(r) for kind, r in runs.items()}
 
 
 def sample(data: Path, out: Path, patients: int) -> Path:
@@ -93,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pandas-patients", type=int, default=0, help="pandas on a sample (0: all)")
     p.add_argument("--spark-patients", type=int, default=100_000, help="0 skips Spark")
     p.add_argument("--repeat", type=int, default=3,
-                   help="runs of DuckDB and of pandas; the fastest of each is compared")
+                   help="runs of DuckDB, pandas and Polars; the fastest of each is compared")
     args = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="kc_bench_"))
     out: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}
@@ -107,12 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     out["rows"] = rows
     n = rows["patients"]
 
-    duck = measure("duckdb", data, args.repeat)
-    out["duckdb"] = {k: duck[k] for k in ("seconds", "runs", "peak_rss_mb")}
-
     pandas_n = args.pandas_patients or n
     pandas_data = data if pandas_n >= n else sample(data, work / "pandas_sample", pandas_n)
-    pan = measure("pandas", pandas_data, args.repeat)
+    best = measure_interleaved(
+        {"duckdb": data, "polars": data, "pandas": pandas_data}, args.repeat
+    )
+    duck, pol, pan = best["duckdb"], best["polars"], best["pandas"]
+    out["duckdb"] = {k: duck[k] for k in ("seconds", "runs", "peak_rss_mb")}
+    out["polars"] = {
+        **{k: pol[k] for k in ("seconds", "runs", "peak_rss_mb")},
+        "same_counts_as_duckdb": pol["counts"] == duck["counts"],
+    }
+    out["ratio_polars_over_duckdb"] = round(pol["seconds"] / duck["seconds"], 2)
     duck_same = duck if pandas_data == data else measure("duckdb", pandas_data)
     scale = n / pandas_n if pandas_n < n else 1.0
     out["pandas"] = {

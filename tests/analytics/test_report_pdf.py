@@ -20,7 +20,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from ketacare.analytics.benchmarks import BENCHMARKS
+from ketacare.analytics.published import BENCHMARKS
 from ketacare.analytics.report_pdf import report_pdf
 from ketacare.analytics.synth import synthesise
 from tests.pdf import pdf_pages, pdf_text, pdf_to_png

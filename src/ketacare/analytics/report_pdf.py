@@ -18,7 +18,7 @@ from ketacare.charts.outcomes import funnel_chart, km_chart
 from ketacare.pdf import image_height, latin1, table
 from ketacare.web.templatetags.ketacare import condition_name, instrument_name
 
-from .benchmarks import BENCHMARKS
+from .published import BENCHMARKS
 from .suppression import rate_words
 
 FONT = "Helvetica"

@@ -31,11 +31,11 @@ import pyarrow.parquet as pq
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from ketacare.accounts.models import Clinic
-from ketacare.interop.research import AGE_CAP, build_tables
 from ketacare.patients.models import Diagnosis, Patient, PatientRevision
 from ketacare.selfreport.models import Response
 from ketacare.treatment.models import Course, Dose, VitalSigns
 
+from .registry import AGE_CAP, build_tables
 from .schema import SCHEMAS, TABLES, table_path
 
 # Clinic c's ids start at c.pk * ID_BLOCK + 1 (patients, courses and sessions each), so
@@ -57,7 +57,7 @@ class SnapshotBusy(RuntimeError):
 
 # --------------------------------------------------------------------------- fingerprint
 
-# What each registry table is built from (interop.research.build_tables), as aggregates per
+# What each registry table is built from (registry.build_tables), as aggregates per
 # clinic that change whenever a row is added, removed or edited in a way the tables see:
 # - Patient (UUID keys, so no "max key"): edits go through patients.actions, which save
 #   `updated_at` (auto_now) and, for demographics, bump `version` and add a PatientRevision;

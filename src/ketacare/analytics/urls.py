@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import dashboard
+from . import views
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="outcomes-dashboard"),
-    path("report.pdf", dashboard.dashboard_pdf, name="outcomes-pdf"),
+    path("", views.dashboard, name="outcomes-dashboard"),
+    path("report.pdf", views.dashboard_pdf, name="outcomes-pdf"),
 ]

@@ -11,18 +11,46 @@ import numpy as np
 import pytest
 
 from ketacare.clinical import pk
-from ketacare.clinical.pk.population import row_percentiles, run_population
+from ketacare.clinical.pk.population import PercentileTracker, row_percentiles, run_population
 from ketacare.clinical.pk.solve import evaluate
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_row_percentiles_equal_numpy() -> None:
+PERCENTILE_SETS = [(5, 50, 95), (0, 100), (2.5, 97.5, 50, 50.1), (33.3,), (95, 5)]
+
+
+def test_row_percentiles_equal_numpy_bit_for_bit() -> None:
     rng = np.random.default_rng(3)
-    for n in (1, 2, 7, 1000, 1001):
+    for n in (1, 2, 3, 7, 20, 1000, 1001):
         block = rng.lognormal(size=(4, n))
-        got = row_percentiles(block, (5, 50, 95))
-        np.testing.assert_allclose(got, np.percentile(block, [5, 50, 95], axis=1), rtol=1e-6)
+        for qs in PERCENTILE_SETS:
+            np.testing.assert_array_equal(
+                row_percentiles(block, qs), np.percentile(block, qs, axis=1)
+            )
+
+
+def _drifting_rows(rng: np.random.Generator, n: int, t: int) -> np.ndarray:
+    """Rows like a course's time points: patients decay at their own rates, with a jump
+    (a dose) a third of the way, ties (all zero) at the start and repeated values."""
+    rate = rng.lognormal(-4, 0.5, size=n)
+    amp = rng.lognormal(3, 0.7, size=n)
+    times = np.arange(t, dtype=np.float64)[:, None]
+    rows = amp * np.exp(-rate * times)
+    rows[t // 3 :] += 2 * amp * np.exp(-rate * (times[t // 3 :] - t // 3))
+    rows[:2] = 0.0
+    rows[5, : n // 2] = rows[5, 0]
+    return rows
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 500, 5001])
+def test_percentile_tracker_equals_numpy_bit_for_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    rows = _drifting_rows(rng, n, 120)
+    for qs in PERCENTILE_SETS:
+        tracker = PercentileTracker(n, qs)
+        got = np.concatenate([tracker.rows(rows[i : i + 7]) for i in range(0, 120, 7)], axis=1)
+        np.testing.assert_array_equal(got, np.percentile(rows, qs, axis=1))
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,8 @@ from ketacare.audit.models import Action
 from ketacare.charts import svg
 from ketacare.charts.outcomes import funnel_chart, km_chart
 
-from .benchmarks import BENCHMARKS
 from .filters import OutcomeFilters, min_patients
+from .published import BENCHMARKS
 from .suppression import suppress_report
 
 
@@ -41,8 +41,7 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
     # first report, not by every page and command that imports the URL configuration.
     import pyarrow.parquet as pq
 
-    from ketacare.interop.research import build_tables
-
+    from .registry import build_tables
     from .run import run_report
 
     tables = build_tables(staff.clinic, courses=courses)
