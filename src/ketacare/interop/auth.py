@@ -12,10 +12,11 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ketacare.accounts.models import Clinic
+from ketacare.accounts.models import Clinic, Membership, Role
 from ketacare.accounts.staff import Staff, staff_for
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
@@ -78,16 +79,22 @@ def bearer(request: HttpRequest) -> str:
 def staff_for_token(secret: str) -> Staff:
     """The staff member a live token acts as; a revoked, expired or unknown token, or a
     person who no longer holds a role in the token's clinic, is refused alike."""
+    # The token, its user and clinic, and which roles the user holds there, in one query:
+    # every API and FHIR request starts here.
+    held = {f"holds_{role}": Exists(Membership.objects.filter(
+        user=OuterRef("user"), clinic=OuterRef("clinic"), role=role, active=True))
+        for role in Role.values}
     try:
-        token = ApiToken.objects.select_related("user", "clinic").get(
+        token = ApiToken.objects.select_related("user", "clinic").annotate(**held).get(
             token_hash=token_hash(secret))
     except ApiToken.DoesNotExist:
         raise AuthError(REFUSED) from None
     if not token.active or not token.user.is_active:
         raise AuthError(REFUSED)
-    staff = staff_for(token.user, token.clinic)
-    if staff is None:
+    roles = frozenset(role for role in Role.values if getattr(token, f"holds_{role}"))
+    if not roles:
         raise AuthError(REFUSED)
+    staff = Staff(token.user, token.clinic, roles)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
