@@ -1,5 +1,5 @@
-"""What one audited API read costs in queries, pinned: the token, its roles and clinic in
-one query; the patient; the audit entry (its lane's last hash, the insert). The read-audit
+"""What one audited API read costs in queries, pinned: the token with its user and clinic;
+the roles; the patient; the audit entry (its lane's last hash, the insert). The read-audit
 middleware learns from `audit.log.record` which patients the request's committed entries
 name (in memory), so it adds no query of its own."""
 
@@ -15,10 +15,10 @@ from ketacare.interop.auth import create_token
 
 pytestmark = pytest.mark.django_db
 
-# token+roles, patient, (savepoint), lane's last hash, insert, (release): the savepoint pair
-# is the test's own transaction (BEGIN/COMMIT in production); on PostgreSQL taking the
-# lane's advisory lock adds one. Before: 9 (roles apart, and two middleware queries).
-SINGLE_READ_QUERIES = 6
+# token, roles, patient, (savepoint), lane's last hash, insert, (release): the savepoint
+# pair is the test's own transaction (BEGIN/COMMIT in production); on PostgreSQL taking the
+# lane's advisory lock adds one. Before: 9 (the middleware's two queries).
+SINGLE_READ_QUERIES = 7
 
 
 def test_api_single_patient_read_query_count(client, clinic_a, prescriber_a, patient_a) -> None:

@@ -48,7 +48,8 @@ def screen(staff, patient, route: str, **findings: bool):
 
 
 @pytest.fixture
-def ready_patient(prescriber, patient_a):
+def eligible_patient(prescriber, patient_a):
+    """Weighed, screened and REMS-enrolled, but no consent signed yet."""
     patient_actions.add_entry(prescriber, patient_a,
                               Weight(weight_kg=80, measured_on=patient_a.clinic.today()))
     screen(prescriber, patient_a, "iv")
@@ -56,6 +57,26 @@ def ready_patient(prescriber, patient_a):
     # Spravato REMS: enrolled before the first esketamine treatment (issue 14 item 7).
     enrollment.enroll(prescriber, patient_a, enrolled_on=patient_a.clinic.today())
     return patient_a
+
+
+@pytest.fixture
+def ready_patient(prescriber, eligible_patient):
+    """Eligible, with signed consents for racemic ketamine and esketamine: a clinic with no
+    consent documents cannot dose at all (issue 19), so the clinic installs them."""
+    sign_consents(prescriber, eligible_patient)
+    return eligible_patient
+
+
+def sign_consents(staff, patient, routes=("iv", "esketamine_nasal")) -> None:
+    from ketacare.consent import actions as consent
+    from tests.consent.conftest import signature_png
+
+    consent.ensure_documents(staff.clinic)
+    for route in routes:
+        consent.sign(staff, patient, consent.document_for_route(staff.clinic, route),
+                     typed_name=f"{patient.given_name} {patient.family_name}",
+                     signed_on=staff.clinic.today(), signature_png=signature_png(),
+                     witnessed=True)
 
 
 def protocol(clinic, key: str) -> ClinicProtocol:

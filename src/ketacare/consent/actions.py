@@ -100,7 +100,7 @@ class Status:
     route: str
     document: ConsentDocument | None
     consent: Consent | None
-    problem: str  # "" | "missing" | "withdrawn" | "outdated" | "altered"
+    problem: str  # "" | "no_document" | "missing" | "withdrawn" | "outdated" | "altered"
 
     @property
     def ok(self) -> bool:
@@ -109,6 +109,10 @@ class Status:
     @property
     def message(self) -> str:
         label = ROUTES.get(self.route, self.route)
+        if self.problem == "no_document":
+            return (f"This clinic has no consent document for {label} installed, so no "
+                    "consent can be taken or checked: a clinic admin installs the consent "
+                    f"documents at {reverse('consent-documents')} before anyone is dosed.")
         if self.problem == "missing":
             return f"No signed consent for {label}."
         if self.problem == "withdrawn" and self.consent and self.consent.withdrawn_at:
@@ -125,10 +129,12 @@ class Status:
 
 def status_for(patient: Patient, route: str) -> Status:
     """The newest consent of the patient on the route's document, and whether it is
-    current. A clinic without a consent document for the route has nothing to check."""
+    current. A clinic without a consent document for the route cannot dose on it: the safe
+    reading of "nothing to check" is "no consent" (every clinic made by `ketacare setup` or
+    the demo has the documents; one made any other way must install them first)."""
     document = document_for_route(patient.clinic, route)
     if document is None:
-        return Status(route, None, None, "")
+        return Status(route, None, None, "no_document")
     consent = (Consent.objects.filter(patient=patient, document__kind=document.kind)
                .select_related("document").order_by("-signed_at", "-id").first())
     if consent is None:
@@ -155,6 +161,8 @@ def require_current_consent(session: Any) -> None:
     with the reason and where to take consent."""
     course = session.course
     status = status_for(course.patient, course.protocol().route)
+    if status.problem == "no_document":
+        raise ValidationError(status.message)
     if not status.ok:
         raise ValidationError(
             f"{status.message} Dosing needs the patient's current signed consent: take it at "

@@ -12,11 +12,10 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ketacare.accounts.models import Clinic, Membership, Role
+from ketacare.accounts.models import Clinic, Membership
 from ketacare.accounts.staff import Staff, staff_for
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
@@ -79,19 +78,19 @@ def bearer(request: HttpRequest) -> str:
 def staff_for_token(secret: str) -> Staff:
     """The staff member a live token acts as; a revoked, expired or unknown token, or a
     person who no longer holds a role in the token's clinic, is refused alike."""
-    # The token, its user and clinic, and which roles the user holds there, in one query:
-    # every API and FHIR request starts here.
-    held = {f"holds_{role}": Exists(Membership.objects.filter(
-        user=OuterRef("user"), clinic=OuterRef("clinic"), role=role, active=True))
-        for role in Role.values}
     try:
-        token = ApiToken.objects.select_related("user", "clinic").annotate(**held).get(
+        token = ApiToken.objects.select_related("user", "clinic").get(
             token_hash=token_hash(secret))
     except ApiToken.DoesNotExist:
         raise AuthError(REFUSED) from None
     if not token.active or not token.user.is_active:
         raise AuthError(REFUSED)
-    roles = frozenset(role for role in Role.values if getattr(token, f"holds_{role}"))
+    # The roles by ids, with no join or ordering: every API and FHIR request starts here,
+    # and the ORM's work per query is most of its cost (a single query with a subquery per
+    # role measured three times slower than these two).
+    roles = frozenset(Membership.objects.filter(
+        user_id=token.user_id, clinic_id=token.clinic_id, active=True).order_by()
+        .values_list("role", flat=True))
     if not roles:
         raise AuthError(REFUSED)
     staff = Staff(token.user, token.clinic, roles)
