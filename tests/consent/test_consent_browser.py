@@ -155,3 +155,45 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     phone.screenshot(path=f"{SHOTS}/consent_aftercare_phone.png", full_page=True)
     tablet.close()
     phone.close()
+
+
+def test_patient_signs_consent_through_their_link_on_a_phone(chromium, live_server, sign_in,
+                                                              clinician, admin_a, clinic_a,
+                                                              eligible_patient) -> None:
+    """The clinic sends a signing link; the patient reads and signs with a finger on their
+    phone; the link then shows the neutral "used" page, and the chart shows the consent."""
+    from .test_consent_link import no_witness_version
+
+    no_witness_version(staff_for(admin_a, clinic_a))
+    tablet = chromium.new_page(viewport=TABLET)
+    sign_in(tablet)
+    tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/")
+    tablet.get_by_test_id("link-ketamine_offlabel").click()
+    url = tablet.get_by_test_id("consent-url").input_value()
+    assert url.endswith("/") and str(eligible_patient.pk) not in url
+
+    phone = chromium.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto(f"{live_server.url}{url.split('localhost:8000', 1)[-1]}")
+    expect(phone.get_by_test_id("consent-text")).to_contain_text("off-label")
+    expect(phone.locator("h1")).to_contain_text("Consent to ketamine treatment")
+    phone.click("button:has-text('I have read this and I sign')")
+    expect(phone.get_by_test_id("signature-error")).to_contain_text("sign")
+    _draw_signature(phone)
+    expect(phone.locator("#signature-status")).to_have_text("Signature captured.")
+    phone.fill("#id_typed_name", "Jordan Rivera")
+    phone.fill("#id_signed_on", clinic_a.today().isoformat())
+    phone.locator("#signature-pad").scroll_into_view_if_needed()
+    phone.screenshot(path=f"{SHOTS}/consent_link_sign_phone.png", full_page=False)
+    phone.click("button:has-text('I have read this and I sign')")
+    expect(phone.get_by_test_id("consent-signed")).to_contain_text("your consent is signed")
+    signed = Consent.objects.get(patient=eligible_patient)
+    assert signed.channel == "link" and signed.recorded_by == clinician
+    assert len(bytes(signed.signature_png)) > 500
+
+    phone.reload()
+    expect(phone.locator("h1")).to_have_text("This link has been used")
+    expect(phone.locator(".sr-crisis")).to_contain_text("988")
+    assert consent.status_for(eligible_patient, "iv").ok
+    tablet.goto(f"{live_server.url}/patients/{eligible_patient.pk}/")
+    expect(tablet.get_by_test_id("chart-consents")).to_contain_text(
+        "Consent to ketamine treatment (off-label use) v2")

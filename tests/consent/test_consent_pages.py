@@ -54,7 +54,7 @@ def test_sign_form_errors_name_the_fields(client, nurse_a, eligible_patient, cli
         "document": consent.document_for_route(clinic_a, "iv").pk, "signature": "",
         "typed_name": "Jordan Rivera", "signed_on": clinic_a.today().isoformat()})
     assert response.status_code == 422
-    assert "Ask the patient to sign in the box" in response.content.decode()
+    assert "Please sign in the box" in response.content.decode()
     response = client.post(_sign_url(eligible_patient), {
         "document": consent.document_for_route(clinic_a, "iv").pk,
         "signature": data_url(signature_png()), "typed_name": "", "signed_on": "2001-01-01"})

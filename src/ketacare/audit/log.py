@@ -49,7 +49,8 @@ class Named:
         # A callback still pending means the entry sits in a transaction that has neither
         # committed nor rolled back when the response is done: only a test's outer
         # transaction (no request runs inside one in production). It is not lost.
-        pending = {f.args[0] for _, f, _ in connection.run_on_commit
+        callbacks = [waiting[1] for waiting in connection.run_on_commit]  # (sids, func, ...)
+        pending = {f.args[0] for f in callbacks
                    if isinstance(f, partial) and f.func == self._committed_one}
         return self._committed | pending
 
