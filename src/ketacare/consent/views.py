@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
@@ -105,6 +105,7 @@ def sign_link(request: HttpRequest, patient_id: str, route: str) -> HttpResponse
 
 
 @requires(Perm.VIEW_CHART)
+@require_GET
 def patient_consents(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request, audit_as="consents")
@@ -118,6 +119,7 @@ def patient_consents(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CHART)
+@require_GET
 def consent_pdf(request: HttpRequest, consent_id: str) -> HttpResponse:
     consent = consent_for(staff_of(request), consent_id, request=request)
     return _pdf_response(bytes(consent.pdf), pdf.filename(consent))
@@ -230,6 +232,7 @@ def intake_review(request: HttpRequest, link_id: str) -> HttpResponse:
 
 
 @requires(Perm.VIEW_CHART)
+@require_GET
 def aftercare_sheet(request: HttpRequest, session_id: str) -> HttpResponse:
     session = session_for(staff_of(request), session_id, request=request)
     sheet = aftercare.sheet_for(session)
