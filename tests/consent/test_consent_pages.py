@@ -174,12 +174,12 @@ def test_every_questionnaire_thank_you_page_links_the_education_pages(client, nu
     assert client.get(f"/learn/{clinic_a.pk}/").status_code == 200
 
 
-def test_read_only_pages_refuse_post(client, nurse, nurse_a, ready_patient) -> None:
+def test_read_only_pages_refuse_post(client, nurse, nurse_a, eligible_patient) -> None:
     """Penetration test: the consent list, the consent PDF and the aftercare sheet answered a
     POST like a GET. A read is a GET; anything else is 405 and changes nothing."""
-    c = sign_for(nurse, ready_patient)
+    c = sign_for(nurse, eligible_patient)
     client.force_login(nurse_a)
-    for url in (f"/consent/patient/{ready_patient.pk}/", f"/consent/{c.pk}/pdf",
+    for url in (f"/consent/patient/{eligible_patient.pk}/", f"/consent/{c.pk}/pdf",
                 "/consent/session/1/aftercare/"):
         assert client.post(url).status_code == 405, url
     assert client.get(f"/consent/{c.pk}/pdf").status_code == 200
