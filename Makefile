@@ -35,6 +35,7 @@ chromium:
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: $(VENV)/.test-installed chromium
 	$(BIN)/pytest

@@ -166,3 +166,13 @@ def cosigned(staff, user, purpose: str):  # type: ignore[no-untyped-def]
 
     return cosign.verify(staff, cosign.Purpose(purpose), username=user.username,
                          password=PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches() -> None:
+    """Every test starts with empty caches (chart pictures, home-page counts): keys such as
+    a clinic's id can repeat between tests."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()

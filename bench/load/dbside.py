@@ -50,7 +50,7 @@ def seed(clients: int, links: int) -> dict[str, Any]:
             date_of_birth=date(1980, 1, 1), sex_at_birth="female", status="active")
         tokens = []
         for _ in range(links):
-            req = actions._new_request(clinic, patient, "phq9", kind="manual", key="",
+            req = actions.new_request(clinic, patient, "phq9", kind="manual", key="",
                                        opens=today, closes=today + timedelta(days=7),
                                        source="manual")
             tokens.append(actions.issue_link(req, "email"))

@@ -7,11 +7,13 @@ from __future__ import annotations
 import struct
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+
+if TYPE_CHECKING:  # fpdf2 is imported where a PDF is drawn, not by every page's import
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
 HEAD_FILL = (225, 232, 238)  # the heading rows' fill, in every document
 
@@ -56,6 +58,8 @@ def table(pdf: FPDF, rows: Sequence[Sequence[str]], widths: Sequence[float], *,
     """`rows[0]` is the heading row: bold on HEAD_FILL, repeated on every page. Each cell is
     printed in Latin-1; `styles[n]` styles row n. `options` go to fpdf2's `table` (width,
     align, text_align, line_height, padding, borders_layout)."""
+    from fpdf.fonts import FontFace
+
     pdf.set_font("Helvetica", "", size)
     pdf.set_fill_color(255, 255, 255)  # body rows on white, whatever fill was set before
     with pdf.table(col_widths=tuple(widths), repeat_headings=1,

@@ -76,9 +76,9 @@ def test_every_setting_the_code_reads_is_on_the_page() -> None:
 
 
 def test_defaults_are_the_reading_codes(clinic_a) -> None:
+    from ketacare.clinical.answer_alerts import DEFAULT_DISSOCIATION_ABOVE
     from ketacare.clinical.eligibility import SCREENING_VALID_DAYS
     from ketacare.clinical.iv_prep import IV_BAG_VOLUME_ML
-    from ketacare.selfreport.rules import DEFAULT_DISSOCIATION_ABOVE
 
     initial = form_for(clinic_a).initial
     assert initial["screening_valid_days"] == SCREENING_VALID_DAYS

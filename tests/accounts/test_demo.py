@@ -15,7 +15,7 @@ from pytest import MonkeyPatch
 from ketacare.accounts.management.commands import demo
 from ketacare.accounts.models import Clinic, Membership
 from ketacare.audit.models import AuditEvent
-from ketacare.clinical import history
+from ketacare.clinical import diagnoses
 from ketacare.patients.models import (
     Diagnosis,
     EligibilityDecision,
@@ -96,7 +96,7 @@ def test_demo_builds_two_clinics_staff_and_patients_once(monkeypatch: MonkeyPatc
     assert set(patients.values_list("status", flat=True)) == {
         "referred", "screening", "active", "maintenance", "discharged"}
 
-    trd = [p for p in patients if history.treatment_resistant(PriorTreatment.objects.filter(
+    trd = [p for p in patients if diagnoses.treatment_resistant(PriorTreatment.objects.filter(
         patient=p, kind=TreatmentKind.ANTIDEPRESSANT, adequate=True).count())]
     assert 10 <= len(trd) < patients.count()
     kinds = set(PriorTreatment.objects.values_list("kind", flat=True))

@@ -37,7 +37,7 @@ def test_success_before_the_limit_resets_the_count(client, prescriber_a) -> None
     assert AuditEvent.objects.filter(action="sign_in", username="priya").count() == 1
 
 
-@override_settings(SESSION_COOKIE_AGE=60)
+@override_settings(SESSION_COOKIE_AGE=60, KETACARE_SESSION_TOUCH_SECONDS=1)
 def test_idle_timeout_is_the_session_age_renewed_on_each_request(client, prescriber_a) -> None:
     _sign_in(client, "priya", PASSWORD)
     first = client.session.get_expiry_date()
@@ -45,6 +45,22 @@ def test_idle_timeout_is_the_session_age_renewed_on_each_request(client, prescri
     assert client.get("/").status_code == 200
     assert client.session.get_expiry_date() > first  # activity pushes expiry forward
     assert client.session.get_expiry_age() <= 60
+
+
+def test_requests_between_touches_do_not_write_the_session(client, prescriber_a) -> None:
+    """Activity renews the session at most once a KETACARE_SESSION_TOUCH_SECONDS (60):
+    reading pages in between writes nothing to the session table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _sign_in(client, "priya", PASSWORD)
+    client.get("/")  # the first page after sign-in may record the sign-in time
+    with CaptureQueriesContext(connection) as queries:
+        for url in ("/", "/patients/", "/calculator/"):
+            assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]
+              and not q["sql"].startswith("SELECT")]
+    assert writes == []
 
 
 def test_absolute_timeout_signs_out(client, prescriber_a, settings) -> None:

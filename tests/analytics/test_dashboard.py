@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _response(patient, values: list[int], when,  # type: ignore[no-untyped-def]
               instrument: str = "phq9") -> None:
     day = when.date()
-    req = selfreport._new_request(
+    req = selfreport.new_request(
         patient.clinic,
         patient,
         instrument,

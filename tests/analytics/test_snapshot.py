@@ -112,7 +112,7 @@ def test_a_repeat_run_with_no_change_reuses_every_clinic(tmp_path, capsys, demo)
 
 def _add_phq9(patient: Patient, total_items: list[int]) -> None:
     day = timezone.localdate()
-    req = selfreport._new_request(patient.clinic, patient, "phq9", kind="manual", key="",
+    req = selfreport.new_request(patient.clinic, patient, "phq9", kind="manual", key="",
                                   opens=day, closes=day, source=Source.MANUAL)
     selfreport.submit(req, {f"item_{n}": v for n, v in enumerate(total_items, start=1)})
 

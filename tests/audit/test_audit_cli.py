@@ -169,8 +169,8 @@ def test_export_to_a_file_readable_by_its_owner_only(trail, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--since", "2024-13-01"], "--since must be a date YYYY-MM-DD"),
     (["--since", "yesterday"], "--since must be a date YYYY-MM-DD"),
-    (["--clinic", "A"], "--clinic must be a clinic id"),
-    (["--clinic", "987654"], "--clinic: no clinic with id 987654"),
+    (["--clinic", "A"], "--clinic: no clinic with id or name 'A' among the clinics: "),
+    (["--clinic", "987654"], "--clinic: no clinic with id or name '987654'"),
     (["--out", "/nonexistent-dir/audit.jsonl"], "--out: cannot write"),
 ])
 def test_bad_export_options_exit_2(trail, args, message, capsys, ketacare):

@@ -31,7 +31,7 @@ def reachable(patient_a):  # type: ignore[no-untyped-def]
 def make_request(patient, instrument: str = "phq9", *, kind: str = "manual",  # type: ignore[no-untyped-def]
                  days: int = 3) -> tuple[ReportRequest, str]:
     today = patient.clinic.today()
-    req = actions._new_request(patient.clinic, patient, instrument, kind=kind, key="",
+    req = actions.new_request(patient.clinic, patient, instrument, kind=kind, key="",
                                opens=today, closes=today + timedelta(days=days),
                                source=Source.MANUAL)
     return req, actions.issue_link(req, "email")

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ketacare.clinical import answer_alerts as rules
 from ketacare.clinical.instruments import get
-from ketacare.selfreport import actions, rules
+from ketacare.selfreport import actions
 from ketacare.selfreport.config import for_clinic
 from ketacare.selfreport.models import Alert, Response
 

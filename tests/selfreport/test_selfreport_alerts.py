@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from ketacare.accounts.staff import staff_for
 from ketacare.audit.models import AuditEvent
+from ketacare.clinical import answer_alerts as rules
 from ketacare.clinical.instruments import get
-from ketacare.selfreport import actions, rules
+from ketacare.selfreport import actions
 from ketacare.selfreport.models import Alert, Response
 
 from .conftest import answers, give_first_dose, make_request

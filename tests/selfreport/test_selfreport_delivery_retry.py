@@ -62,7 +62,7 @@ def email_only(reachable):  # type: ignore[no-untyped-def]
 
 def test_a_failed_delivery_is_retried_with_backoff_and_finally_sent(
         email_only, smtp_down, settings, mailoutbox) -> None:
-    req = actions._new_request(email_only.clinic, email_only, "phq9", kind="manual", key="",
+    req = actions.new_request(email_only.clinic, email_only, "phq9", kind="manual", key="",
                                opens=email_only.clinic.today(),
                                closes=email_only.clinic.today() + timedelta(days=3),
                                source="manual")

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ketacare.audit.models import AuditEvent
+from ketacare.clinical import protocols
 from ketacare.treatment import actions
 from ketacare.treatment.induction_review import record_induction_review, state
 from ketacare.treatment.label_variant import set_esketamine_label
@@ -166,3 +167,17 @@ def test_eu_protocol_gives_28_mg_on_day_1_from_65(prescriber, nurse, ready_patie
     dose = actions.give_dose(nurse, s, stock_item=stock["spray"], lot="ES-77",
                              expiry=stock["expiry"])
     assert (float(dose.dose_mg), dose.devices) == (28.0, 1)
+
+
+def test_choosing_the_label_in_a_fresh_clinic_audits_each_protocol_it_copies(
+        admin_a, clinic_a) -> None:
+    """The label action copies the shipped protocols a clinic lacks (to switch their
+    active flags): each copy is written by the action and audited, like a first course's."""
+    from ketacare.accounts.staff import staff_for
+
+    set_esketamine_label(staff_for(admin_a, clinic_a), "eu")
+    keys = set(ClinicProtocol.objects.filter(clinic=clinic_a).values_list("key", flat=True))
+    assert keys == set(protocols.DEFAULT_PROTOCOLS)
+    audited = AuditEvent.objects.filter(object_type="clinicprotocol")
+    assert audited.count() == len(keys)
+    assert {e.detail["copied_for"] for e in audited} == {"esketamine label"}

@@ -191,3 +191,24 @@ def test_course_page_plans_the_dose_through_the_calculator(client, prescriber_a,
     assert "Predicted plasma concentration of the planned dose" not in body
     assert 'data-testid="planned-note">No planned dose yet: weight from' in body
     assert "it must be measured within 30 days" in body
+
+
+def test_planned_dose_keeps_to_the_protocol_maximum(client, prescriber, prescriber_a,
+                                                    course) -> None:
+    """0.5 mg/kg x 250 kg is 125 mg, over the IV protocol's 100 mg maximum: neither the
+    course page nor the session page plans (or draws a curve for) 125 mg; both say why."""
+    from ketacare.patients import actions as patient_actions
+    from ketacare.patients.models import Weight
+
+    patient = course.patient
+    patient_actions.add_entry(prescriber, patient,
+                              Weight(weight_kg=250, measured_on=patient.clinic.today()))
+    client.force_login(prescriber_a)
+    body = client.get(f"/treatment/courses/{course.pk}/").content.decode()
+    assert "Predicted plasma concentration of the planned dose" not in body
+    assert 'data-testid="planned-note">No planned dose yet: 0.5 mg/kg x 250 kg' in body
+    assert "above the maximum of 100 mg" in body
+    session = course.sessions.first()
+    body = client.get(f"/treatment/sessions/{session.pk}/").content.decode()
+    assert "125 mg" not in body.replace("250 kg = 125 mg is above the maximum", "")
+    assert "above the maximum of 100 mg" in body

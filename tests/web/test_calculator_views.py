@@ -44,7 +44,7 @@ def test_post_scores_without_storing(signed_in, django_db_blocker) -> None:
     assert "Moderately severe" in body
     assert 'data-flag="suicidal_ideation"' in body
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
-    # Only the session touch of SESSION_SAVE_EVERY_REQUEST may write.
+    # Only the session touch (the idle timeout, at most once a minute) may write.
     assert all("django_session" in sql for sql in writes)
 
 

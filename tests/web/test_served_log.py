@@ -29,7 +29,7 @@ clinic = Clinic.objects.create(name="Log Clinic", time_zone="UTC")
 patient = Patient.objects.create(clinic=clinic, mrn="L-1", given_name="Lou", family_name="Log",
                                  date_of_birth=date(1980, 1, 1), sex_at_birth="female")
 today = clinic.today()
-req = actions._new_request(clinic, patient, "phq9", kind="manual", key="", opens=today,
+req = actions.new_request(clinic, patient, "phq9", kind="manual", key="", opens=today,
                            closes=today + timedelta(days=3), source="manual")
 print(actions.issue_link(req, "email"))
 """

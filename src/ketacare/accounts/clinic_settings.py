@@ -112,8 +112,8 @@ SELFREPORT = "Patient self-report"
 DOCUMENTS = "Documents"
 TREATMENT = "Treatment day"
 ANALYTICS = "Analytics"
-_RULES = "ketacare.selfreport.rules"
-_SCHEDULE = "ketacare.selfreport.schedule"
+_RULES = "ketacare.clinical.answer_alerts"
+_SCHEDULE = "ketacare.clinical.measurement_schedule"
 
 
 def _schedule_days(name: str, label: str, low: int, help: str) -> Setting:

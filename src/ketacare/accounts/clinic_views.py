@@ -9,10 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ketacare.form_errors import apply_errors
 
 from . import clinic_settings, staff_admin
 from .models import Role
@@ -33,14 +34,6 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-
-
-def apply_errors(form: BaseForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 def _render_staff(request: HttpRequest, form: InviteForm | None = None,

@@ -21,6 +21,7 @@ from . import two_factor
 from .staff import resolve
 
 SESSION_SIGNED_IN_AT = "ketacare_signed_in_at"
+SESSION_TOUCHED_AT = "ketacare_touched_at"
 
 
 class StaffMiddleware:
@@ -40,8 +41,10 @@ class StaffMiddleware:
 
 
 class SessionSafetyMiddleware:
-    """Absolute session lifetime (the idle timeout is the session cookie age, renewed on
-    every request), and no caching of any page a signed-in person sees."""
+    """Absolute session lifetime; the idle timeout (the session age, pushed forward by
+    activity: a session written at most once a KETACARE_SESSION_TOUCH_SECONDS, so a
+    session idle for SESSION_COOKIE_AGE minus that at most ends); no caching of any page a
+    signed-in person sees."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -54,6 +57,10 @@ class SessionSafetyMiddleware:
             elif time.time() - signed_in_at > settings.KETACARE_SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
+            touched_at = request.session.get(SESSION_TOUCHED_AT, 0)
+            if time.time() - touched_at >= settings.KETACARE_SESSION_TOUCH_SECONDS:
+                # A change: the session is saved, with its expiry a full age from now.
+                request.session[SESSION_TOUCHED_AT] = time.time()
         response = self.get_response(request)
         if request.user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store on patient pages

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,14 +18,11 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.outcomes import funnel_chart, km_chart
-from ketacare.interop.research import build_tables
 
 from .benchmarks import BENCHMARKS
 from .filters import OutcomeFilters, min_patients
-from .report_pdf import report_pdf
-from .run import run_report
 from .suppression import suppress_report
 
 
@@ -41,6 +37,14 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
     function. A filtered view matching fewer than the clinic's threshold of treated patients
     reports nothing but that count (`suppressed`); every other small count is "fewer than"
     the threshold (suppression.py)."""
+    # Here, not at the top: pyarrow, Ibis, DuckDB and pandas are loaded by the dashboard's
+    # first report, not by every page and command that imports the URL configuration.
+    import pyarrow.parquet as pq
+
+    from ketacare.interop.research import build_tables
+
+    from .run import run_report
+
     tables = build_tables(staff.clinic, courses=courses)
     treated = len(set(tables["sessions"].column("patient_id").to_pylist()))
     k_min = min_patients(staff.clinic)
@@ -54,10 +58,6 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
         now_s = int(timezone.now().timestamp())  # live data: it ends now, not at the last dose
         report = run_report("duckdb", Path(tmp), as_of_s=now_s)
     return {**suppress_report(report, k_min), "suppressed": None}
-
-
-def _svg(chart: Any) -> str | None:
-    return None if chart is None else to_svg(chart)
 
 
 def _filtered(request: HttpRequest, object_type: str,
@@ -83,9 +83,9 @@ def _page(request: HttpRequest, filters: OutcomeFilters, report: dict[str, Any],
         {
             "report": report,
             "rows": report["rows"],
-            "km": _svg(km_chart(report["rows"])),
-            "funnel": _svg(next((funnel_chart(f) for f in report["retention"]
-                                 if f["condition"] == "all"), None)),
+            "km": svg(km_chart, report["rows"]),
+            "funnel": next((svg(funnel_chart, f) for f in report["retention"]
+                            if f["condition"] == "all"), None),
             "benchmarks": BENCHMARKS,
             "filters": filters,
             "min_patients": min_patients(request.staff.clinic),  # type: ignore[attr-defined]
@@ -114,6 +114,8 @@ def dashboard_pdf(request: HttpRequest) -> HttpResponse:
     title = f"{staff.clinic.name}: outcomes"
     if filters.active:
         title += " (filtered: " + ", ".join(filters.describe()) + ")"
+    from .report_pdf import report_pdf  # fpdf2 loaded for a PDF only
+
     response = HttpResponse(report_pdf(report, title=title), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="outcomes-{staff.clinic.today():%Y-%m-%d}.pdf"')

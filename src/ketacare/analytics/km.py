@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
 
 def kaplan_meier(rows: Iterable[tuple[int, int, int]]) -> list[dict[str, float | int]]:
     """Points of the cumulative response curve, 1 - S(t), at each day with a response.
 
     Censored at day d means still followed at d (censoring counts after events on the day).
     """
+    import numpy as np  # here: the home page's template tags import this module
+
     arr = np.array(sorted(rows), dtype=np.int64).reshape(-1, 3)
     if arr.size == 0:
         return []

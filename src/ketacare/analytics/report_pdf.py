@@ -13,7 +13,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from ketacare.charts import to_png
+from ketacare.charts import png
 from ketacare.charts.outcomes import funnel_chart, km_chart
 from ketacare.pdf import image_height, latin1, table
 from ketacare.web.templatetags.ketacare import condition_name, instrument_name
@@ -228,12 +228,10 @@ def _rates(pdf: _PDF, rows: list[dict[str, Any]]) -> None:
 
 
 def _charts(pdf: _PDF, report: dict[str, Any]) -> None:
-    km = km_chart(report["rows"])
     funnel_entry = next((f for f in report.get("retention", []) if f["condition"] == "all"),
                         None)
-    funnel = funnel_chart(funnel_entry) if funnel_entry else None
-    km_png = to_png(km) if km is not None else None
-    funnel_png = to_png(funnel) if funnel is not None else None
+    km_png = png(km_chart, report["rows"])
+    funnel_png = png(funnel_chart, funnel_entry) if funnel_entry else None
     gap = 8
     w = (pdf.usable - gap) / 2
     # Both charts side by side, with their titles, on one page: after the tables if they

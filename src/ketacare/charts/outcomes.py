@@ -3,20 +3,23 @@ report: time to first response (Kaplan-Meier) and the retention funnel."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import altair as alt
+from typing import TYPE_CHECKING, Any
 
 from ketacare.analytics.suppression import step_label
 from ketacare.clinical.instruments import get
 
 from . import PALETTE, values
 
+if TYPE_CHECKING:
+    import altair as alt
+
 
 def km_chart(rows: list[dict[str, Any]], *, width: int = 560,
              height: int = 240) -> alt.Chart | None:
     """Cumulative share responded by day, one line per instrument (all conditions);
     None when no row has a curve. `rows` are the report's rows (report.build_report)."""
+    import altair as alt
+
     points = [
         {"day": p["day"], "responded": p["cumulative_response"],
          "group": get(r["instrument"]).short_name}
@@ -42,6 +45,8 @@ def funnel_chart(funnel: dict[str, Any], *, width: int = 560,
     """Patients whose index course reached session k, as bars labelled with n and the
     share of those who started. `funnel` is one entry of the report's "retention"; a
     suppressed step (suppression.suppress_funnel) has no bar, only its "<k" label."""
+    import altair as alt
+
     if not funnel["started"]:
         return None
     rows = [{"step": f"Session {s['session']}", "patients": s["patients"],

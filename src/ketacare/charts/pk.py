@@ -3,11 +3,12 @@ ranges of the clinical reference (s.5) shaded and labelled."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import altair as alt
+from typing import TYPE_CHECKING, Any
 
 from . import PALETTE, values
+
+if TYPE_CHECKING:
+    import altair as alt
 
 # Thin the curve for drawing: a point every few minutes is indistinguishable on screen.
 MAX_POINTS = 400
@@ -16,6 +17,8 @@ MAX_POINTS = 400
 def concentration_chart(data: dict[str, Any], *, width: int = 820, height: int = 320,
                         show_metabolite: bool = True) -> alt.LayerChart:
     """`data` is the output of `ketacare.clinical.pk.compare_scenarios`."""
+    import altair as alt
+
     times: list[float] = data["time_min"]
     stride = max(1, len(times) // MAX_POINTS)
     rows: list[dict[str, Any]] = []

@@ -5,13 +5,14 @@ own progress page and printed letters."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from typing import Any, NamedTuple
-
-import altair as alt
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ketacare.clinical.instruments import Instrument
 
 from . import values
+
+if TYPE_CHECKING:
+    import altair as alt
 
 # Band colours by tone, the same meaning as the page's severity chips.
 TONE_COLOURS = {"ok": "#e3f4ea", "low": "#f1f6d9", "mid": "#fff0d6", "high": "#fde4da",
@@ -35,6 +36,8 @@ def trajectory_chart(instrument: Instrument, points: list[tuple[datetime, int]],
     rule; `alerts`: responses that raised an alert, ringed in red. `plain_language` titles
     the bands for a patient ("Mild", not "mild 5-9"). Times are drawn as wall-clock time in
     `zone` (the clinic's), whatever zone the renderer runs in."""
+    import altair as alt
+
 
     def wall(moment: datetime) -> str:
         return moment.astimezone(zone).replace(tzinfo=UTC).isoformat()

@@ -1,8 +1,11 @@
-"""What every `ketacare` subcommand shares: one-line errors with exit status 2, JSON output."""
+"""What every `ketacare` subcommand shares: one-line errors with exit status 2, JSON output,
+the operator's name for the audit trail. Django-free: the clinical commands load only this
+(management commands build on it in `command.py`)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from typing import Any, NoReturn
@@ -29,3 +32,11 @@ def fail(message: str) -> NoReturn:
 def print_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
+
+
+def os_user() -> str:
+    """Who ran the command, for the audit trail (`cli:NAME`)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"

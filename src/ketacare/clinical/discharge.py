@@ -33,10 +33,11 @@ from typing import Any
 
 from . import safety
 from .protocols import Protocol
+from .routes import ESKETAMINE_ROUTE
 
 # Window of the label's "~40 min" BP reassessment, minutes after dosing started.
 BP_RECHECK_WINDOW_MIN = (30, 50)
-BP_RECHECK_ROUTES = ("iv", "esketamine_nasal")
+BP_RECHECK_ROUTES = ("iv", ESKETAMINE_ROUTE)
 MOAAS_RESOLVED = 5
 
 SOURCES = {

@@ -10,7 +10,7 @@ the prescriber sees everything at once rather than the first problem only.
 Sources and their weight:
 - Spravato (esketamine nasal spray) label, contraindications: aneurysmal vascular disease
   or arteriovenous malformation, history of intracerebral haemorrhage, hypersensitivity to
-  esketamine, ketamine or an excipient. Absolute for `esketamine_nasal`.
+  esketamine, ketamine or an excipient. Absolute for the esketamine route.
 - Ketamine hydrochloride (racemic) labels: known hypersensitivity, and use "where a rise in
   blood pressure would be a serious hazard" (e.g. previous stroke, aneurysm), uncontrolled
   hypertension (> 180/100 mmHg at rest), pre-eclampsia/eclampsia and untreated
@@ -55,18 +55,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-ROUTES: dict[str, str] = {
-    "iv": "IV racemic ketamine infusion",
-    "im": "IM racemic ketamine injection",
-    "sc": "SC racemic ketamine injection",
-    "oral": "Oral racemic ketamine",
-    "sublingual": "Sublingual racemic ketamine",
-    "esketamine_nasal": "Esketamine nasal spray (Spravato)",
-}
-
-RACEMIC: frozenset[str] = frozenset({"iv", "im", "sc", "oral", "sublingual"})
-ESKETAMINE: frozenset[str] = frozenset({"esketamine_nasal"})
-ALL_ROUTES: frozenset[str] = frozenset(ROUTES)
+from .routes import ALL_ROUTES, ESKETAMINE, RACEMIC, ROUTES
 
 Kind = Literal["contraindication", "caution"]
 Status = Literal["eligible", "needs_review", "ineligible"]

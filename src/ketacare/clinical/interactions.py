@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from .routes import ESKETAMINE_ROUTE
+
 Effect = Literal["sedation", "blood_pressure"]
 
 # Medication category -> how the warning names it.
@@ -48,7 +50,6 @@ _ADVICE: dict[Effect, str] = {
     "blood_pressure": "a larger rise in blood pressure is likely: check BP before dosing, "
     "at about 40 min and as warranted",
 }
-ESKETAMINE_ROUTE = "esketamine_nasal"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 - `predose_check`: hold (or prescriber review) before dosing when SBP > 140 (> 150 from
   age 65) or DBP > 90 - esketamine label and phase 3 trials, the clinic default for every
   route. A hold is lifted only by a prescriber override with a reason.
+- `needs_second_check`, `lot_problems`, `stock_mismatch`: the dose itself, before it is
+  recorded: a second clinician for IV, an unexpired lot with a number, stock of the
+  protocol's drug.
 - `vital_alerts`: in-session readings that need the prescriber at once; clinic defaults
   [check, not from a guideline]: SBP >= 180, DBP >= 110, SpO2 < 92%, HR > 130 or < 50.
   Each rule fires at its threshold and not on the safe side of it.
@@ -25,10 +28,10 @@ The numbers live in the protocol (`protocols.HoldThresholds`, `AlertThresholds`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from .protocols import AlertThresholds, HoldThresholds, Protocol
+from .protocols import DRUGS, AlertThresholds, HoldThresholds, Protocol
 
 # Plausible readings; outside them the entry is almost certainly a typing error.
 VITAL_RANGES: dict[str, tuple[int, int]] = {
@@ -166,6 +169,38 @@ def predose_check(
         dbp_limit=t.dbp_above,
         override_reason=reason if hold else None,
     )
+
+
+# The dose itself, checked before it is recorded (issue 18: the rules `give_dose` and
+# `preview_dose` apply). A second clinician checks every IV dose [product default, not
+# in the clinical reference: IV doses are drawn up and pumped, the error-prone routes].
+SECOND_CHECK_ROUTES = frozenset({"iv"})
+SECOND_CHECK_MESSAGE = "IV doses need a second check: the second clinician signs here."
+
+
+def needs_second_check(route: str) -> bool:
+    """Whether a second clinician must co-sign a dose by this route."""
+    return route in SECOND_CHECK_ROUTES
+
+
+def lot_problems(lot: str, expiry: date, today: date) -> dict[str, str]:
+    """Field -> message for a lot that may not be given: expired before today (a lot
+    expiring today is still usable) or without a lot number."""
+    problems: dict[str, str] = {}
+    if expiry < today:
+        problems["expiry"] = f"Lot expired on {expiry}."
+    if not lot.strip():
+        problems["lot"] = "Enter the lot number."
+    return problems
+
+
+def stock_mismatch(stock_drug: str, stock_label: str, protocol: Protocol) -> str | None:
+    """Why stock of `stock_drug` (shown as `stock_label`) cannot give this protocol's
+    dose, or None when it can."""
+    if stock_drug == protocol.drug:
+        return None
+    return (f"This stock is {stock_label}; the protocol gives "
+            f"{DRUGS[protocol.drug]}.")
 
 
 # --- during the session --------------------------------------------------------------

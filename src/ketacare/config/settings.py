@@ -190,7 +190,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env_int("KETACARE_SESSION_IDLE_MIN", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: each request pushes expiry forward
+# Idle timeout: activity pushes the expiry forward, by a session write at most once a
+# KETACARE_SESSION_TOUCH_SECONDS (accounts/middleware.py), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+KETACARE_SESSION_TOUCH_SECONDS = env_int("KETACARE_SESSION_TOUCH_SECONDS", 60)
 KETACARE_SESSION_ABSOLUTE_SECONDS = env_int("KETACARE_SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -262,6 +265,16 @@ KETACARE_SELFREPORT_PROGRESS_MINUTES = env_int("KETACARE_SELFREPORT_PROGRESS_MIN
 # (interop/research.py). Unset, the secret key is used; set it to keep shifts stable when
 # the secret key is rotated.
 KETACARE_EXPORT_SHIFT_KEY = env_str("KETACARE_EXPORT_SHIFT_KEY", "")
+
+# In-process memory, never a file or table: cached entries may hold patient data (chart
+# pictures). Per worker process; a restart empties them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered chart pictures by spec hash (ketacare/charts): tens of kB each.
+    "charts": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+               "LOCATION": "charts", "TIMEOUT": env_int("KETACARE_CHART_CACHE_S", 3600),
+               "OPTIONS": {"MAX_ENTRIES": env_int("KETACARE_CHART_CACHE_ENTRIES", 500)}},
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored UTC; shown in each clinic's zone

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ketacare.clinical.eligibility import ESKETAMINE, ROUTES
 from ketacare.clinical.protocols import Protocol
+from ketacare.clinical.routes import ESKETAMINE, ESKETAMINE_ROUTE, ROUTES
 
 EDUCATION_VERSION = "2026.12-1"
 CRISIS_LINE = "988"  # US Suicide & Crisis Lifeline: call or text 988
@@ -38,7 +38,7 @@ HOW_GIVEN: dict[str, str] = {
     "oral": "You swallow the medicine, as a liquid or a tablet, here at the clinic.",
     "sublingual": "You hold a tablet or lozenge under your tongue until it melts. Try not to "
                   "swallow for a while.",
-    "esketamine_nasal": "You spray the medicine into your own nose while we watch. Each "
+    ESKETAMINE_ROUTE: "You spray the medicine into your own nose while we watch. Each "
                         "device holds two sprays. You wait 5 minutes between devices.",
 }
 

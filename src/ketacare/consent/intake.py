@@ -198,7 +198,7 @@ def submit(link: PatientLink, raw: Any, *,
     today = link.clinic.today()
     tokens = []
     for instrument in selfreport.instruments_for(link.clinic, link.patient):
-        req = selfreport._new_request(
+        req = selfreport.new_request(
             link.clinic, link.patient, instrument, kind="intake", key="",
             opens=today, closes=today + timedelta(days=links.LINK_DAYS["intake"]),
             source=Source.MANUAL)

@@ -5,14 +5,17 @@ bytes: `check.verify` relies on that to show the stored PDF is the one that was 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
-from fpdf import FPDF
 
 from ketacare.pdf import latin1, person
 
 from . import shipped
 from .models import Consent, ConsentDocument
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # How the signature was made, as the PDF says it (a tablet consent's bytes never change).
 CHANNELS = {"tablet": "on a tablet", "link": "through the patient's own secure link"}
@@ -28,6 +31,8 @@ def _document_text(pdf: FPDF, document: ConsentDocument) -> None:
 
 
 def render(consent: Consent) -> bytes:
+    from fpdf import FPDF  # here: pages that never print do not load fpdf2
+
     document = consent.document
     patient = consent.patient
     clinic = patient.clinic

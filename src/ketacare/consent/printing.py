@@ -3,15 +3,20 @@ the web pages render."""
 
 from __future__ import annotations
 
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from ketacare.pdf import latin1
 
 from .aftercare import Sheet
 from .readmodels import EducationPage
 
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
 
 def _pdf(title: str) -> FPDF:
+    from fpdf import FPDF  # here: pages that never print do not load fpdf2
+
     pdf = FPDF(unit="mm", format="letter")
     pdf.set_compression(False)
     pdf.set_margins(18, 14, 18)

@@ -14,7 +14,7 @@ from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical.eligibility import ROUTES
 from ketacare.clinical.protocols import DEFAULT_PROTOCOLS, Protocol
-from ketacare.db import int_id
+from ketacare.ids import int_id
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import ClinicProtocol
 

@@ -25,6 +25,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.ids import MAX_ID
 from ketacare.ledger.access import entry_for as ledger_entry_for
 from ketacare.ledger.models import LedgerEntry
 from ketacare.patients.access import patient_for, patients_of
@@ -37,8 +38,7 @@ from .auth import AuthError, staff_for_token
 from .errors import PROBLEM_JSON, problem
 
 T = TypeVar("T")
-# Row ids are 64-bit: anything larger is refused here (422), not passed to the database.
-MAX_ID = 2**63 - 1
+# Anything larger than a row id is refused here (422), not passed to the database.
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="record id")]
 
 

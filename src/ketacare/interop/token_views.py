@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from ketacare.db import int_id
+from ketacare.ids import int_id
 
 from .auth import revoke_token
 from .models import ApiToken

@@ -25,6 +25,7 @@ from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.form_errors import apply_errors
 from ketacare.patients.models import Patient
 
 from . import actions, reports
@@ -67,16 +68,6 @@ FIELD_NAMES = {"quantity_ml": "quantity", "devices": "quantity", "counted_ml": "
                "witness": "witness_username"}
 
 
-def _apply_errors(form: BaseForm, error: ValidationError) -> None:
-    """An action's ValidationError shown on the form: by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            name = FIELD_NAMES.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _form(kind: str, item: StockItem, staff: Staff, data: Any = None) -> EntryForm:
     return KINDS[kind].form(item, data, prefix=kind)
 
@@ -114,7 +105,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
             item = actions.create_stock_item(staff_of(request), request=request,
                                              **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc, field_for=FIELD_NAMES.get)
         else:
             messages.success(request, f"Stock item {item} added.")
             return redirect("ledger-item", item_id=item.pk)
@@ -224,7 +215,7 @@ def entry_record(request: HttpRequest, item_id: int, kind: str) -> HttpResponse:
         try:
             entry = _post_entry(kind, staff, item, form, request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc, field_for=FIELD_NAMES.get)
         else:
             if entry.discrepancy:
                 messages.warning(request, _done(entry))
@@ -315,7 +306,9 @@ def _download(request: HttpRequest, extension: str) -> HttpResponse:
     if extension == "csv":
         response = HttpResponse(reports.to_csv(built), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(reports.to_pdf(built), content_type="application/pdf")
+        from .report_pdf import to_pdf  # fpdf2 loaded for a PDF only
+
+        response = HttpResponse(to_pdf(built), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{reports.filename(built, extension)}"'
     record(Action.EXPORT, request=request, object_type="ledger_report", detail={
         "format": extension, "start": _iso(form.cleaned_data["start"]),

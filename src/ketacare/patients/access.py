@@ -17,7 +17,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.db import int_id
+from ketacare.ids import int_id
 
 from .models import Patient, Screening
 

@@ -16,7 +16,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
-from ketacare.clinical import eligibility, history
+from ketacare.clinical import diagnoses, eligibility
 
 from .models import (
     Decision,
@@ -147,12 +147,12 @@ def add_entry(
     entry.patient = patient
     entry.recorded_by = staff.user
     if isinstance(entry, Diagnosis):
-        if not history.valid_icd10(entry.icd10_code):
+        if not diagnoses.valid_icd10(entry.icd10_code):
             raise ValidationError(
                 {"icd10_code": "Enter an ICD-10-CM code such as F33.1 or F43.10."}
             )
-        entry.icd10_code = history.normalise_icd10(entry.icd10_code)
-        entry.condition = history.condition_for(entry.icd10_code)
+        entry.icd10_code = diagnoses.normalise_icd10(entry.icd10_code)
+        entry.condition = diagnoses.condition_for(entry.icd10_code)
     entry.full_clean()
     if isinstance(entry, Weight):
         _check_measured_on(patient, entry.measured_on)

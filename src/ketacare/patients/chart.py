@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 
-from ketacare.clinical import history
+from ketacare.clinical import body, diagnoses
 
 from .models import (
     Diagnosis,
@@ -64,7 +64,7 @@ class Chart:
     def bmi(self) -> float | None:
         if self.latest_weight is None or self.patient.height_cm is None:
             return None
-        return history.bmi(float(self.latest_weight.weight_kg), float(self.patient.height_cm))
+        return body.bmi(float(self.latest_weight.weight_kg), float(self.patient.height_cm))
 
     @cached_property
     def diagnoses(self) -> list[Diagnosis]:
@@ -89,7 +89,7 @@ class Chart:
 
     @property
     def treatment_resistant(self) -> bool:
-        return history.treatment_resistant(self.adequate_trials)
+        return diagnoses.treatment_resistant(self.adequate_trials)
 
     @cached_property
     def medications(self) -> list[Medication]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from ketacare.clinical import interactions
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 
 from .models import Medication, Patient
 
@@ -21,7 +22,7 @@ def current_medications(patient: Patient, day: date) -> list[Medication]:
 
 
 def patient_interactions(
-    patient: Patient, day: date, route: str = interactions.ESKETAMINE_ROUTE
+    patient: Patient, day: date, route: str = ESKETAMINE_ROUTE
 ) -> tuple[interactions.Interaction, ...]:
     screening = patient.screenings.first()
     alcohol = bool(screening and screening.facts.get("alcohol_use"))

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
-from ketacare.clinical import eligibility
+from ketacare.clinical import eligibility, routes
 
 # Clinic setting: days a screening result holds ([clinic default] 90; issue 14 item 5).
 SCREENING_VALID_SETTING = "screening_valid_days"
@@ -232,7 +232,7 @@ class Screening(models.Model):
     """One structured screening for one route; a re-screen is a new row."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
-    route = models.CharField(max_length=20, choices=list(eligibility.ROUTES.items()))
+    route = models.CharField(max_length=20, choices=list(routes.ROUTES.items()))
     answers = models.JSONField()
     facts = models.JSONField(default=dict)
     status = models.CharField(max_length=20, choices=EligibilityStatus.choices)

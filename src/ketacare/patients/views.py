@@ -22,7 +22,8 @@ from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.clinical import eligibility
+from ketacare.clinical import eligibility, routes
+from ketacare.form_errors import apply_errors
 from ketacare.selfreport.trajectories import patient_trajectories
 
 from . import actions
@@ -57,15 +58,6 @@ ENTRY_MODELS: dict[str, type[Weight | Diagnosis | PriorTreatment | Medication]] 
 ENTRY_TAB = {"weight": "summary", "diagnosis": "summary", "treatment": "history",
              "medication": "medications"}
 TABS = ("summary", "screening", "treatment", "history", "medications")
-
-
-def _apply_errors(form: BaseForm, error: ValidationError) -> None:
-    """An action's ValidationError shown on the form: by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 _DOB_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
@@ -140,7 +132,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             patient = actions.create_patient(staff, data, confirm_duplicate=confirmed,
                                              request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("patient-chart", patient_id=patient.pk)
     return render(request, "patients/form.html", {"form": form, "patient": None})
@@ -159,7 +151,7 @@ def patient_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
             actions.update_patient(staff, patient, data, reason=form.cleaned_data["reason"],
                                    request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("patient-chart", patient_id=patient.pk)
     return render(request, "patients/form.html", {"form": form, "patient": patient})
@@ -174,7 +166,7 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
     entry_forms.update(forms or {})
     return render(request, "patients/chart.html", {
         "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,
-        "routes": eligibility.ROUTES, "decision_form": DecisionForm(),
+        "routes": routes.ROUTES, "decision_form": DecisionForm(),
         "can_edit": staff.can(Perm.EDIT_PATIENT), "can_screen": staff.can(Perm.SCREEN),
         "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY),
         "can_order": staff.can(Perm.SIGN_ORDERS),
@@ -210,7 +202,7 @@ def entry_add(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse:
         try:
             actions.add_entry(staff, patient, form.save(commit=False), request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect(_chart_url(patient, ENTRY_TAB[kind]))
     return _render_chart(request, patient, ENTRY_TAB[kind], {kind: form}, status=400)
@@ -257,7 +249,7 @@ def medication_stop(request: HttpRequest, patient_id: str, entry_id: str) -> Htt
 def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
     route = request.GET.get("route", "")
-    if route not in eligibility.ROUTES:
+    if route not in routes.ROUTES:
         raise Http404("Unknown route")
     patient = patient_for(staff, patient_id, request=request, write=request.method == "POST")
     form = ScreeningForm(route, request.POST or None)
@@ -269,12 +261,12 @@ def screening_new(request: HttpRequest, patient_id: str) -> HttpResponse:
         except eligibility.EligibilityInputError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect(_chart_url(patient, "screening"))
     return render(request, "patients/screening_form.html", {
         "patient": patient, "form": form, "route": route,
-        "route_label": eligibility.ROUTES[route],
+        "route_label": routes.ROUTES[route],
         "interactions": patient_interactions(patient, staff.clinic.today()),
     })
 
@@ -293,7 +285,7 @@ def screening_decide(request: HttpRequest, patient_id: str, screening_id: str) -
             actions.decide_eligibility(staff, screening, form.cleaned_data["decision"],
                                        form.cleaned_data["rationale"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect(_chart_url(patient, "screening"))
     return _render_chart(request, patient, "screening", status=400,

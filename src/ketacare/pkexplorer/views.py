@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ketacare.charts import to_svg
+from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical import pk
 
@@ -29,7 +29,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 context["data"] = data
-                context["chart"] = to_svg(concentration_chart(data))
+                context["chart"] = svg(concentration_chart, data)
                 context["assumptions"] = sorted({a for s in data["series"]
                                                  for a in s["assumptions"]})
     return render(request, "pkexplorer/explorer.html", context)

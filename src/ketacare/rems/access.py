@@ -14,12 +14,13 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.db import int_id
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
+from ketacare.ids import int_id
 from ketacare.treatment.models import Session
 
 from . import fields
 from .models import RemsForm, due_date
-from .prefill import ESKETAMINE_ROUTE, treatment_date
+from .prefill import treatment_date
 
 
 def rems_session_for(staff: Staff, session_id: object, *, write: bool = False,

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ketacare.accounts.staff import Staff
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.patients.models import Patient
 from ketacare.treatment import actions
 from ketacare.treatment.demo import COURSES
 from ketacare.treatment.models import ClinicProtocol, Course
 
 from . import enrollment
-from .prefill import ESKETAMINE_ROUTE
 
 
 def _start_one(prescriber: Staff) -> None:

@@ -18,12 +18,12 @@ from django.http import HttpRequest
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import Dose, Session
 
 from .actions import _require_clinician
 from .models import RemsEnrollment
-from .prefill import ESKETAMINE_ROUTE
 
 
 def enrollment_of(patient: Patient, on: date | None = None) -> RemsEnrollment | None:

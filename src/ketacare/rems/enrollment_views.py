@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
-from ketacare.db import int_id
+from ketacare.form_errors import apply_errors
+from ketacare.ids import int_id
 from ketacare.patients.access import patient_for
-from ketacare.patients.views import _apply_errors
 
 from . import enrollment
 from .actions import can_sign
@@ -47,7 +47,7 @@ def enrollment_page(request: HttpRequest, patient_id: str) -> HttpResponse:
                               rems_patient_id=form.cleaned_data["rems_patient_id"],
                               request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("rems-enrollment", patient_id=patient.pk)
     return render(request, "rems/enrollment.html", {

@@ -174,3 +174,12 @@ def clean(field: Field, raw: Any) -> Any:
     if field.kind == "zip" and not _ZIP.match(text):
         raise ValueError("Enter a ZIP code: 5 digits, or 5+4 (e.g. 04101-1234).")
     return text[:500]
+
+
+# Printed on the page and on the PDF.
+# [check]: how a site submits is set by the REMS program; this wording makes no claim
+# beyond "this is not the submission".
+NOTE = ("KetaCare note: this page mirrors the fields of the Spravato REMS Patient Monitoring "
+        "Form as kept in the clinic record. It is not a REMS submission: submit the form "
+        "through the Spravato REMS portal (or as the REMS program directs) within 7 days of "
+        "the session. [check]")

@@ -17,13 +17,6 @@ from . import fields
 from .models import RemsForm, due_date
 from .prefill import local, treatment_date
 
-# [check]: how a site submits is set by the REMS program; this wording makes no claim
-# beyond "this is not the submission".
-NOTE = ("KetaCare note: this page mirrors the fields of the Spravato REMS Patient Monitoring "
-        "Form as kept in the clinic record. It is not a REMS submission: submit the form "
-        "through the Spravato REMS portal (or as the REMS program directs) within 7 days of "
-        "the session. [check]")
-
 
 class _PDF(FPDF):
     def line_pair(self, label: str, value: str, *, amended: bool = False) -> None:
@@ -79,7 +72,7 @@ def render(form: RemsForm, *, generated_by: str, now: datetime | None = None) ->
         f"{due_date(day):%Y-%m-%d} - {status}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_fill_color(255, 240, 214)
     pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, _latin1(NOTE), fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, _latin1(fields.NOTE), fill=True, new_x="LMARGIN", new_y="NEXT")
 
     for section in fields.SECTIONS:
         pdf.heading(section)

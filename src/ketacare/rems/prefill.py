@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from ketacare.clinical import safety
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.patients.interactions import current_medications
 from ketacare.patients.models import MedicationCategory, Sex
 from ketacare.pdf import person
@@ -31,7 +32,6 @@ from ketacare.treatment.models import (
     VitalsPhase,
 )
 
-ESKETAMINE_ROUTE = "esketamine_nasal"
 # The "about 40 minutes" BP: the monitoring reading nearest minute 40 within this window.
 BP_40_TARGET_MIN, BP_40_WINDOW = 40, (30, 50)
 # Respiratory depression is prefilled "yes" when any monitoring SpO2 is below this. [check]
@@ -116,7 +116,7 @@ def _first_treatment(session: Session) -> Prefill:
 
 
 def _enrolled(session: Session, day: date) -> Prefill:
-    # Imported here: the enrollment module imports this one for the route constant.
+    # Imported here: enrollment imports .actions, which imports this module.
     from .enrollment import enrollment_of
 
     row = enrollment_of(session.course.patient, day)

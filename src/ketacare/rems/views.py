@@ -17,9 +17,9 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.patients.views import _apply_errors
+from ketacare.form_errors import apply_errors
 
-from . import actions, fields, pdf, prefill
+from . import actions, fields, prefill
 from .access import can_see_due_list, days_text, due_list, rems_session_for
 from .forms import AmendForm, RemsFormForm
 from .models import RemsForm, due_date
@@ -75,7 +75,7 @@ def _page(request: HttpRequest, session: Any, form_obj: RemsForm | None,
         "can_edit": staff.can(Perm.RUN_SESSION), "can_sign": actions.can_sign(staff),
         "amend_form": amend_form or AmendForm(),
         "amendments": list(form_obj.amendments.select_related("author")) if form_obj else [],
-        "note": pdf.NOTE,
+        "note": fields.NOTE,
     }, status=status)
 
 
@@ -97,7 +97,7 @@ def form_page(request: HttpRequest, session_id: str) -> HttpResponse:
         try:
             actions.save_draft(staff, session, bound.raw(), version=version, request=request)
         except ValidationError as exc:
-            _apply_errors(bound, exc)
+            apply_errors(bound, exc)
         else:
             if intent != "sign":
                 messages.success(request, "Draft saved.")
@@ -111,7 +111,7 @@ def form_page(request: HttpRequest, session_id: str) -> HttpResponse:
                 data["version"] = str(saved.version if saved else "")
                 bound = RemsFormForm(data)
                 bound.is_valid()
-                _apply_errors(bound, exc)
+                apply_errors(bound, exc)
                 return _page(request, session, saved, bound=bound, status=400)
             messages.success(request, "Signed and locked.")
             return redirect(reverse("rems-form", args=[session.pk]))
@@ -129,7 +129,7 @@ def amend(request: HttpRequest, session_id: str) -> HttpResponse:
         try:
             actions.amend(staff, session, d["field"], d["value"], d["reason"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Amendment added.")
             return redirect(reverse("rems-form", args=[session.pk]) + "#amendments")
@@ -145,6 +145,8 @@ def form_pdf(request: HttpRequest, session_id: str) -> HttpResponse:
     if form is None:
         messages.error(request, "Save the form before downloading it.")
         return redirect(reverse("rems-form", args=[session.pk]))
+    from . import pdf  # fpdf2 loaded for a PDF only
+
     body = pdf.render(form, generated_by=prefill.person(staff.user))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename(form)}"'

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.db import int_id
+from ketacare.ids import int_id
 
 from .models import Alert, ReportRequest
 

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ketacare.accounts.models import Clinic
-
-from . import rules, schedule
-from .rules import DEFAULT_DISSOCIATION_ABOVE, DEFAULT_PSYCHOSIS_RISE_POINTS
+from ketacare.clinical import answer_alerts, measurement_schedule
+from ketacare.clinical.answer_alerts import (
+    DEFAULT_DISSOCIATION_ABOVE,
+    DEFAULT_PSYCHOSIS_RISE_POINTS,
+)
 
 
 @dataclass(frozen=True)
 class Config:
-    rules: schedule.Rules
+    rules: measurement_schedule.Rules
     rise_points: dict[str, int]
     escalate_minutes: int
     reminder_hours: int
@@ -26,7 +28,7 @@ class Config:
     phone: str
     # After submitting, the patient sees their own score history (issue #5 item 6).
     show_progress: bool = True
-    # Clinical alerts of issue #14 item 11 ([clinic default]s in rules.py).
+    # Clinical alerts of issue #14 item 11 ([clinic default]s in clinical/answer_alerts.py).
     psychosis_rise_points: int = DEFAULT_PSYCHOSIS_RISE_POINTS
     dissociation_above: dict[str, int] = field(
         default_factory=lambda: dict(DEFAULT_DISSOCIATION_ABOVE))
@@ -35,8 +37,8 @@ class Config:
 def for_clinic(clinic: Clinic) -> Config:
     s = clinic.settings or {}
     return Config(
-        rules=schedule.Rules.from_settings(s),
-        rise_points={**rules.DEFAULT_RISE_POINTS,
+        rules=measurement_schedule.Rules.from_settings(s),
+        rise_points={**answer_alerts.DEFAULT_RISE_POINTS,
                      **{k: int(v) for k, v in s.get("selfreport_rise_points", {}).items()}},
         escalate_minutes=int(s.get("selfreport_escalate_minutes",
                                    settings.KETACARE_SELFREPORT_ESCALATE_MINUTES)),

@@ -70,7 +70,7 @@ def populate(clinic: Clinic, prescriber: Staff | None = None, *, patients: int =
                           + rng.gauss(0, 1.2))
             total = max(instrument.min_total, min(instrument.max_total, total))
             day = today - timedelta(days=7 * (weeks - week))
-            req = actions._new_request(clinic, patient, instrument_id, kind="manual", key="",
+            req = actions.new_request(clinic, patient, instrument_id, kind="manual", key="",
                                        opens=day, closes=day, source=Source.MANUAL)
             values = _answers(instrument_id, total, rng)
             if not alerted and instrument_id == "phq9" and week == ALERT_WEEK and total > 0:

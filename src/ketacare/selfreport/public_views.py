@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ketacare.charts import to_svg
+from ketacare.audit.models import Action
+from ketacare.charts import svg
 from ketacare.charts.trajectory import points_from, trajectory_chart
+from ketacare.clinical import answer_alerts
 from ketacare.clinical.instruments import InstrumentInputError, get
 
-from . import actions, rules, tokens
+from . import actions, tokens
 from .config import for_clinic
 from .models import ReportRequest, Response
 
@@ -75,7 +77,7 @@ def _clinic_context(req: ReportRequest | None) -> dict[str, Any]:
 def _problem(request: HttpRequest, state: actions.LinkState) -> HttpResponse:
     context = {"problem": state.problem, **_clinic_context(state.req)}
     if state.req is not None:
-        actions._audit_link(actions.Action.VIEW, state.req, request,
+        actions.audit_link(Action.VIEW, state.req, request,
                             {"refused": state.problem})
     response = render(request, "selfreport/link_problem.html", context,
                       status=PROBLEM_STATUS[state.problem])
@@ -96,7 +98,7 @@ def _page(request: HttpRequest, token: str, req: ReportRequest,
         "first_name": req.patient.given_name, "answered": len(answers),
         "required": instrument.required_count, "error": error,
         "kiosk": req.source == "kiosk",
-        "show_crisis": rules.needs_crisis_text(req.instrument, answers),
+        "show_crisis": answer_alerts.needs_crisis_text(req.instrument, answers),
         **_clinic_context(req),
     }
     return _quiet(render(request, "selfreport/questionnaire.html", context, status=status))
@@ -130,7 +132,7 @@ def save(request: HttpRequest, token: str) -> HttpResponse:
     answers = {int(k): v for k, v in req.progress.items()}
     instrument = get(req.instrument)
     context = {"answered": len(answers), "required": instrument.required_count,
-               "show_crisis": rules.needs_crisis_text(req.instrument, answers),
+               "show_crisis": answer_alerts.needs_crisis_text(req.instrument, answers),
                **_clinic_context(req)}
     return _quiet(render(request, "selfreport/_saved.html", context))
 
@@ -161,7 +163,7 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
 
 def _thanks_again(request: HttpRequest, req: ReportRequest) -> HttpResponse:
     """The same browser within the window: the page again, audited as a read."""
-    actions._audit_link(actions.Action.VIEW, req, request, {"progress": True})
+    actions.audit_link(Action.VIEW, req, request, {"progress": True})
     return _thanks(request, req.response)
 
 
@@ -170,7 +172,8 @@ def _thanks(request: HttpRequest, response: Response) -> HttpResponse:
     alerts = list(response.alerts.all())
     context = {
         "response": response, "first_name": req.patient.given_name,
-        "alert": any(a.critical for a in alerts) or bool(set(response.flags) & rules.CRISIS_FLAGS),
+        "alert": (any(a.critical for a in alerts)
+                  or bool(set(response.flags) & answer_alerts.CRISIS_FLAGS)),
         "kiosk": req.source == "kiosk", **_clinic_context(req),
         "progress": _progress_chart(req) if req.source != "kiosk" else None,
     }
@@ -188,5 +191,5 @@ def _progress_chart(req: ReportRequest) -> str | None:
                                                       instrument=req.instrument)))
     if len(points) < 2:
         return None
-    return to_svg(trajectory_chart(instrument, points, width=320, height=220,
-                                   zone=req.clinic.zone, plain_language=True))
+    return svg(trajectory_chart, instrument, points, width=320, height=220,
+               zone=req.clinic.zone, plain_language=True)

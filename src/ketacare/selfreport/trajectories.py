@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-import altair as alt
-
-from ketacare.charts import to_svg
+from ketacare.charts import png, svg
 from ketacare.charts.trajectory import AlertMark, points_from, trajectory_chart
 from ketacare.clinical.instruments import Instrument, get
 from ketacare.patients.models import Patient
@@ -26,13 +24,15 @@ class Trajectory:
     alerts: list[AlertMark]
     zone: tzinfo
 
-    def chart(self, *, width: int = 820, height: int = 260) -> alt.LayerChart:
-        return trajectory_chart(self.instrument, self.points, sessions=self.sessions,
-                                alerts=self.alerts, zone=self.zone, width=width,
-                                height=height)
+    def svg(self, *, width: int = 820, height: int = 260) -> str | None:
+        return svg(trajectory_chart, self.instrument, self.points, sessions=self.sessions,
+                   alerts=self.alerts, zone=self.zone, width=width, height=height)
 
-    def svg(self, *, width: int = 820, height: int = 260) -> str:
-        return to_svg(self.chart(width=width, height=height))
+    def png(self, *, width: int, height: int) -> bytes:
+        image = png(trajectory_chart, self.instrument, self.points, sessions=self.sessions,
+                    alerts=self.alerts, zone=self.zone, width=width, height=height)
+        assert image is not None  # trajectory_chart always draws
+        return image
 
     @property
     def caption(self) -> str:

@@ -24,13 +24,13 @@ from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical.instruments import InstrumentInputError, get
+from ketacare.clinical.measurement_schedule import KIND_LABELS
 from ketacare.clinical.outcomes import classify
 from ketacare.patients.access import patient_for
 from ketacare.patients.models import Patient
 
 from . import access, actions
 from .models import Alert, ReportRequest, Response
-from .schedule import KIND_LABELS
 from .trajectories import patient_trajectories
 
 STATUSES = ("due", "sent", "overdue", "completed", "expired")

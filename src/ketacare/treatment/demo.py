@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.ledger import actions as ledger
 from ketacare.ledger.models import StockItem
 from ketacare.patients.models import Patient
@@ -17,7 +18,7 @@ from . import actions
 from .models import ClinicProtocol, Course, CourseStatus, Dose, Session, SessionStatus
 
 # route -> (protocol key, weekdays as offsets from today)
-COURSES = {"iv": ("iv-induction", (0, 2, 4)), "esketamine_nasal": ("esketamine", (0, 3))}
+COURSES = {"iv": ("iv-induction", (0, 2, 4)), ESKETAMINE_ROUTE: ("esketamine", (0, 3))}
 
 
 def populate(prescriber: Staff, nurse: Staff, *, limit: int = 8) -> int:
@@ -51,7 +52,7 @@ def populate(prescriber: Staff, nurse: Staff, *, limit: int = 8) -> int:
             weekdays = frozenset((today.weekday() + o) % 7 for o in offsets)
             actions.start_course(
                 prescriber, patient, ClinicProtocol.objects.get(clinic=clinic, key=key),
-                indication="Treatment-resistant depression" if route == "esketamine_nasal"
+                indication="Treatment-resistant depression" if route == ESKETAMINE_ROUTE
                 else "Depression, induction series", start_date=today, weekdays=weekdays)
             started += 1
             break

@@ -15,7 +15,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import protocols
 
-from .actions import LABEL_SETTING, ensure_default_protocols
+from .actions import LABEL_SETTING, copy_shipped
 from .models import ClinicProtocol
 
 
@@ -32,7 +32,8 @@ def set_esketamine_label(
         raise ValidationError({"variant": "Choose one of: "
                                + ", ".join(protocols.LABEL_VARIANTS) + "."})
     clinic = Clinic.objects.select_for_update().get(pk=staff.clinic.pk)
-    ensure_default_protocols(clinic)
+    # The label's protocols exist in the clinic before their active flags are switched.
+    copy_shipped(staff, copied_for="esketamine label", request=request)
     clinic.settings = {**clinic.settings, LABEL_SETTING: variant}
     clinic.save(update_fields=["settings"])
     for key in protocols.LABEL_PROTOCOLS:

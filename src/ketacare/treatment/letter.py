@@ -17,8 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from fpdf import FPDF
 
-from ketacare.charts import to_png
-from ketacare.clinical import baseline, eligibility, protocols
+from ketacare.clinical import baseline, protocols, routes
 from ketacare.clinical.instruments import Instrument, InstrumentInputError
 from ketacare.clinical.outcomes import Outcome, OutcomeRules, classify
 from ketacare.ledger.models import plain
@@ -34,9 +33,6 @@ PAPER_SETTING = "letter_paper"  # clinic setting: "letter" (default) or "a4"
 CATEGORY_LABELS = {"remission": "Remission", "response": "Response",
                    "partial_response": "Partial response", "no_response": "No response",
                    "worsened": "Worsened"}
-# Narrow labels for the dose table; the course table uses eligibility.ROUTES in full.
-ROUTE_SHORT = {"iv": "IV", "im": "IM", "sc": "SC", "oral": "Oral", "sublingual": "Sublingual",
-               "esketamine_nasal": "Nasal spray"}
 BASELINE_RULE = baseline.RULE_TEXT + " The course is the patient's latest."
 CONFIDENTIAL = ("CONFIDENTIAL: personal health information, for the addressee only. If you "
                 "received this letter in error, tell the sender and destroy it.")
@@ -228,7 +224,7 @@ def gather_letter(patient: Patient, *, recipient: str, practice: str, comment: s
         data = course.protocol_data
         route = str(data.get("route", ""))
         courses.append(CourseLine(
-            protocol=str(data.get("name", "Course")), route=eligibility.ROUTES.get(route, route),
+            protocol=str(data.get("name", "Course")), route=routes.ROUTES.get(route, route),
             indication=course.indication, start=course.start_date,
             status=CourseStatus(course.status).label,
             given=sum(1 for s in sessions if hasattr(s, "dose")),
@@ -236,7 +232,7 @@ def gather_letter(patient: Patient, *, recipient: str, practice: str, comment: s
     doses = [
         DoseLine(given_at=d.started_at.astimezone(zone), session=d.session.number,
                  drug=protocols.DRUGS.get(d.drug, d.drug),
-                 route=ROUTE_SHORT.get(d.route, d.route), dose_mg=d.dose_mg,
+                 route=routes.SHORT_LABELS.get(d.route, d.route), dose_mg=d.dose_mg,
                  mg_per_kg=d.mg_per_kg)
         for d in Dose.objects.filter(session__course__patient=patient)
         .select_related("session").order_by("started_at", "id")
@@ -390,8 +386,7 @@ def _doses(pdf: _LetterPDF, letter: Letter) -> None:
 
 
 def _outcomes_section(pdf: _LetterPDF, letter: Letter) -> None:
-    charts = [to_png(o.trajectory.chart(width=520, height=180), scale=2)
-              for o in letter.outcomes]
+    charts = [o.trajectory.png(width=520, height=180) for o in letter.outcomes]
     image_w = pdf.epw
     heights = [image_height(png, image_w) for png in charts]
     # The section heading stays with the first instrument, each instrument's heading,

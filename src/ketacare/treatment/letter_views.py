@@ -14,8 +14,6 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.patients.access import patient_for
 
-from .letter import filename, gather_letter, letter_pdf
-
 
 class LetterForm(forms.Form):
     recipient = forms.CharField(
@@ -40,6 +38,9 @@ def progress_letter(request: HttpRequest, patient_id: str) -> HttpResponse:
                           write=request.method == "POST")
     form = LetterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        # Here: fpdf2 and the chart renderer are loaded for a letter, not by every page.
+        from .letter import filename, gather_letter, letter_pdf
+
         data = form.cleaned_data
         letter = gather_letter(patient, recipient=data["recipient"],
                                practice=data["practice"], comment=data["comment"],

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.clinical import protocols
+from ketacare.form_errors import apply_errors
 
 from . import actions
 from .access import protocol_for
@@ -42,16 +43,6 @@ class ImportForm(forms.Form):
 class CopyForm(forms.Form):
     key = forms.SlugField(max_length=60, label="New id", help_text="e.g. iv-induction-ours")
     name = forms.CharField(max_length=120)
-
-
-def _apply(form: forms.Form, exc: ValidationError, field_for: dict[str, str] | None = None,
-           default: str | None = None) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(default, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        target = (field_for or {}).get(key, key if key in form.fields else None)
-        form.add_error(target, [f"{key}: {m}" if target is None else m for m in messages])
 
 
 def _list(request: HttpRequest, import_form: ImportForm | None = None,
@@ -97,15 +88,11 @@ def protocol_import(request: HttpRequest) -> HttpResponse:
             saved = actions.save_protocol(staff, form.cleaned_data["protocol_json"],
                                           request=request)
         except ValidationError as exc:
-            _apply(form, exc, default="protocol_json",
-                   field_for={k: "protocol_json" for k in _error_keys(exc)})
+            apply_errors(form, exc, field_for=lambda key: "protocol_json",
+                         default="protocol_json")
         else:
             return redirect("protocol-edit", protocol_id=saved.pk)
     return _list(request, form, status=400)
-
-
-def _error_keys(exc: ValidationError) -> list[str]:
-    return list(exc.message_dict) if hasattr(exc, "error_dict") else []
 
 
 @requires(Perm.MANAGE_CLINIC)
@@ -135,8 +122,7 @@ def _save_fields(staff: Staff, request: HttpRequest, existing: ClinicProtocol,
     try:
         actions.save_protocol(staff, data, existing=existing, request=request)
     except ValidationError as exc:
-        keys = _error_keys(exc)
-        _apply(form, exc, field_for={k: f for k in keys if (f := form.field_for(k))})
+        apply_errors(form, exc, field_for=form.field_for, label_unplaced=True)
         return False
     return True
 
@@ -165,9 +151,10 @@ def protocol_copy(request: HttpRequest, protocol_id: str) -> HttpResponse:
             data = source.protocol().copy_as(form.cleaned_data["key"],
                                              form.cleaned_data["name"]).as_dict()
             copy = actions.save_protocol(staff, data, based_on=source.key, request=request)
-        except (ValidationError, protocols.ProtocolError) as exc:
-            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            form.add_error("key" if "id" in str(messages) else None, messages)
+        except protocols.ProtocolError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_errors(form, exc, field_for={"id": "key"}.get, label_unplaced=True)
         else:
             return redirect("protocol-edit", protocol_id=copy.pk)
     return _render_edit(request, source, ProtocolFieldsForm(source.data), form, status=400)

@@ -14,7 +14,7 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
 from ketacare.clinical import induction_review as rule
 from ketacare.clinical import protocols
-from ketacare.patients.views import _apply_errors
+from ketacare.form_errors import apply_errors
 
 from .access import course_for
 from .induction_review import record_induction_review
@@ -43,7 +43,7 @@ def induction_review(request: HttpRequest, course_id: str) -> HttpResponse:
             record_induction_review(staff, course, form.cleaned_data["decision"],
                                     form.cleaned_data["reason"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("course-detail", course_id=course.pk)
     return render(request, "treatment/induction_review_error.html",

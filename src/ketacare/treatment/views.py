@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -12,19 +11,13 @@ from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
-from ketacare.charts import to_svg
-from ketacare.charts.pk import concentration_chart
-from ketacare.clinical import dosing, eligibility, pk, protocols, schedules
+from ketacare.form_errors import apply_errors
 from ketacare.patients.access import patient_for
-from ketacare.patients.chart import Chart
-from ketacare.patients.views import _apply_errors
-from ketacare.rems.enrollment import dose_refusal
 
 from . import actions
 from .access import alert_for, course_for, session_for
@@ -43,45 +36,10 @@ from .forms import (
     SessionStatusForm,
     VitalsForm,
 )
-from .models import Session, SessionStatus
-
-# The simulator's route and model for each treatment route (issue #6 item 4).
-PK_ROUTE = {"iv": "iv", "im": "im", "sc": "sc", "oral": "oral", "sublingual": "sublingual",
-            "esketamine_nasal": "intranasal"}
-
-
-def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age: int,
-                    infusion_min: int | None, label: str) -> str | None:
-    """SVG of the predicted plasma curve for one dose, or None when it cannot be drawn
-    (e.g. no weight for a weight-scaled model)."""
-    model = "perez-ruixo-2021" if route == "esketamine_nasal" else "domino"
-    scenario = pk.Scenario(model=model, route=PK_ROUTE[route], dose_mg=dose_mg,
-                           weight_kg=weight_kg, age_y=max(18, min(age, 100)),
-                           infusion_min=float(infusion_min or 0), label=label)
-    try:
-        data = pk.compare_scenarios([scenario], until_min=240)
-    except pk.PKInputError:
-        return None
-    return to_svg(concentration_chart(data, width=560, height=220))
-
-
-def planned_dose(protocol: protocols.Protocol, chart: Chart,
-                 today: date) -> tuple[float | None, str, float | None]:
-    """The protocol's default dose for this patient through the dose calculator (its caps
-    and its stale-weight check), with the first stocked strength: (mg, why not, weight)."""
-    weight = chart.latest_weight
-    strengths = protocol.dose.concentrations_mg_ml
-    try:
-        result = dosing.calculate_dose(
-            protocol, weight_kg=float(weight.weight_kg) if weight else None,
-            weight_measured_on=weight.measured_on if weight else None, today=today,
-            concentration_mg_ml=strengths[0] if protocol.dose.concentration_required
-            and strengths else None,
-            max_weight_age_days=chart.weight_max_age_days)
-    except dosing.DoseError as exc:
-        return None, exc.message, None
-    return result.dose_mg, "", result.weight_kg
-
+from .models import Session
+from .read.course import course_page
+from .read.session_day import next_step
+from .read.session_day import session_day as session_day_page
 
 # --- courses ---------------------------------------------------------------------------
 
@@ -100,7 +58,7 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
                 sessions=data["sessions"], proceed_reason=data["proceed_reason"],
                 request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect("course-detail", course_id=course.pk)
     eligibility = [(name, *actions.eligibility_for(patient, protocol.route))
@@ -114,42 +72,7 @@ def course_new(request: HttpRequest, patient_id: str) -> HttpResponse:
 def course_detail(request: HttpRequest, course_id: str) -> HttpResponse:
     staff = staff_of(request)
     course = course_for(staff, course_id, request=request)
-    protocol = course.protocol()
-    sessions = list(course.sessions.select_related("dose"))
-    today = staff.clinic.today()
-    done = [s.planned_date for s in sessions if s.status == SessionStatus.SIGNED]
-    summary = schedules.adherence(
-        [s.planned_date for s in sessions], done,
-        missed=[s.planned_date for s in sessions if s.status == SessionStatus.MISSED],
-        cancelled=[s.planned_date for s in sessions if s.status == SessionStatus.CANCELLED],
-        today=today,
-    )
-    patient = course.patient
-    planned_mg, planned_note, weight_kg = planned_dose(protocol, Chart(patient, today), today)
-    curve = None
-    if planned_mg:
-        curve = predicted_curve(protocol.route, planned_mg, weight_kg=weight_kg,
-                                age=patient.age_on(today), infusion_min=protocol.infusion_min,
-                                label=f"planned {planned_mg:.0f} mg")
-    return render(request, "treatment/course_detail.html", {
-        "course": course, "protocol": protocol, "patient": patient, "sessions": sessions,
-        "adherence": summary, "today": today, "curve": curve, "planned_mg": planned_mg,
-        "planned_note": planned_note,
-        "can_run": staff.can(Perm.RUN_SESSION),
-    })
-
-
-def current_step(session: Session, discharge_ready: bool) -> str:
-    """The step the page opens at: the first one still to do."""
-    dose = getattr(session, "dose", None)
-    if session.checked_in_at is None:
-        return "checkin"
-    if dose is None:
-        has_predose = session.vitals.filter(phase="predose").exists()
-        return "dose" if has_predose and session.hold_cleared else "vitals"
-    if session.discharged_at is None:
-        return "discharge" if discharge_ready else "monitoring"
-    return "sign"
+    return render(request, "treatment/course_detail.html", course_page(staff, course).context())
 
 
 def _session_page(request: HttpRequest, session: Session,
@@ -157,65 +80,24 @@ def _session_page(request: HttpRequest, session: Session,
                   failed: BaseForm | None = None, preview: actions.DosePreview | None = None,
                   notice: str = "") -> HttpResponse:
     staff = staff_of(request)
-    protocol = session.course.protocol()
-    patient = session.course.patient
-    dose = getattr(session, "dose", None)
-    today = staff.clinic.today()
     forms: dict[str, BaseForm] = {
         "checkin": CheckInForm(), "vitals": VitalsForm(), "override": OverrideForm(),
-        "dose": DoseForm(staff, protocol), "stop": ConfirmForm(), "sign": ConfirmForm(),
-        "cadss": CadssForm(), "moaas": MoaasForm(),
+        "dose": DoseForm(staff, session.course.protocol()), "stop": ConfirmForm(),
+        "sign": ConfirmForm(), "cadss": CadssForm(), "moaas": MoaasForm(),
         "event": AdverseEventForm(), "discharge": DischargeForm(initial={
             "escort_present": session.checkin.get("escort_present", False)}),
         "amend": AmendForm(),
     }
     forms.update(bound or {})
-    vitals = list(session.vitals.all())
-    monitoring_due = []
-    if dose is not None:
-        taken = {v.minute for v in vitals if v.minute is not None}
-        elapsed = (timezone.now() - dose.started_at).total_seconds() / 60
-        for minute in protocol.vitals_minutes:
-            done = any(abs(minute - m) <= 5 for m in taken)
-            monitoring_due.append({"minute": minute, "done": done,
-                                   "at": dose.started_at + timedelta(minutes=minute),
-                                   "overdue": not done and elapsed > minute + 5})
     # A refused discharge shows the checklist with what was ticked on the form.
-    posted = forms["discharge"].cleaned_data if forms["discharge"].is_bound and hasattr(
-        forms["discharge"], "cleaned_data") else {}
-    discharge = actions.discharge_status(
-        session, dissociation_resolved=posted.get("dissociation_resolved"),
-        escort_present=posted.get("escort_present"),
-        sedation_judgement=posted.get("sedation_judgement")) if dose is not None else None
-    curve = None
-    if dose is not None:
-        curve = predicted_curve(protocol.route, float(dose.dose_mg),
-                                weight_kg=float(dose.weight_kg) if dose.weight_kg else None,
-                                age=patient.age_on(today), infusion_min=protocol.infusion_min,
-                                label=f"given {dose.dose_mg} mg")
-    chart = Chart(patient, today)
+    posted = getattr(forms["discharge"], "cleaned_data", {}) if forms["discharge"].is_bound else {}
+    page = session_day_page(staff, session, discharge_answers=posted)
     # A refusal the dose step panel already shows (REMS) is not repeated on the form.
-    refusal = dose_refusal(session, today) if dose is None else None
-    dose_errors = [e for e in forms["dose"].non_field_errors() if e != refusal]
-    alerts = list(session.clinical_alerts.select_related("acknowledged_by", "raised_by")
-                  .prefetch_related("recipients"))
+    dose_errors = [e for e in forms["dose"].non_field_errors() if e != page.dose_refusal]
     return render(request, "treatment/session.html", {
-        "chart": chart, "preview": preview, "notice": notice, "alerts": alerts,
-        "open_alerts": [a for a in alerts if a.acknowledged_at is None],
-        "current": current_step(session, bool(discharge and discharge.ready)),
-        "can_ack": staff.can(Perm.SIGN_ORDERS),
-        "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
-        "session": session, "course": session.course, "protocol": protocol,
-        "patient": patient, "dose": dose, "vitals": vitals, "forms": forms,
-        "ratings": list(session.ratings.all()), "events": list(session.adverse_events.all()),
-        "amendments": list(session.amendments.select_related("author")),
-        "monitoring_due": monitoring_due, "discharge": discharge, "curve": curve,
-        "can_run": staff.can(Perm.RUN_SESSION), "can_override": staff.can(Perm.SIGN_ORDERS),
-        "predose": [v for v in vitals if v.phase == "predose"],
-        "age": patient.age_on(today), "drug_label": protocols.DRUGS[protocol.drug],
+        **page.context(), "forms": forms, "preview": preview, "notice": notice,
         "failed": failed, "dose_errors": dose_errors,
-        "route_label": eligibility.ROUTES[protocol.route],
-        "monitoring": [v for v in vitals if v.phase == "monitoring"],
+        "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
     }, status=status)
 
 
@@ -335,18 +217,13 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
             session.refresh_from_db()
             return _session_page(request, session, status=409, notice=" ".join(exc.messages))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
-            session = Session.objects.get(pk=session.pk)
-            here = current_step(session, _ready(session))
+            here = next_step(Session.objects.get(pk=session.pk))
             return redirect(f"{reverse('session-day', args=[session.pk])}#{here}")
     session.refresh_from_db()
     return _session_page(request, session, {FORM_KEY.get(step, step): form}, status=status,
                          failed=form, preview=preview)
-
-
-def _ready(session: Session) -> bool:
-    return hasattr(session, "dose") and actions.discharge_status(session).ready
 
 
 @requires(Perm.SIGN_ORDERS)
@@ -386,7 +263,7 @@ def session_plan(request: HttpRequest, session_id: str, change: str) -> HttpResp
                 actions.set_session_status(staff, session, form.cleaned_data["status"],
                                            form.cleaned_data["reason"], request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     if form.errors:
         course = session.course
         return render(request, "treatment/plan_error.html",

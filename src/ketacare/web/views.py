@@ -1,10 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ketacare.accounts.models import Clinic
 from ketacare.accounts.permissions import Perm
 from ketacare.audit import reads
 from ketacare.audit.log import record
@@ -14,16 +16,27 @@ from ketacare.patients.models import Screening, Status
 from ketacare.treatment.actions import open_alerts_for
 from ketacare.treatment.models import Session
 
+# The home page's patients-by-status panel counts the whole clinic (100k rows at network
+# scale): counted at most once a minute per clinic. Aggregates only, nothing identifying.
+STATUS_COUNTS_SECONDS = 60
+
+
+def status_counts(clinic: Clinic) -> list[tuple[str, int]]:
+    """(label, patients) for every status, at most STATUS_COUNTS_SECONDS old."""
+    key = f"status-counts:{clinic.pk}"
+    counts: dict[str, int] | None = cache.get(key)
+    if counts is None:
+        counts = dict(clinic.patients.values_list("status").annotate(n=Count("id")).order_by())
+        cache.set(key, counts, STATUS_COUNTS_SECONDS)
+    return [(s.label, counts.get(s.value, 0)) for s in Status]
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     staff = getattr(request, "staff", None)
     context: dict[str, object] = {"instruments": instruments.all_instruments()}
     if staff is not None and staff.can(Perm.VIEW_CHART):
-        counts = dict(
-            staff.clinic.patients.values_list("status").annotate(n=Count("id")).order_by()
-        )
-        context["status_counts"] = [(s.label, counts.get(s.value, 0)) for s in Status]
+        context["status_counts"] = status_counts(staff.clinic)
         # Screenings still waiting for a prescriber: the newest per patient and route.
         awaiting = list(
             Screening.objects.filter(

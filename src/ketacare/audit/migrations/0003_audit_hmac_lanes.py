@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from ketacare.audit.chain import GENESIS, entry_hash, legacy_hash
-from ketacare.db import vendor_sql
+from ketacare.migration_sql import vendor_sql
 
 append_only = importlib.import_module("ketacare.audit.migrations.0002_append_only")
 

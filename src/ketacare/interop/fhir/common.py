@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from ketacare.ids import MAX_ID
+
 from .outcome import FhirError
 
 LOINC = "http://loinc.org"
@@ -25,7 +27,6 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 KETACARE = "https://ketacare.org/fhir"
 LOCAL_CODES = f"{KETACARE}/CodeSystem/ketacare"
 MRN_SYSTEM = f"{KETACARE}/sid/mrn"
-MAX_ID = 2**63 - 1  # row ids are 64-bit; a larger number matches nothing
 IDENTIFIER_CHARS = 255  # the width of the identifier columns
 
 
@@ -94,6 +95,7 @@ def ints(values: Iterable[str] | None, prefix: str = "") -> list[int] | None:
             if not value.startswith(prefix):
                 continue
             value = value[len(prefix):]
+        # a number larger than a row id matches nothing
         if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             out.append(int(value))
     return out

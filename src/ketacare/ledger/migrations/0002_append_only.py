@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from ketacare.db import vendor_sql
+from ketacare.migration_sql import vendor_sql
 
 PG_INSTALL = [
     """

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from ketacare.audit.chain import GENESIS
-from ketacare.db import vendor_sql
+from ketacare.migration_sql import vendor_sql
 from ketacare.ledger.integrity import seal
 
 append_only = importlib.import_module("ketacare.ledger.migrations.0002_append_only")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.patients.models import Patient
 
 from ..enrollment import enrollment_of
@@ -17,5 +18,5 @@ register = template.Library()
 def rems_enrollment_flag(patient: Patient) -> dict[str, Any]:
     """Shown for a patient screened for esketamine or already enrolled."""
     current = enrollment_of(patient)
-    screened = patient.screenings.filter(route="esketamine_nasal").exists()
+    screened = patient.screenings.filter(route=ESKETAMINE_ROUTE).exists()
     return {"patient": patient, "current": current, "show": screened or current is not None}

@@ -10,6 +10,7 @@ from .discharge import amend, discharge, discharge_status, sign
 from .dose import DosePreview, give_dose, override_hold, preview_dose, stop_infusion
 from .protocols import (
     LABEL_SETTING,
+    copy_shipped,
     ensure_default_protocols,
     save_protocol,
     shipped_for_first_course,
@@ -19,7 +20,7 @@ from .session_day import check_in, record_adverse_event, record_rating, record_v
 __all__ = [
     "LABEL_SETTING", "AlreadyDone", "DosePreview", "acknowledge_alert", "open_alerts_for",
     "preview_dose",
-    "amend", "check_in", "discharge", "discharge_status", "eligibility_for",
+    "amend", "check_in", "copy_shipped", "discharge", "discharge_status", "eligibility_for",
     "ensure_default_protocols", "give_dose", "move_session", "override_hold",
     "record_adverse_event", "record_rating", "record_vitals", "save_protocol",
     "set_session_status", "shipped_for_first_course", "sign", "start_course",

@@ -3,6 +3,7 @@ session-day audit entry, the open-session check."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -66,6 +67,17 @@ def _locked(session: Session) -> Session:
     one session run one after the other, and each sees what the one before did."""
     return Session.objects.select_for_update().select_related("course__patient__clinic").get(
         pk=session.pk)
+
+
+def _claim(session: Session, done: Callable[[Session], str | None]) -> Session:
+    """The session row locked for one step (`_locked`): `AlreadyDone` with `done`'s
+    message when the step was done meanwhile, then the open-session check (`_open`)."""
+    session = _locked(session)
+    message = done(session)
+    if message is not None:
+        raise AlreadyDone(message)
+    _open(session)
+    return session
 
 
 def _clock(staff: Staff, moment: Any) -> str:

@@ -24,7 +24,7 @@ from ..models import (
     VitalsPhase,
     jsonable,
 )
-from ._common import AlreadyDone, _audit, _clock, _locked, _open
+from ._common import _audit, _claim, _clock
 from .alerts import raise_alert
 
 SPO2_SETTING = "discharge_spo2_min"  # clinic setting; default: the protocol's SpO2 alert limit
@@ -97,11 +97,8 @@ def discharge(
         raise ValidationError({"sedation_judgement": "Only a prescriber documents the "
                                "judgement that sedation has resolved."})
     with transaction.atomic():
-        session = _locked(session)
-        if session.discharged_at is not None:
-            raise AlreadyDone(f"Already discharged by {session.discharged_by} at "
-                              f"{_clock(staff, session.discharged_at)}.")
-        _open(session)
+        session = _claim(session, lambda s: None if s.discharged_at is None else (
+            f"Already discharged by {s.discharged_by} at {_clock(staff, s.discharged_at)}."))
         if not hasattr(session, "dose"):
             raise ValidationError("No dose recorded: nothing to discharge from.")
         checklist = discharge_status(session, dissociation_resolved=dissociation_resolved,
@@ -141,11 +138,8 @@ def discharge(
 def sign(staff: Staff, session: Session, *, request: HttpRequest | None = None) -> Session:
     staff.require(Perm.RUN_SESSION)
     staff.require_own(session.course.patient.clinic_id)
-    session = _locked(session)
-    if session.signed_at is not None:
-        raise AlreadyDone(f"Already signed by {session.signed_by} at "
-                          f"{_clock(staff, session.signed_at)}.")
-    _open(session)
+    session = _claim(session, lambda s: None if s.signed_at is None else (
+        f"Already signed by {s.signed_by} at {_clock(staff, s.signed_at)}."))
     if session.discharged_at is None:
         raise ValidationError("Discharge the patient before signing the session.")
     session.signed_at, session.signed_by = timezone.now(), staff.user

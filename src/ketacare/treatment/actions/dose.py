@@ -3,6 +3,7 @@ an infusion."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,7 @@ from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.models import Action
-from ketacare.clinical import dosing, protocols
+from ketacare.clinical import dosing, safety
 from ketacare.consent import hooks as consent
 from ketacare.ledger import actions as ledger
 from ketacare.ledger.models import StockItem
@@ -29,7 +30,16 @@ from ..models import (
     Session,
     VitalsPhase,
 )
-from ._common import AlreadyDone, _approver, _audit, _clock, _core_error, _locked, _open
+from ._common import (
+    AlreadyDone,
+    _approver,
+    _audit,
+    _claim,
+    _clock,
+    _core_error,
+    _locked,
+    _open,
+)
 
 
 @transaction.atomic
@@ -102,15 +112,14 @@ def _calculate(staff: Staff, session: Session, stock_item: StockItem, *,
 
 
 def _check_stock(staff: Staff, session: Session, stock_item: StockItem | None) -> StockItem:
-    protocol = session.course.protocol()
     if stock_item is None:
         raise ValidationError({"stock_item": "Choose the stock the dose is drawn from."})
     if stock_item.clinic_id != staff.clinic.pk:
         raise ValidationError({"stock_item": "This stock is not in your active clinic."})
-    if stock_item.drug != protocol.drug:
-        raise ValidationError({"stock_item": (
-            f"This stock is {stock_item.get_drug_display()}; the protocol "
-            f"gives {protocols.DRUGS[protocol.drug]}.")})
+    mismatch = safety.stock_mismatch(stock_item.drug, stock_item.get_drug_display(),
+                                     session.course.protocol())
+    if mismatch is not None:
+        raise ValidationError({"stock_item": mismatch})
     return stock_item
 
 
@@ -131,6 +140,79 @@ def preview_dose(staff: Staff, session: Session, *, mg_per_kg: float | None = No
     _may_dose(session, staff.clinic.today())
     return _calculate(staff, session, _check_stock(staff, session, stock_item),
                       mg_per_kg=mg_per_kg, fixed_mg=fixed_mg, override_reason=override_reason)
+
+
+def _already_dosed(staff: Staff) -> Callable[[Session], str | None]:
+    def done(session: Session) -> str | None:
+        dose = getattr(session, "dose", None)
+        return None if dose is None else (
+            f"A dose is already recorded for this session: {dose.dose_mg} mg "
+            f"by {dose.given_by} at {_clock(staff, dose.started_at)}.")
+    return done
+
+
+def _ready_to_dose(staff: Staff, session: Session) -> None:
+    """The session-day order: checked in, pre-dose vitals, patient-level gates, no hold."""
+    if session.checked_in_at is None:
+        raise ValidationError("Check the patient in first.")
+    if not session.vitals.filter(phase=VitalsPhase.PREDOSE).exists():
+        raise ValidationError("Record pre-dose vitals first.")
+    _may_dose(session, staff.clinic.today())
+    if not session.hold_cleared:
+        raise ValidationError(
+            "Dosing is on hold: "
+            + "; ".join(session.hold_reasons)
+            + ". A prescriber must override with a reason."
+        )
+
+
+def _checked_dose(staff: Staff, session: Session, stock_item: StockItem | None, *, lot: str,
+                  expiry: date, second_check_by: object,
+                  ) -> tuple[StockItem, cosign.Cosignature | None]:
+    """The stock and the IV second checker, every problem of the pre-dose checks
+    (`clinical.safety`) at once, each on its field."""
+    errors: dict[str, str] = {}
+    checker: cosign.Cosignature | None = None
+    if safety.needs_second_check(session.course.protocol().route):
+        try:
+            checker = cosign.require(
+                staff, second_check_by, cosign.Purpose.SECOND_CHECK,
+                field_name="second_check_username", message=safety.SECOND_CHECK_MESSAGE)
+        except ValidationError as exc:
+            errors["second_check_username"] = " ".join(exc.messages)
+    errors.update(safety.lot_problems(lot, expiry, staff.clinic.today()))
+    try:
+        stock_item = _check_stock(staff, session, stock_item)
+    except ValidationError as exc:
+        errors["stock_item"] = " ".join(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    assert stock_item is not None
+    return stock_item, checker
+
+
+def _new_dose(staff: Staff, session: Session, result: dosing.DoseResult, *, lot: str,
+              expiry: date, approver: User | None, checker: cosign.Cosignature | None) -> Dose:
+    protocol = session.course.protocol()
+    return Dose.objects.create(
+        session=session,
+        drug=protocol.drug,
+        route=protocol.route,
+        dose_mg=Decimal(str(result.dose_mg)),
+        prescribed_mg=Decimal(str(result.prescribed_mg)),
+        mg_per_kg=Decimal(str(result.mg_per_kg)) if result.mg_per_kg is not None else None,
+        weight_kg=Decimal(str(result.weight_kg)) if result.weight_kg is not None else None,
+        concentration_mg_ml=result.concentration_mg_ml,
+        volume_ml=result.volume_ml,
+        devices=result.devices,
+        lot=lot.strip(),
+        expiry=expiry,
+        override_reason=(result.override_reason or "")[:300],
+        override_by=approver,
+        started_at=timezone.now(),
+        given_by=staff.user,
+        second_check_by=checker.user if checker else None,
+    )
 
 
 @transaction.atomic
@@ -154,49 +236,12 @@ def give_dose(
     staff.require(Perm.RUN_SESSION)
     patient = session.course.patient
     staff.require_own(patient.clinic_id)
-    session = _locked(session)
-    if hasattr(session, "dose"):
-        dose = session.dose
-        raise AlreadyDone(f"A dose is already recorded for this session: {dose.dose_mg} mg "
-                          f"by {dose.given_by} at {_clock(staff, dose.started_at)}.")
-    _open(session)
-    if session.checked_in_at is None:
-        raise ValidationError("Check the patient in first.")
-    if not session.vitals.filter(phase=VitalsPhase.PREDOSE).exists():
-        raise ValidationError("Record pre-dose vitals first.")
-    today = staff.clinic.today()
-    _may_dose(session, today)
-    if not session.hold_cleared:
-        raise ValidationError(
-            "Dosing is on hold: "
-            + "; ".join(session.hold_reasons)
-            + ". A prescriber must override with a reason."
-        )
-    protocol = session.course.protocol()
-    errors: dict[str, str] = {}
-    checker: cosign.Cosignature | None = None
-    if protocol.route == "iv":
-        try:
-            checker = cosign.require(
-                staff, second_check_by, cosign.Purpose.SECOND_CHECK,
-                field_name="second_check_username",
-                message="IV doses need a second check: the second clinician signs here.")
-        except ValidationError as exc:
-            errors["second_check_username"] = " ".join(exc.messages)
-    if expiry < today:
-        errors["expiry"] = f"Lot expired on {expiry}."
-    if not lot.strip():
-        errors["lot"] = "Enter the lot number."
-    try:
-        stock_item = _check_stock(staff, session, stock_item)
-    except ValidationError as exc:
-        errors["stock_item"] = " ".join(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-    assert stock_item is not None
-    plan = _calculate(staff, session, stock_item, mg_per_kg=mg_per_kg, fixed_mg=fixed_mg,
-                      override_reason=override_reason)
-    result = plan.result
+    session = _claim(session, _already_dosed(staff))
+    _ready_to_dose(staff, session)
+    stock_item, checker = _checked_dose(staff, session, stock_item, lot=lot, expiry=expiry,
+                                        second_check_by=second_check_by)
+    result = _calculate(staff, session, stock_item, mg_per_kg=mg_per_kg, fixed_mg=fixed_mg,
+                        override_reason=override_reason).result
     approver: User | None = None
     approval: cosign.Cosignature | None = None
     if result.needs_override:
@@ -205,36 +250,12 @@ def give_dose(
             staff, override_by, cosign.Purpose.DOSE_OVERRIDE, field="override_username",
             message="A dose above the usual range needs a prescriber: sign in as one, or "
                     "have one co-sign the override here.")
-    dose = Dose.objects.create(
-        session=session,
-        drug=protocol.drug,
-        route=protocol.route,
-        dose_mg=Decimal(str(result.dose_mg)),
-        prescribed_mg=Decimal(str(result.prescribed_mg)),
-        mg_per_kg=Decimal(str(result.mg_per_kg)) if result.mg_per_kg is not None else None,
-        weight_kg=Decimal(str(result.weight_kg)) if result.weight_kg is not None else None,
-        concentration_mg_ml=result.concentration_mg_ml,
-        volume_ml=result.volume_ml,
-        devices=result.devices,
-        lot=lot.strip(),
-        expiry=expiry,
-        override_reason=(result.override_reason or "")[:300],
-        override_by=approver,
-        started_at=timezone.now(),
-        given_by=staff.user,
-        second_check_by=checker.user if checker else None,
-    )
+    dose = _new_dose(staff, session, result, lot=lot, expiry=expiry, approver=approver,
+                     checker=checker)
     try:
         entry = ledger.administer(
-            staff,
-            stock_item,
-            quantity_ml=result.volume_ml,
-            devices=result.devices,
-            patient=patient,
-            session_ref=session.pk,
-            lot=lot.strip(),
-            request=request,
-        )
+            staff, stock_item, quantity_ml=result.volume_ml, devices=result.devices,
+            patient=patient, session_ref=session.pk, lot=lot.strip(), request=request)
     except ValidationError as exc:
         raise ValidationError({"stock_item": " ".join(exc.messages)}) from None
     dose.ledger_entry_id = entry.pk

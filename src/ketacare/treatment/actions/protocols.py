@@ -45,9 +45,23 @@ def _copy_shipped(clinic: Clinic) -> list[ClinicProtocol]:
 
 def ensure_default_protocols(clinic: Clinic) -> list[ClinicProtocol]:
     """The shipped protocols, copied into the clinic the first time it needs them; a
-    shipped esketamine label variant the clinic does not use is copied inactive."""
+    shipped esketamine label variant the clinic does not use is copied inactive. For the
+    demo builder and test set-up; a person's action copies through `copy_shipped`."""
     _copy_shipped(clinic)
     return list(ClinicProtocol.objects.filter(clinic=clinic, active=True))
+
+
+def copy_shipped(staff: Staff, *, copied_for: str,
+                 request: HttpRequest | None = None) -> list[ClinicProtocol]:
+    """Copy the shipped protocols the clinic lacks, each copy audited with why
+    (`copied_for`). Runs inside the calling action's transaction."""
+    created = _copy_shipped(staff.clinic)
+    for row in created:
+        record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
+               clinic_id=staff.clinic.pk, obj=row,
+               detail={"version": row.version, "based_on": row.based_on,
+                       "copied_for": copied_for})
+    return created
 
 
 def shipped_for_first_course(clinic: Clinic) -> list[protocols.Protocol]:
@@ -69,11 +83,7 @@ def adopt_shipped_for_first_course(
     if key not in {p.id for p in shipped_for_first_course(staff.clinic)}:
         raise ValidationError({"protocol": "Choose one of your clinic's protocols (the list "
                                            "changed since the page was opened)."})
-    for row in _copy_shipped(staff.clinic):
-        record(Action.CREATE, request=request, user=staff.user, role=staff.role_label,
-               clinic_id=staff.clinic.pk, obj=row,
-               detail={"version": row.version, "based_on": row.based_on,
-                       "copied_for": "first course"})
+    copy_shipped(staff, copied_for="first course", request=request)
     return ClinicProtocol.objects.get(clinic=staff.clinic, key=key)
 
 

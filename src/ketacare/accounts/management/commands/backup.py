@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from ketacare.accounts import backup
+from ketacare.cli.command import Command as KetaCareCommand
 from ketacare.cli.common import fail
 
 
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Back up the database to FILE, then verify its audit trail."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -29,6 +29,7 @@ from faker import Faker
 from ketacare.accounts.models import Clinic, Membership, Role
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import eligibility
+from ketacare.clinical.routes import ESKETAMINE_ROUTE, ROUTES
 from ketacare.consent import demo as consent_demo
 from ketacare.patients import actions
 from ketacare.patients.models import (
@@ -176,8 +177,8 @@ RELATIONSHIPS = ("spouse", "partner", "parent", "sibling", "friend", "adult chil
 # Routes screened, taken in turn per condition so every demo shows the whole mix. Esketamine
 # is approved for depression, so PTSD and anxiety never get a nasal spray screening.
 ROUTE_TURNS = {
-    "depression": ("iv", "esketamine_nasal", "iv", "im", "esketamine_nasal", "iv",
-                   "sublingual", "iv", "esketamine_nasal", "oral"),
+    "depression": ("iv", ESKETAMINE_ROUTE, "iv", "im", ESKETAMINE_ROUTE, "iv",
+                   "sublingual", "iv", ESKETAMINE_ROUTE, "oral"),
     "ptsd": ("iv", "im", "iv", "sublingual", "iv"),
     "anxiety": ("iv", "sublingual", "im", "iv", "oral"),
 }
@@ -477,9 +478,9 @@ class Planner:
         trials = sum(1 for t in p.treatments
                      if t["kind"] == TreatmentKind.ANTIDEPRESSANT and t.get("adequate"))
         route = next(self.routes[condition])
-        if route == "esketamine_nasal" and trials < 2:
+        if route == ESKETAMINE_ROUTE and trials < 2:
             route = "iv"  # the nasal spray is for treatment-resistant depression
-        label = eligibility.ROUTES[route]
+        label = ROUTES[route]
         approve = (Decision.APPROVED,
                    f"Screening clear. {_indication(condition, trials)} Approve {label}, "
                    "induction per clinic protocol.")
@@ -497,7 +498,7 @@ class Planner:
                                       (164, 100))]
             case "aneurysm":
                 return [
-                    ScreeningPlan("esketamine_nasal",
+                    ScreeningPlan(ESKETAMINE_ROUTE,
                                   frozenset({"aneurysmal_vascular_disease"}), self._bp(), (
                         Decision.DECLINED,
                         "Known unruptured cerebral aneurysm (4 mm, under neurosurgical "

@@ -14,12 +14,11 @@ import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from ketacare.accounts.setup import create_clinic
-from ketacare.cli.common import fail
-
-from .two_factor import _os_user
+from ketacare.cli.command import Command as KetaCareCommand
+from ketacare.cli.common import fail, os_user
 
 OPTIONS = (
     ("clinic_name", "Clinic name"),
@@ -29,7 +28,7 @@ OPTIONS = (
 )
 
 
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Create a clinic and its first admin; prints a one-time set-password link."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,7 +51,7 @@ class Command(BaseCommand):
         try:
             clinic, user, link = create_clinic(
                 **values, first_name=options["admin_first_name"],
-                last_name=options["admin_last_name"], operator=f"cli:{_os_user()}")
+                last_name=options["admin_last_name"], operator=f"cli:{os_user()}")
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             fail(f"setup: --{field.replace('_', '-')}: {' '.join(messages)}")

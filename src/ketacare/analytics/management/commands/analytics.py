@@ -5,7 +5,6 @@ app database, refreshed incrementally."""
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import json
 import os
@@ -27,8 +26,9 @@ from ketacare.analytics.schema import missing_tables
 from ketacare.analytics.snapshot import SnapshotBusy, snapshot
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-
-from ._cli import OneLineErrors, choice_option, usage
+from ketacare.cli.command import Command as KetaCareCommand
+from ketacare.cli.command import choice_option, usage
+from ketacare.cli.common import os_user
 
 ACTIONS = ("report", "snapshot")
 FORMATS = ("json", "csv", "pdf")
@@ -60,7 +60,7 @@ def _write_atomically(out: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-class Command(OneLineErrors):
+class Command(KetaCareCommand):
     help = (
         "report --data DIR [--engine duckdb|postgres|spark] | --live, [--format json|csv|pdf] "
         "[--out FILE]: outcome rates with 95% Wilson intervals, sessions to response, KM "
@@ -121,7 +121,7 @@ class Command(OneLineErrors):
             report = run_report(engine, data, options["pg_url"], options["pg_schema"],
                                 live=options["live"])
             if options["live"]:  # every clinic's patient data, read for aggregates
-                record(Action.VIEW, username=f"cli:{getpass.getuser()}",
+                record(Action.VIEW, username=f"cli:{os_user()}",
                        object_type="analytics_report_live", detail={"rows": len(report["rows"])})
         except LiveUnavailable as exc:
             raise usage(str(exc)) from None
@@ -182,6 +182,6 @@ class Command(OneLineErrors):
             except SnapshotBusy as exc:
                 raise CommandError(str(exc)) from None
         for clinic_id in summary["rebuilt"]:  # a copy of patient data left the database
-            record(Action.EXPORT, username=f"cli:{getpass.getuser()}", clinic_id=clinic_id,
+            record(Action.EXPORT, username=f"cli:{os_user()}", clinic_id=clinic_id,
                    object_type="analytics_snapshot", detail={"out": str(out)})
         sys.stdout.write(json.dumps(summary) + "\n")

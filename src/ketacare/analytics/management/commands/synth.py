@@ -13,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from ketacare.analytics.schema import TABLES, table_path
 from ketacare.analytics.synth import synthesise
+from ketacare.cli.command import Command as KetaCareCommand
+from ketacare.cli.command import int_option, usage
 
-from ._cli import OneLineErrors, int_option, usage
 
-
-class Command(OneLineErrors):
+class Command(KetaCareCommand):
     help = "Write N synthetic patients' registry tables (Parquet) to --out, reproducibly."
     requires_system_checks: list[str] = []
 

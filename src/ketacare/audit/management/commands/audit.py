@@ -10,7 +10,6 @@ oldest first. Bad option values exit 2 with one line on stderr.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import sys
@@ -19,25 +18,25 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.db.models import QuerySet
 
+from ketacare.accounts.clinic_option import add_clinic_argument, clinic_from_option
 from ketacare.accounts.models import Clinic
 from ketacare.audit import anchors
 from ketacare.audit.chain import Entry, verify
 from ketacare.audit.log import audit_key, record
 from ketacare.audit.models import Action, AuditEvent
+from ketacare.cli.command import Command as KetaCareCommand
+from ketacare.cli.command import usage
+from ketacare.cli.common import os_user
 
 CHUNK = 2000
 # Below this a check takes well under a second: no progress bar.
 PROGRESS_FROM = 20_000
 
 
-def _usage(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
-
-
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Check the audit trail's hash chain (verify) or write it out as JSON lines (export)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,7 +55,7 @@ class Command(BaseCommand):
             "--since", metavar="YYYY-MM-DD",
             help="entries from this date on (UTC, or the clinic's zone with --clinic)",
         )
-        export.add_argument("--clinic", metavar="ID", help="only this clinic's entries")
+        add_clinic_argument(export, "only this clinic's entries")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
@@ -89,7 +88,7 @@ class Command(BaseCommand):
             with open(path, encoding="utf-8") as stream:
                 lines = stream.read().splitlines()
         except OSError as exc:
-            raise _usage(f"--anchor: cannot read {path}: {exc.strerror}") from None
+            raise usage(f"--anchor: cannot read {path}: {exc.strerror}") from None
         heads = []
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -106,7 +105,7 @@ class Command(BaseCommand):
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
-            raise _usage(f"--file: cannot write {path}: {exc.strerror}") from None
+            raise usage(f"--file: cannot write {path}: {exc.strerror}") from None
         with open(fd, "a", encoding="utf-8") as stream:
             stream.write(head.line() + "\n")
         self.stdout.write(f"Anchored {head.count} entries (last id {head.last_id}) "
@@ -136,7 +135,7 @@ class Command(BaseCommand):
         events = AuditEvent.objects.order_by("id")
         clinic_obj = None
         if clinic is not None:
-            clinic_obj = self._clinic(clinic)
+            clinic_obj = clinic_from_option(clinic)
             events = events.filter(clinic_id=clinic_obj.pk)
         if since is not None:
             zone = zoneinfo.ZoneInfo(clinic_obj.time_zone if clinic_obj else "UTC")
@@ -165,7 +164,7 @@ class Command(BaseCommand):
     def _record_export(written: int, since: str | None, clinic: Clinic | None,
                        out: str | None) -> None:
         """Reading the trail is itself a read of patient-linked data: leave a trace."""
-        record(Action.EXPORT, username=f"cli:{_os_user()}", object_type="auditevent",
+        record(Action.EXPORT, username=f"cli:{os_user()}", object_type="auditevent",
                clinic_id=clinic.pk if clinic else None,
                detail={"entries": written, "since": since, "to": "file" if out else "stdout"})
 
@@ -179,7 +178,7 @@ class Command(BaseCommand):
             # Owner-only: the file names patients (by id) and staff.
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         except OSError as exc:
-            raise _usage(f"--out: cannot write {out}: {exc.strerror}") from None
+            raise usage(f"--out: cannot write {out}: {exc.strerror}") from None
         with open(fd, "w", encoding="utf-8") as stream:
             yield lambda line: stream.write(line + "\n")
 
@@ -188,20 +187,5 @@ class Command(BaseCommand):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise _usage(f"--since must be a date YYYY-MM-DD, got {value!r}") from None
+            raise usage(f"--since must be a date YYYY-MM-DD, got {value!r}") from None
 
-    @staticmethod
-    def _clinic(value: str) -> Clinic:
-        try:
-            return Clinic.objects.get(pk=int(value))
-        except ValueError:
-            raise _usage(f"--clinic must be a clinic id (a whole number), got {value!r}") from None
-        except Clinic.DoesNotExist:
-            raise _usage(f"--clinic: no clinic with id {value}") from None
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (some containers)
-        return "unknown"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from ketacare.cli.command import Command as KetaCareCommand
 from ketacare.consent.check import all_consents, verify
 
 
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Check every signed consent's PDF against its hash, its record and the audit trail."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,26 +9,24 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from ketacare.accounts.clinic_option import add_clinic_argument, clinic_from_option
 from ketacare.accounts.staff import clinics_of
+from ketacare.cli.command import Command as KetaCareCommand
+from ketacare.cli.command import usage
 from ketacare.interop.auth import DEFAULT_EXPIRES_DAYS, create_token, revoke_token
 from ketacare.interop.models import ApiToken
 
 
-def _usage(message: str) -> CommandError:
-    """Bad input: exit 2 with one line on stderr (the CLI convention)."""
-    return CommandError(message, returncode=2)
-
-
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Create, revoke or list API tokens (FHIR /fhir and JSON /api/v1)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="create a token; prints it alone")
         create.add_argument("--user", required=True, help="username of the staff member")
-        create.add_argument("--clinic", help="clinic name (needed if the user has several)")
+        add_clinic_argument(create, "needed if the user works in several")
         create.add_argument("--name", default="", help="what the token is for")
         create.add_argument("--expires-days", type=int, default=DEFAULT_EXPIRES_DAYS,
                             help=f"days until it stops working (default "
@@ -46,7 +44,7 @@ class Command(BaseCommand):
             try:
                 token = ApiToken.objects.get(pk=options["id"])
             except ApiToken.DoesNotExist:
-                raise _usage(f"no API token with id {options['id']}") from None
+                raise usage(f"no API token with id {options['id']}") from None
             revoke_token(token)
             self.stderr.write(f"revoked token {token.pk}")
         else:
@@ -56,28 +54,18 @@ class Command(BaseCommand):
                                   f"{t.clinic.name}\t{t.name}\tcreated {t.created_at:%Y-%m-%d}"
                                   f"\texpires {t.expires_at:%Y-%m-%d}\tlast used {used}")
 
-    def _create(self, username: str, clinic_name: str | None, name: str,
+    def _create(self, username: str, clinic: str | None, name: str,
                 expires_days: int) -> None:
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
-            raise _usage(f"--user: no user named {username!r}") from None
-        clinics = clinics_of(user)
-        if clinic_name:
-            chosen = [c for c in clinics.values() if c.name == clinic_name]
-            if not chosen:
-                raise _usage(f"--clinic: {username} has no active role in "
-                                   f"{clinic_name!r}; their clinics: "
-                                   f"{', '.join(c.name for c in clinics.values()) or 'none'}")
-        else:
-            chosen = list(clinics.values())
-            if len(chosen) != 1:
-                raise _usage(f"--clinic: {username} works in "
-                                   f"{len(chosen)} clinics; name one with --clinic"
-                                   if chosen else f"--user: {username} has no active role "
-                                   "in any clinic")
+            raise usage(f"--user: no user named {username!r}") from None
+        clinics = clinics_of(user).values()
+        if not clinics:
+            raise usage(f"--user: {username} has no active role in any clinic")
+        chosen = clinic_from_option(clinic, clinics, scope=f"clinics {username} works in")
         try:
-            _, secret = create_token(user, chosen[0], name, expires_days=expires_days)
+            _, secret = create_token(user, chosen, name, expires_days=expires_days)
         except ValidationError as exc:
-            raise _usage("; ".join(exc.messages)) from None
+            raise usage("; ".join(exc.messages)) from None
         self.stdout.write(secret)

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from ketacare.audit.log import audit_key
+from ketacare.cli.command import Command as KetaCareCommand
 from ketacare.ledger.integrity import verify_item
 from ketacare.ledger.models import LedgerEntry, StockItem
 
 
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Controlled-substance ledger: verify every stock item's entries."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,16 +14,17 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from ketacare.accounts.models import Clinic
+from ketacare.cli.command import Command as KetaCareCommand
 from ketacare.selfreport import actions
 from ketacare.treatment.models import Course, CourseStatus
 
 PROGRESS_FROM = 50
 
 
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Patient self-report: send-due creates, sends and reminds; escalates late alerts."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from ketacare.cli.command import Command as KetaCareCommand
+from ketacare.cli.command import usage
 from ketacare.web.log_redaction import RedactLinks, redact
 
 
@@ -43,7 +45,7 @@ class _Gunicorn(BaseApplication):
         return application
 
 
-class Command(BaseCommand):
+class Command(KetaCareCommand):
     help = "Serve KetaCare with gunicorn on HOST:PORT (default 127.0.0.1:8000)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,9 +55,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
         if not 0 < port < 65536:
-            raise CommandError(f"--port must be 1-65535, got {port}", returncode=2)
+            raise usage(f"--port must be 1-65535, got {port}")
         if workers < 1:
-            raise CommandError(f"--workers must be at least 1, got {workers}", returncode=2)
+            raise usage(f"--workers must be at least 1, got {workers}")
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"KetaCare on http://{host}:{port}/  (Ctrl-C stops it)")
         _Gunicorn(

@@ -1,4 +1,4 @@
-"""Treatment protocols as data (clinical reference s.3 and s.4; issue 4, item 1).
+"""The shape of a treatment protocol (clinical reference s.3 and s.4; issue 4, item 1).
 
 A `Protocol` says, for one drug and route: how the dose is chosen and its limits
 (`DoseRule`), how sessions are spaced (`ScheduleRule`), how long a patient is watched
@@ -14,25 +14,26 @@ whose `str()` is one line naming the field (dotted for nested fields, e.g.
 
 Where a number is not from a primary source it is marked [check] in a comment and in the
 protocol's `check_notes`, which the UI shows next to the protocol. Clinic defaults are
-product defaults each clinic can change; they are not published standards.
+product defaults each clinic can change; they are not published standards. The shipped
+protocols themselves are data, one module each, in `shipped/`.
 """
 
 from __future__ import annotations
 
 import math
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from .eligibility import (
+from ..eligibility import (
     DBP_LIMIT_MMHG,
     OLDER_AGE_YEARS,
-    ROUTES,
     SBP_LIMIT_MMHG,
     SBP_LIMIT_OLDER_MMHG,
 )
+from ..routes import ESKETAMINE_ROUTE, ROUTES
+from .deserialize import build, plain
+from .errors import fail as _fail
 
 Drug = Literal["racemic_ketamine", "esketamine"]
 DoseBasis = Literal["mg_per_kg", "fixed_mg"]
@@ -42,7 +43,6 @@ PhaseName = Literal["induction", "maintenance"]
 ObservationFrom = Literal["first_device", "end_of_infusion", "dose"]
 
 DRUGS: dict[str, str] = {"racemic_ketamine": "Racemic ketamine", "esketamine": "Esketamine"}
-ESKETAMINE_ROUTE = "esketamine_nasal"
 
 # Racemic ketamine hydrochloride strengths commonly stocked (reference s.3 / issue 4).
 RACEMIC_CONCENTRATIONS_MG_ML: tuple[float, ...] = (10.0, 50.0, 100.0)
@@ -52,19 +52,6 @@ ESKETAMINE_DEVICE_MG = 28
 ESKETAMINE_DEVICE_INTERVAL_MIN = 5
 # Spravato label: observe at least 2 hours after dosing, until clinically stable.
 ESKETAMINE_OBSERVATION_MIN = 120
-
-
-class ProtocolError(ValueError):
-    """A protocol that cannot be used. `str()` is one line naming the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
-
-
-def _fail(field_name: str, message: str) -> typing.NoReturn:
-    raise ProtocolError(field_name, message)
 
 
 # --- small validators ----------------------------------------------------------------
@@ -362,7 +349,7 @@ class Protocol:
     id: str
     name: str
     drug: Drug
-    route: str  # a key of eligibility.ROUTES
+    route: str  # a key of routes.ROUTES
     indication: str
     dose: DoseRule
     schedule: ScheduleRule
@@ -467,7 +454,7 @@ class Protocol:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (lists for tuples), ready for JSON."""
-        out = _plain(self)
+        out = plain(self)
         assert isinstance(out, dict)
         return out
 
@@ -478,481 +465,10 @@ class Protocol:
         Unknown keys are refused (a misspelt limit must not be silently ignored);
         keys with a default may be left out.
         """
-        built = _build(cls, data, "")
+        built = build(cls, data, "")
         assert isinstance(built, Protocol)
         return built
 
     def copy_as(self, new_id: str, name: str) -> Protocol:
         """A clinic's editable copy, validated like any protocol."""
         return replace(self, id=new_id, name=name)
-
-
-# --- shipped defaults ----------------------------------------------------------------
-
-_PHILLIPS = (
-    "Phillips JL et al. Am J Psychiatry 2019;176:401-409: racemic ketamine 0.5 mg/kg IV "
-    "over 40 min, 6 infusions thrice weekly, then weekly maintenance x4 (reference s.3)"
-)
-_SPRAVATO = "Spravato (esketamine) nasal spray label: dosing, observation, blood pressure"
-_REF_S4 = "clinical-reference.md s.4: pre-dose hold, in-session alerts, observation"
-_ALERTS_CHECK = (
-    "In-session alert thresholds (SBP >= 180, DBP >= 110, SpO2 < 92, HR > 130 or < 50) "
-    "are clinic defaults, not from a guideline [check]."
-)
-_HOLD_ALL_ROUTES = (
-    "The pre-dose BP hold (SBP > 140, > 150 from 65, DBP > 90) is from the esketamine "
-    "label and trials; it is used as the clinic default for this route [check]."
-)
-_CADSS_CHECK = (
-    "Discharge waits while a recorded CADSS-6 total is above 0: a clinic default, no "
-    "published discharge cut-off [check]."
-)
-_ABS_MAX_CHECK = (
-    "Absolute mg maximum is a product default that caps weight-based doses in heavy "
-    "patients (some clinics dose on adjusted body weight instead) [check]."
-)
-_INJECTABLE = DoseRule(
-    basis="mg_per_kg",
-    max_mg=100,
-    default_mg_per_kg=0.5,
-    min_mg_per_kg=0.1,
-    usual_max_mg_per_kg=0.5,
-    max_mg_per_kg=0.75,
-    concentrations_mg_ml=RACEMIC_CONCENTRATIONS_MG_ML,
-    concentration_required=True,
-)
-
-DEFAULT_PROTOCOLS: dict[str, Protocol] = {
-    p.id: p
-    for p in (
-        Protocol(
-            id="iv-induction",
-            name="IV ketamine induction (6 infusions)",
-            drug="racemic_ketamine",
-            route="iv",
-            indication="Treatment-resistant depression",
-            # 0.5 mg/kg standard, range used 0.1-0.75 (reference s.3). Above 0.5 needs an
-            # override: 0.5 is the studied dose [check: clinic default]. 100 mg cap [check].
-            dose=_INJECTABLE,
-            schedule=ScheduleRule(
-                phases=(
-                    Phase(
-                        name="induction",
-                        title="Induction",
-                        per_week=(2, 3),
-                        sessions=6,
-                        # 6 infusions within 12-21 days: Mon/Wed/Fri over 12 days, or
-                        # twice weekly for 3 weeks (reference s.3, Phillips 2019).
-                        window_days=(12, 21),
-                    ),
-                ),
-            ),
-            infusion_min=40,
-            # Observe until discharge criteria are met; 30 min after the end of the
-            # infusion is a clinic default (reference s.4) [check].
-            observation_min=30,
-            observation_from="end_of_infusion",
-            sources=(_PHILLIPS, _REF_S4),
-            check_notes=(
-                "Observation of 30 min after the end of the infusion is a clinic default [check].",
-                "Doses above 0.5 mg/kg (up to 0.75) need a prescriber override: a clinic "
-                "default [check].",
-                _ABS_MAX_CHECK + " IV: 100 mg.",
-                _HOLD_ALL_ROUTES,
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="iv-maintenance",
-            name="IV ketamine maintenance (weekly x4)",
-            drug="racemic_ketamine",
-            route="iv",
-            indication="Treatment-resistant depression, after response to induction",
-            dose=_INJECTABLE,
-            schedule=ScheduleRule(
-                phases=(
-                    # Individualised; weekly x4 as in Phillips 2019 (reference s.3).
-                    Phase(name="maintenance", title="Maintenance", per_week=(1, 1), sessions=4),
-                ),
-            ),
-            infusion_min=40,
-            observation_min=30,
-            observation_from="end_of_infusion",
-            sources=(_PHILLIPS, _REF_S4),
-            check_notes=(
-                "Maintenance is individualised; weekly x4 is an example from Phillips 2019.",
-                "Observation of 30 min after the end of the infusion is a clinic default [check].",
-                "Doses above 0.5 mg/kg (up to 0.75) need a prescriber override: a clinic "
-                "default [check].",
-                _ABS_MAX_CHECK + " IV: 100 mg.",
-                _HOLD_ALL_ROUTES,
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="esketamine",
-            name="Esketamine nasal spray (Spravato), label schedule",
-            drug="esketamine",
-            route=ESKETAMINE_ROUTE,
-            indication="Treatment-resistant depression",
-            dose=DoseRule(
-                # Label: day 1 56 mg; then 56 or 84 mg; 28 mg devices 5 min apart.
-                basis="fixed_mg",
-                max_mg=84,
-                default_mg=56,
-                min_mg=56,
-                usual_max_mg=84,
-                options_mg=(56, 84),
-                first_dose_mg=56,
-                device_mg=ESKETAMINE_DEVICE_MG,
-                device_interval_min=ESKETAMINE_DEVICE_INTERVAL_MIN,
-            ),
-            schedule=ScheduleRule(
-                phases=(
-                    # Label: weeks 1-4 twice weekly; weeks 5-8 once weekly; week 9 on
-                    # once weekly or every 2 weeks (every 2 weeks: weeks 10, 12, ...).
-                    Phase(name="induction", title="Induction", per_week=(2, 2), weeks=4),
-                    Phase(name="maintenance", title="Maintenance", per_week=(1, 1), weeks=4),
-                    Phase(
-                        name="maintenance",
-                        title="Maintenance",
-                        per_week=(1, 1),
-                        every_weeks=(1, 2),
-                    ),
-                ),
-                # Plan 12 weeks ahead by default [product default].
-                default_through_week=12,
-            ),
-            observation_min=ESKETAMINE_OBSERVATION_MIN,
-            observation_from="first_device",
-            # Label: no food for 2 h and no liquids for 30 min before dosing.
-            npo_food_min=120,
-            npo_liquids_min=30,
-            # Label: evaluate therapeutic benefit at the end of induction (issue 14 item 8).
-            review_after_induction=True,
-            sources=(_SPRAVATO, _REF_S4),
-            check_notes=(
-                "84 mg as the first dose is off-label (label day 1: 56 mg) and needs a "
-                "prescriber override.",
-                "US label: 56 mg on day 1 for every adult. The EU SmPC (patients 65 and "
-                "over start at 28 mg) is the protocol esketamine-eu.",
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="esketamine-si",
-            name="Esketamine nasal spray (Spravato), MDD with suicidal ideation",
-            drug="esketamine",
-            route=ESKETAMINE_ROUTE,
-            indication="Major depressive disorder with acute suicidal ideation or behaviour",
-            dose=DoseRule(
-                # Label: 84 mg twice weekly for 4 weeks; reduce to 56 mg if not tolerated.
-                basis="fixed_mg",
-                max_mg=84,
-                default_mg=84,
-                min_mg=56,
-                usual_max_mg=84,
-                options_mg=(56, 84),
-                device_mg=ESKETAMINE_DEVICE_MG,
-                device_interval_min=ESKETAMINE_DEVICE_INTERVAL_MIN,
-            ),
-            schedule=ScheduleRule(
-                phases=(Phase(name="induction", title="Induction", per_week=(2, 2), weeks=4),),
-            ),
-            observation_min=ESKETAMINE_OBSERVATION_MIN,
-            observation_from="first_device",
-            npo_food_min=120,
-            npo_liquids_min=30,
-            sources=(_SPRAVATO, _REF_S4),
-            check_notes=(
-                "56 mg is the label's reduction for tolerability, not in the clinical "
-                "reference's table [check].",
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="im",
-            name="IM ketamine",
-            drug="racemic_ketamine",
-            route="im",
-            indication="Treatment-resistant depression",
-            # 0.5-1 mg/kg; KAP up to 0.75 mg/kg + optional 20-40 mg top-up (reference s.3).
-            dose=replace(
-                _INJECTABLE,
-                default_mg_per_kg=0.5,
-                min_mg_per_kg=0.5,
-                usual_max_mg_per_kg=0.75,
-                max_mg_per_kg=1.0,
-            ),
-            schedule=ScheduleRule(
-                # "Series as clinic defines" (reference s.3): 6 sessions, 1-3 a week [check].
-                phases=(Phase(name="induction", title="Series", per_week=(1, 3), sessions=6),),
-            ),
-            # No published figure in the reference: 60 min after the injection [check].
-            observation_min=60,
-            observation_from="dose",
-            sources=("clinical-reference.md s.3: IM 0.5-1 mg/kg; KAP up to 0.75 mg/kg", _REF_S4),
-            check_notes=(
-                "Series length (6, 1-3 a week) is a clinic default: the reference leaves it "
-                "to the clinic [check].",
-                "Observation of 60 min after an IM dose is a clinic default [check].",
-                "Above 0.75 mg/kg (KAP's usual ceiling) needs a prescriber override [check]. "
-                "KAP top-ups (20-40 mg) are separate doses, not modelled here.",
-                _ABS_MAX_CHECK + " IM: 100 mg.",
-                _HOLD_ALL_ROUTES,
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="sc",
-            name="SC ketamine (KADS schedule)",
-            drug="racemic_ketamine",
-            route="sc",
-            indication="Treatment-resistant depression",
-            # 0.25-1 mg/kg (Glue 2017/2018); KADS 0.5-0.9 mg/kg twice weekly x4 weeks.
-            dose=replace(
-                _INJECTABLE,
-                default_mg_per_kg=0.5,
-                min_mg_per_kg=0.25,
-                usual_max_mg_per_kg=0.9,
-                max_mg_per_kg=1.0,
-            ),
-            schedule=ScheduleRule(
-                phases=(Phase(name="induction", title="Induction", per_week=(2, 2), weeks=4),),
-            ),
-            observation_min=60,
-            observation_from="dose",
-            sources=(
-                "Glue P et al. J Psychopharmacol 2017 (SC 0.25-1 mg/kg, ascending)",
-                "KADS trial: SC 0.5-0.9 mg/kg twice weekly x4 weeks (reference s.3)",
-                _REF_S4,
-            ),
-            check_notes=(
-                "Observation of 60 min after an SC dose is a clinic default [check].",
-                "Above 0.9 mg/kg (KADS upper dose) needs a prescriber override [check].",
-                _ABS_MAX_CHECK + " SC: 100 mg.",
-                _HOLD_ALL_ROUTES,
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="oral",
-            name="Oral ketamine",
-            drug="racemic_ketamine",
-            route="oral",
-            indication="Depression (off-label)",
-            # Oral 0.25-7 mg/kg or 25-300 mg (reference s.3); 2-2.5 mg/kg oral ~ the IV
-            # dose. Default 0.5 mg/kg (start low) and override above 3 mg/kg [check].
-            dose=DoseRule(
-                basis="mg_per_kg",
-                max_mg=300,
-                default_mg_per_kg=0.5,
-                min_mg_per_kg=0.25,
-                usual_max_mg_per_kg=3.0,
-                max_mg_per_kg=7.0,
-            ),
-            schedule=ScheduleRule(
-                # At-home programs: 4-6 sessions (reference s.3) [check].
-                phases=(Phase(name="induction", title="Series", per_week=(1, 3), sessions=6),),
-            ),
-            observation_min=120,
-            observation_from="dose",
-            sources=("clinical-reference.md s.3: oral 0.25-7 mg/kg or 25-300 mg", _REF_S4),
-            check_notes=(
-                "Default 0.5 mg/kg and the override above 3 mg/kg are product defaults [check].",
-                "Absolute maximum 300 mg is the top of the reference's 25-300 mg range [check].",
-                "Observation of 120 min after an oral dose is a clinic default [check].",
-                "Series of 6 sessions, 1-3 a week, is a clinic default [check].",
-                _HOLD_ALL_ROUTES,
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-        Protocol(
-            id="sublingual",
-            name="Sublingual ketamine, low dose",
-            drug="racemic_ketamine",
-            route="sublingual",
-            indication="Depression (off-label)",
-            # SL low dose 10 mg every 2-3 days, up to at-home programs (reference s.3).
-            dose=DoseRule(
-                basis="fixed_mg",
-                max_mg=300,
-                default_mg=10,
-                min_mg=5,
-                usual_max_mg=100,
-            ),
-            schedule=ScheduleRule(
-                phases=(Phase(name="induction", title="Series", per_week=(2, 3), sessions=6),),
-            ),
-            observation_min=120,
-            observation_from="dose",
-            sources=(
-                "clinical-reference.md s.3: sublingual low dose 10 mg every 2-3 days",
-                _REF_S4,
-            ),
-            check_notes=(
-                "Minimum 5 mg, override above 100 mg and absolute maximum 300 mg are product "
-                "defaults; the reference gives only 10 mg low dose and at-home programs [check].",
-                "Observation of 120 min after a sublingual dose is a clinic default [check].",
-                "Series of 6 sessions, 2-3 a week, is a clinic default [check].",
-                _HOLD_ALL_ROUTES,
-                _ALERTS_CHECK,
-                _CADSS_CHECK,
-            ),
-        ),
-    )
-}
-
-
-_US_ESKETAMINE = DEFAULT_PROTOCOLS["esketamine"]
-# EU SmPC, section 4.2 (Spravato 28 mg nasal spray; reference s.8; Janssen UK prescribing
-# information): adults < 65 start at 56 mg, then 56 or 84 mg; adults >= 65 start at
-# 28 mg, then 28, 56 or 84 mg; all dose changes in 28 mg steps; same weeks as the US
-# label (twice weekly weeks 1-4, weekly weeks 5-8, weekly or every 2 weeks from week 9);
-# evaluate benefit at the end of induction.
-DEFAULT_PROTOCOLS["esketamine-eu"] = replace(
-    _US_ESKETAMINE,
-    id="esketamine-eu",
-    name="Esketamine nasal spray (Spravato), EU SmPC schedule",
-    indication="Treatment-resistant depression, with an SSRI or SNRI",
-    dose=replace(
-        _US_ESKETAMINE.dose,
-        min_mg=28,
-        options_mg=(28, 56, 84),
-        first_dose_mg_older=28,
-        older_only_mg=(28,),
-    ),
-    sources=(
-        "Spravato EU SmPC 4.2: posology by age (< 65: 56 mg day 1, then 56 or 84 mg; "
-        ">= 65: 28 mg day 1, then 28, 56 or 84 mg)",
-        _REF_S4,
-    ),
-    check_notes=(
-        "84 mg as the first dose is above the SmPC's day-1 dose and needs a prescriber "
-        "override.",
-        "28 mg is allowed only from age 65 (SmPC); under 65 the doses are 56 or 84 mg.",
-        _ALERTS_CHECK,
-        _CADSS_CHECK,
-    ),
-)
-
-# Which label a shipped esketamine protocol follows; a clinic uses one (setting
-# `esketamine_label`, [clinic default] "us"): the other's shipped copy is inactive.
-LABEL_VARIANTS: dict[str, str] = {"us": "US prescribing information", "eu": "EU SmPC"}
-DEFAULT_LABEL_VARIANT = "us"
-LABEL_PROTOCOLS: dict[str, str] = {"esketamine": "us", "esketamine-eu": "eu"}
-
-
-def shipped_active(protocol_id: str, variant: str) -> bool:
-    """Whether a shipped protocol is offered in a clinic using label `variant`."""
-    if variant not in LABEL_VARIANTS:
-        _fail("esketamine_label", f"{variant!r} is not allowed; allowed: "
-              f"{', '.join(LABEL_VARIANTS)}")
-    return LABEL_PROTOCOLS.get(protocol_id, variant) == variant
-
-
-def get(protocol_id: str) -> Protocol:
-    """A shipped protocol by id."""
-    try:
-        return DEFAULT_PROTOCOLS[protocol_id]
-    except (KeyError, TypeError):
-        raise ProtocolError(
-            "protocol",
-            f"{protocol_id!r} is not a protocol; allowed: {', '.join(DEFAULT_PROTOCOLS)}",
-        ) from None
-
-
-def for_route(route: str) -> tuple[Protocol, ...]:
-    return tuple(p for p in DEFAULT_PROTOCOLS.values() if p.route == route)
-
-
-# --- dict round trip -----------------------------------------------------------------
-
-
-def _plain(obj: object) -> object:
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
-    if isinstance(obj, tuple | list):
-        return [_plain(v) for v in obj]
-    return obj
-
-
-def _build(tp: Any, value: object, path: str) -> object:
-    """Turn plain data into `tp`, checking types; errors name the dotted path."""
-    where = path or "protocol"
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        options = typing.get_args(tp)
-        if value is None and type(None) in options:
-            return None
-        (inner,) = (o for o in options if o is not type(None))
-        return _build(inner, value, path)
-    if origin is Literal:
-        allowed = typing.get_args(tp)
-        if value not in allowed:
-            _fail(where, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}")
-        return value
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            _fail(where, f"must be a list, got {type(value).__name__}")
-        args = typing.get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-        if len(value) != len(args):
-            _fail(where, f"must be a list of {len(args)} values, got {len(value)}")
-        return tuple(
-            _build(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True))
-        )
-    if is_dataclass(tp):
-        return _build_dataclass(tp, value, path)
-    if tp is bool:
-        if not isinstance(value, bool):
-            _fail(where, f"{value!r} must be true or false")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            _fail(where, f"{value!r} must be a whole number")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            _fail(where, f"{value!r} must be a number")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            _fail(where, f"{value!r} must be text")
-        return value
-    raise TypeError(f"unsupported field type {tp!r} at {where}")  # a bug here, not bad input
-
-
-def _build_dataclass(cls: Any, value: object, path: str) -> object:
-    if not isinstance(value, Mapping):
-        _fail(path or "protocol", f"must be an object, got {type(value).__name__}")
-    hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in fields(cls)}
-    prefix = f"{path}." if path else ""
-    unknown = [k for k in value if k not in known]
-    if unknown:
-        _fail(
-            f"{prefix}{unknown[0]}",
-            f"unknown field; allowed fields are {', '.join(known)}",
-        )
-    kwargs: dict[str, object] = {}
-    for name, f in known.items():
-        if name in value:
-            kwargs[name] = _build(hints[name], value[name], f"{prefix}{name}")
-        elif f.default is MISSING and f.default_factory is MISSING:
-            _fail(f"{prefix}{name}", "required")
-    try:
-        return cls(**kwargs)
-    except ProtocolError as e:
-        # Validation inside a nested dataclass names its own field; add the path.
-        if path and not e.field.startswith(prefix):
-            raise ProtocolError(f"{prefix}{e.field}", e.message) from None
-        raise

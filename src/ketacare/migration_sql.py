@@ -1,4 +1,4 @@
-"""Database helpers shared by migrations."""
+"""Raw SQL steps for migrations, per database vendor."""
 
 from __future__ import annotations
 
@@ -20,21 +20,3 @@ def vendor_sql(statements: VendorSql) -> migrations.RunPython:
             schema_editor.execute(sql, params=None)  # None: a '%' in RAISE is not a parameter
 
     return migrations.RunPython(lambda apps, se: run(se, 0), lambda apps, se: run(se, 1))
-
-
-# Largest value a BigAutoField holds; a larger id in a URL must be a 404, not a database
-# overflow (PostgreSQL raises on it).
-MAX_ID = 2**63 - 1
-
-
-def int_id(value: object) -> int:
-    """A row id from a URL or form, or Http404 when it cannot be one."""
-    from django.http import Http404
-
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
-    if not 0 < number <= MAX_ID:
-        raise Http404("Not found")
-    return number

@@ -1,4 +1,6 @@
-"""Facts derived from a patient's history (pure; the chart and analytics share them)."""
+"""What a patient's diagnoses and treatment history say: an ICD-10-CM code's form and the
+condition it belongs to, and whether depression is treatment-resistant (pure; the patient
+actions and the chart use them)."""
 
 from __future__ import annotations
 
@@ -37,11 +39,6 @@ def condition_for(icd10: str) -> Condition:
 
 def treatment_resistant(adequate_antidepressant_trials: int) -> bool:
     return adequate_antidepressant_trials >= TRD_MIN_ADEQUATE_TRIALS
-
-
-def bmi(weight_kg: float, height_cm: float) -> float:
-    metres = height_cm / 100
-    return round(weight_kg / (metres * metres), 1)
 
 
 _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketacare.selfreport.schedule import Rules, SessionFact, open_on, plan
+from ketacare.clinical.measurement_schedule import Rules, SessionFact, open_on, plan
 
 MON = date(2026, 3, 2)
 

@@ -1,4 +1,5 @@
-"""When an answer needs a person: alert rules over a scored response. Pure Python.
+"""When a self-report answer needs a person: alert rules over a scored response. Pure
+Python; the selfreport app raises the alerts these rules name.
 
 - PHQ-9 item 9 or QIDS-SR16 item 12 above 0 -> `suicidal_ideation` (reference s.1:
   same-day assessment; the QIDS flag is the instrument module's safety default);

@@ -1,0 +1,21 @@
+"""The predicted plasma curve of one dose, drawn for a page."""
+
+from __future__ import annotations
+
+from ketacare.charts import svg
+from ketacare.charts.pk import concentration_chart
+from ketacare.clinical import pk
+from ketacare.clinical.session_day import dose_scenario
+
+
+def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age: int,
+                    infusion_min: int | None, label: str) -> str | None:
+    """SVG of the predicted plasma curve for one dose, or None when it cannot be drawn
+    (e.g. no weight for a weight-scaled model)."""
+    scenario = dose_scenario(route, dose_mg, weight_kg=weight_kg, age_years=age,
+                             infusion_min=infusion_min, label=label)
+    try:
+        data = pk.compare_scenarios([scenario], until_min=240)
+    except pk.PKInputError:
+        return None
+    return svg(concentration_chart, data, width=560, height=220)
