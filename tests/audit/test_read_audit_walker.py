@@ -53,8 +53,8 @@ NO_PATIENT_DATA = {
 }
 # Walked elsewhere: the patient's own link pages (tests/selfreport and tests/consent, audited
 # as the patient), the JSON API and FHIR (token-authenticated; tests/interop), the admin site.
-ELSEWHERE_PREFIXES = ("selfreport-link", "patient-link", "intake-submit", "api-v1:", "fhir-",
-                      "admin:")
+ELSEWHERE_PREFIXES = ("selfreport-link", "patient-link", "intake-submit",
+                      "consent-link-submit", "api-v1:", "fhir-", "admin:")
 
 # name -> (kwargs builder, query string for GET)
 CASES: dict[str, tuple[Any, str]] = {
@@ -102,6 +102,7 @@ CASES: dict[str, tuple[Any, str]] = {
     "consent-pdf": (lambda w: {"consent_id": w["consent"].pk}, ""),
     "consent-withdraw": (lambda w: {"consent_id": w["consent"].pk}, ""),
     "intake-start": (lambda w: {"patient_id": w["patient"].pk}, ""),
+    "consent-link": (lambda w: {"patient_id": w["patient"].pk, "route": "iv"}, ""),
     "intake-review": (lambda w: {"link_id": w["intake"].pk}, ""),
     # The page names the patient by first name only; its PDF (same view, same read) is walked.
     "aftercare-sheet": (lambda w: {"session_id": w["session"].pk}, "?format=pdf"),

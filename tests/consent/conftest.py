@@ -14,7 +14,7 @@ from tests.treatment import conftest as treatment
 from tests.treatment.conftest import next_monday, protocol
 
 nurse, prescriber = treatment.nurse, treatment.prescriber
-ready_patient, stock = treatment.ready_patient, treatment.stock
+eligible_patient, stock = treatment.eligible_patient, treatment.stock
 
 
 def signature_png(width: int = 400) -> bytes:
@@ -40,9 +40,9 @@ def sign_for(staff, patient, route: str = "iv", **overrides):
 
 
 @pytest.fixture
-def iv_course(prescriber, ready_patient, clinic_a):
+def iv_course(prescriber, eligible_patient, clinic_a):
     from ketacare.treatment import actions
 
-    return actions.start_course(prescriber, ready_patient, protocol(clinic_a, "iv-induction"),
+    return actions.start_course(prescriber, eligible_patient, protocol(clinic_a, "iv-induction"),
                                 indication="TRD", start_date=next_monday(),
                                 weekdays=frozenset({0, 2, 4}))

@@ -49,11 +49,11 @@ def _vitals(page: Page) -> None:
 
 
 def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in, clinician,
-                                                  nurse_a, clinic_a, ready_patient,
+                                                  nurse_a, clinic_a, eligible_patient,
                                                   stock) -> None:
     today = clinic_a.today()
     consent.ensure_documents(clinic_a)
-    course = actions.start_course(staff_for(clinician, clinic_a), ready_patient,
+    course = actions.start_course(staff_for(clinician, clinic_a), eligible_patient,
                                   protocol(clinic_a, "iv-induction"), indication="TRD",
                                   start_date=today, weekdays=frozenset(
                                       {today.weekday(), (today.weekday() + 2) % 7,
@@ -63,7 +63,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     sign_in(tablet)
 
     # Clinic: an intake link for the patient.
-    tablet.goto(f"{live_server.url}/consent/patient/{ready_patient.pk}/")
+    tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/")
     tablet.click("button:has-text('Create an intake link')")
     url = tablet.get_by_test_id("intake-url").input_value()
     path = url.split("localhost:8000", 1)[-1]
@@ -82,7 +82,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     expect(phone.locator("h1")).to_contain_text("Thank you, Jordan")
 
     # Clinic: the answers are proposals until accepted, item by item.
-    tablet.goto(f"{live_server.url}/consent/patient/{ready_patient.pk}/")
+    tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/")
     tablet.click("text=Review answers")
     row = tablet.locator("tr[data-item='med:benzodiazepine']")
     expect(row).to_contain_text("lorazepam 1 mg at night")
@@ -90,7 +90,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     expect(tablet.locator("tr[data-item='med:benzodiazepine']")).to_contain_text("Accepted")
     tablet.locator("tr[data-item='contact:email'] button:has-text('Accept')").click()
     expect(tablet.locator("tr[data-item='contact:email']")).to_contain_text("Accepted")
-    assert Medication.objects.filter(patient=ready_patient, category="benzodiazepine").exists()
+    assert Medication.objects.filter(patient=eligible_patient, category="benzodiazepine").exists()
 
     # Patient: the education page (linked from the intake and every thank-you page).
     phone.goto(f"{live_server.url}/learn/{clinic_a.pk}/iv/")
@@ -106,7 +106,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     calculate_dose(tablet, stock["vial"].pk, LOT)  # refused at preview, once, on the dose step
     refused = tablet.locator("#dose").get_by_test_id("dose-error")
     expect(refused).to_contain_text("No signed consent for IV racemic ketamine infusion")
-    expect(refused).to_contain_text(f"/consent/patient/{ready_patient.pk}/sign/iv/")
+    expect(refused).to_contain_text(f"/consent/patient/{eligible_patient.pk}/sign/iv/")
     expect(tablet.get_by_text("No signed consent for IV")).to_have_count(1)
     expect(tablet.get_by_test_id("dose-preview")).to_have_count(0)
     tablet.screenshot(path=f"{SHOTS}/consent_dose_refused_tablet.png", full_page=False)
@@ -114,7 +114,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     # Consent page at phone size, as the patient sees it (screenshot only).
     phone_staff = chromium.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     sign_in(phone_staff)
-    phone_staff.goto(f"{live_server.url}/consent/patient/{ready_patient.pk}/sign/iv/")
+    phone_staff.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/sign/iv/")
     _draw_signature(phone_staff)
     phone_staff.fill("#id_typed_name", "Jordan Rivera")
     phone_staff.locator("#signature-pad").scroll_into_view_if_needed()
@@ -122,7 +122,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     phone_staff.close()
 
     # Clinic tablet: the patient signs with a finger, the nurse witnesses.
-    tablet.goto(f"{live_server.url}/consent/patient/{ready_patient.pk}/sign/iv/")
+    tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/sign/iv/")
     expect(tablet.get_by_test_id("consent-text")).to_contain_text("off-label")
     tablet.locator("#signature-pad").scroll_into_view_if_needed()
     tablet.click("button:has-text('Sign consent')")
@@ -134,9 +134,9 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     tablet.check("#id_witnessed")
     tablet.click("button:has-text('Sign consent')")
     expect(tablet.locator(".alert")).to_contain_text("Consent signed and stored")
-    signed = Consent.objects.get(patient=ready_patient)
+    signed = Consent.objects.get(patient=eligible_patient)
     assert signed.witness == clinician and len(bytes(signed.signature_png)) > 500
-    tablet.goto(f"{live_server.url}/patients/{ready_patient.pk}/")
+    tablet.goto(f"{live_server.url}/patients/{eligible_patient.pk}/")
     expect(tablet.get_by_test_id("chart-consents")).to_contain_text("Consent current")
     tablet.get_by_test_id("chart-consents").screenshot(path=f"{SHOTS}/consent_chart_tablet.png")
 
@@ -149,9 +149,51 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     expect(tablet.locator("#dose")).to_contain_text(f"second check {nurse_a}")
 
     # The aftercare sheet the patient gets, on the phone.
-    _, token = links.issue(ready_patient, "aftercare", created_by=clinician, session=session)
+    _, token = links.issue(eligible_patient, "aftercare", created_by=clinician, session=session)
     phone.goto(f"{live_server.url}/p/{token}/")
     expect(phone.locator("h1")).to_contain_text("After your visit, Jordan")
     phone.screenshot(path=f"{SHOTS}/consent_aftercare_phone.png", full_page=True)
     tablet.close()
     phone.close()
+
+
+def test_patient_signs_consent_through_their_link_on_a_phone(chromium, live_server, sign_in,
+                                                              clinician, admin_a, clinic_a,
+                                                              eligible_patient) -> None:
+    """The clinic sends a signing link; the patient reads and signs with a finger on their
+    phone; the link then shows the neutral "used" page, and the chart shows the consent."""
+    from .test_consent_link import no_witness_version
+
+    no_witness_version(staff_for(admin_a, clinic_a))
+    tablet = chromium.new_page(viewport=TABLET)
+    sign_in(tablet)
+    tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/")
+    tablet.get_by_test_id("link-ketamine_offlabel").click()
+    url = tablet.get_by_test_id("consent-url").input_value()
+    assert url.endswith("/") and str(eligible_patient.pk) not in url
+
+    phone = chromium.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto(f"{live_server.url}{url.split('localhost:8000', 1)[-1]}")
+    expect(phone.get_by_test_id("consent-text")).to_contain_text("off-label")
+    expect(phone.locator("h1")).to_contain_text("Consent to ketamine treatment")
+    phone.click("button:has-text('I have read this and I sign')")
+    expect(phone.get_by_test_id("signature-error")).to_contain_text("sign")
+    _draw_signature(phone)
+    expect(phone.locator("#signature-status")).to_have_text("Signature captured.")
+    phone.fill("#id_typed_name", "Jordan Rivera")
+    phone.fill("#id_signed_on", clinic_a.today().isoformat())
+    phone.locator("#signature-pad").scroll_into_view_if_needed()
+    phone.screenshot(path=f"{SHOTS}/consent_link_sign_phone.png", full_page=False)
+    phone.click("button:has-text('I have read this and I sign')")
+    expect(phone.get_by_test_id("consent-signed")).to_contain_text("your consent is signed")
+    signed = Consent.objects.get(patient=eligible_patient)
+    assert signed.channel == "link" and signed.recorded_by == clinician
+    assert len(bytes(signed.signature_png)) > 500
+
+    phone.reload()
+    expect(phone.locator("h1")).to_have_text("This link has been used")
+    expect(phone.locator(".sr-crisis")).to_contain_text("988")
+    assert consent.status_for(eligible_patient, "iv").ok
+    tablet.goto(f"{live_server.url}/patients/{eligible_patient.pk}/")
+    expect(tablet.get_by_test_id("chart-consents")).to_contain_text(
+        "Consent to ketamine treatment (off-label use) v2")

@@ -33,29 +33,29 @@ def _sign_url(patient) -> str:
     ("analyst_a", 403, 403),
     ("prescriber_b", 404, 404),
 ])
-def test_sign_page_access_and_post(client, request, ready_patient, clinic_a, persona, page,
+def test_sign_page_access_and_post(client, request, eligible_patient, clinic_a, persona, page,
                                    post) -> None:
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(_sign_url(ready_patient)).status_code == page
+    assert client.get(_sign_url(eligible_patient)).status_code == page
     consent.ensure_documents(clinic_a)
     document = consent.document_for_route(clinic_a, "iv")
-    response = client.post(_sign_url(ready_patient), {
+    response = client.post(_sign_url(eligible_patient), {
         "document": document.pk, "signature": data_url(signature_png()),
         "typed_name": "Jordan Rivera", "signed_on": clinic_a.today().isoformat(),
         "witnessed": "on"})
     assert response.status_code == post
-    assert Consent.objects.filter(patient=ready_patient).exists() == (post == 302)
+    assert Consent.objects.filter(patient=eligible_patient).exists() == (post == 302)
 
 
-def test_sign_form_errors_name_the_fields(client, nurse_a, ready_patient, clinic_a) -> None:
+def test_sign_form_errors_name_the_fields(client, nurse_a, eligible_patient, clinic_a) -> None:
     client.force_login(nurse_a)
     consent.ensure_documents(clinic_a)
-    response = client.post(_sign_url(ready_patient), {
+    response = client.post(_sign_url(eligible_patient), {
         "document": consent.document_for_route(clinic_a, "iv").pk, "signature": "",
         "typed_name": "Jordan Rivera", "signed_on": clinic_a.today().isoformat()})
     assert response.status_code == 422
-    assert "Ask the patient to sign in the box" in response.content.decode()
-    response = client.post(_sign_url(ready_patient), {
+    assert "Please sign in the box" in response.content.decode()
+    response = client.post(_sign_url(eligible_patient), {
         "document": consent.document_for_route(clinic_a, "iv").pk,
         "signature": data_url(signature_png()), "typed_name": "", "signed_on": "2001-01-01"})
     body = response.content.decode()
@@ -64,8 +64,8 @@ def test_sign_form_errors_name_the_fields(client, nurse_a, ready_patient, clinic
 
 
 def test_pdf_download_is_audited_and_scoped(client, nurse, nurse_a, prescriber_b,
-                                            ready_patient) -> None:
-    c = sign_for(nurse, ready_patient)
+                                            eligible_patient) -> None:
+    c = sign_for(nurse, eligible_patient)
     client.force_login(nurse_a)
     response = client.get(f"/consent/{c.pk}/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -77,18 +77,18 @@ def test_pdf_download_is_audited_and_scoped(client, nurse, nurse_a, prescriber_b
     assert client.post(f"/consent/{c.pk}/withdraw", {"reason": "x"}).status_code == 404
 
 
-def test_chart_lists_consents(client, nurse, nurse_a, ready_patient, iv_course) -> None:
-    consent.ensure_documents(ready_patient.clinic)
+def test_chart_lists_consents(client, nurse, nurse_a, eligible_patient, iv_course) -> None:
+    consent.ensure_documents(eligible_patient.clinic)
     client.force_login(nurse_a)
-    body = client.get(f"/patients/{ready_patient.pk}/").content.decode()
+    body = client.get(f"/patients/{eligible_patient.pk}/").content.decode()
     assert "No signed consent for IV racemic ketamine infusion" in body
-    c = sign_for(nurse, ready_patient)
-    body = client.get(f"/patients/{ready_patient.pk}/").content.decode()
+    c = sign_for(nurse, eligible_patient)
+    body = client.get(f"/patients/{eligible_patient.pk}/").content.decode()
     assert "Consent current" in body and f"/consent/{c.pk}/pdf" in body
 
 
-def test_withdraw_through_the_page(client, nurse, nurse_a, ready_patient, iv_course) -> None:
-    c = sign_for(nurse, ready_patient)
+def test_withdraw_through_the_page(client, nurse, nurse_a, eligible_patient, iv_course) -> None:
+    c = sign_for(nurse, eligible_patient)
     client.force_login(nurse_a)
     response = client.post(f"/consent/{c.pk}/withdraw", {"reason": "changed her mind"},
                            follow=True)
@@ -134,9 +134,9 @@ def test_education_pages_are_public_with_timeline_sources_and_pdf(client, admin_
     assert client.get("/learn/999999/iv/").status_code == 404
 
 
-def test_fhir_consent_is_scoped_and_valid_r4(client, nurse, ready_patient, clinic_a,
+def test_fhir_consent_is_scoped_and_valid_r4(client, nurse, eligible_patient, clinic_a,
                                              prescriber_a, clinic_b, prescriber_b) -> None:
-    c = sign_for(nurse, ready_patient)
+    c = sign_for(nurse, eligible_patient)
     token = create_token(prescriber_a, clinic_a, "t")[1]
     response = client.get(f"/fhir/Consent/{c.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
@@ -149,7 +149,7 @@ def test_fhir_consent_is_scoped_and_valid_r4(client, nurse, ready_patient, clini
     assert attachment["hash"] == base64.b64encode(
         hashlib.sha1(bytes(c.pdf), usedforsecurity=False).digest()).decode()
     assert attachment["extension"][0]["valueString"] == c.pdf_sha256
-    bundle = client.get(f"/fhir/Consent?patient={ready_patient.pk}",
+    bundle = client.get(f"/fhir/Consent?patient={eligible_patient.pk}",
                         HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert bundle["total"] == 1
     other = create_token(prescriber_b, clinic_b, "b")[1]
@@ -163,23 +163,23 @@ def test_fhir_consent_is_scoped_and_valid_r4(client, nurse, ready_patient, clini
 
 
 def test_every_questionnaire_thank_you_page_links_the_education_pages(client, nurse,
-                                                                       ready_patient,
+                                                                       eligible_patient,
                                                                        clinic_a) -> None:
     from ketacare.selfreport import actions as selfreport
 
-    token = selfreport.start_kiosk(nurse, ready_patient, "gad7")
+    token = selfreport.start_kiosk(nurse, eligible_patient, "gad7")
     response = client.post(f"/r/{token}/submit", {f"item_{n}": "1" for n in range(1, 8)})
     assert response.status_code == 200
     assert f'href="/learn/{clinic_a.pk}/"' in response.content.decode()
     assert client.get(f"/learn/{clinic_a.pk}/").status_code == 200
 
 
-def test_read_only_pages_refuse_post(client, nurse, nurse_a, ready_patient) -> None:
+def test_read_only_pages_refuse_post(client, nurse, nurse_a, eligible_patient) -> None:
     """Penetration test: the consent list, the consent PDF and the aftercare sheet answered a
     POST like a GET. A read is a GET; anything else is 405 and changes nothing."""
-    c = sign_for(nurse, ready_patient)
+    c = sign_for(nurse, eligible_patient)
     client.force_login(nurse_a)
-    for url in (f"/consent/patient/{ready_patient.pk}/", f"/consent/{c.pk}/pdf",
+    for url in (f"/consent/patient/{eligible_patient.pk}/", f"/consent/{c.pk}/pdf",
                 "/consent/session/1/aftercare/"):
         assert client.post(url).status_code == 405, url
     assert client.get(f"/consent/{c.pk}/pdf").status_code == 200

@@ -42,19 +42,19 @@ def _token_of(client, nurse_a, patient) -> str:
     return url.rstrip("/").rsplit("/", 1)[1]
 
 
-def test_intake_answers_are_proposals_accepted_item_by_item(client, nurse_a, ready_patient,
+def test_intake_answers_are_proposals_accepted_item_by_item(client, nurse_a, eligible_patient,
                                                             prescriber_b) -> None:
-    token = _token_of(client, nurse_a, ready_patient)
-    link = PatientLink.objects.get(patient=ready_patient, purpose="intake")
+    token = _token_of(client, nurse_a, eligible_patient)
+    link = PatientLink.objects.get(patient=eligible_patient, purpose="intake")
     assert link.token_hash != token and token not in str(link.__dict__)
     page = client.get(f"/p/{token}/")
     assert page.status_code == 200 and "Before your first visit, Jordan" in page.content.decode()
     assert page["Cache-Control"].startswith("max-age=0")
     done = client.post(f"/p/{token}/intake", ANSWERS).content.decode()
     assert "Your answers have been sent" in done and "/r/" in done  # baseline questionnaire
-    assert ReportRequest.objects.filter(patient=ready_patient, kind="intake").exists()
-    ready_patient.refresh_from_db()
-    assert ready_patient.email == ""  # nothing reaches the chart before a clinician accepts
+    assert ReportRequest.objects.filter(patient=eligible_patient, kind="intake").exists()
+    eligible_patient.refresh_from_db()
+    assert eligible_patient.email == ""  # nothing reaches the chart before a clinician accepts
     assert client.get(f"/p/{token}/").status_code == 410  # the link is used
     link.refresh_from_db()
     keys = [p.key for p in intake.proposals(link)]
@@ -74,41 +74,41 @@ def test_intake_answers_are_proposals_accepted_item_by_item(client, nurse_a, rea
     assert "Say why" in declined.content.decode()
     client.post(f"/consent/intake/{link.pk}/", {"item": "contact:mobile", "accept": "no",
                                                  "note": "old number"})
-    ready_patient.refresh_from_db()
-    assert ready_patient.email == "jordan@example.org" and ready_patient.mobile == ""
-    assert Medication.objects.get(patient=ready_patient).category == "benzodiazepine"
-    assert sorted(PriorTreatment.objects.filter(patient=ready_patient)
+    eligible_patient.refresh_from_db()
+    assert eligible_patient.email == "jordan@example.org" and eligible_patient.mobile == ""
+    assert Medication.objects.get(patient=eligible_patient).category == "benzodiazepine"
+    assert sorted(PriorTreatment.objects.filter(patient=eligible_patient)
                   .values_list("name", flat=True)) == ["bupropion", "sertraline"]
-    assert intake.history_answers(ready_patient) == {"pregnancy": "No",
+    assert intake.history_answers(eligible_patient) == {"pregnancy": "No",
                                                      "psychosis": "Not sure"}
-    screening = client.get(f"/patients/{ready_patient.pk}/screening/new/?route=iv")
+    screening = client.get(f"/patients/{eligible_patient.pk}/screening/new/?route=iv")
     assert "intake answer: <strong>Not sure</strong>" in screening.content.decode()
     from ketacare.accounts.staff import staff_for
 
     with pytest.raises(ValidationError, match="already decided"):
-        intake.decide(staff_for(nurse_a, ready_patient.clinic), link, "contact:email",
+        intake.decide(staff_for(nurse_a, eligible_patient.clinic), link, "contact:email",
                       accept=True)
     client.force_login(prescriber_b)
     assert client.get(f"/consent/intake/{link.pk}/").status_code == 404
 
 
-def test_bad_and_expired_links(client, ready_patient, nurse_a) -> None:
+def test_bad_and_expired_links(client, eligible_patient, nurse_a) -> None:
     assert client.get("/p/not-a-token/").status_code == 404
-    token = _token_of(client, nurse_a, ready_patient)
+    token = _token_of(client, nurse_a, eligible_patient)
     PatientLink.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     assert client.get(f"/p/{token}/").status_code == 410
     assert client.post(f"/p/{token}/intake", ANSWERS).status_code == 410
 
 
-def test_discharge_sends_the_aftercare_link(nurse, prescriber, prescriber_a, ready_patient,
+def test_discharge_sends_the_aftercare_link(nurse, prescriber, prescriber_a, eligible_patient,
                                             iv_course, stock, client, settings,
                                             tmp_path,
                                             django_capture_on_commit_callbacks) -> None:
     settings.KETACARE_SMS_BACKEND = "ketacare.selfreport.delivery.FileSmsBackend"
     settings.KETACARE_SMS_FILE_PATH = str(tmp_path)
-    ready_patient.email, ready_patient.mobile = "jordan@example.org", "+15550100"
-    ready_patient.save()
-    sign_for(nurse, ready_patient)
+    eligible_patient.email, eligible_patient.mobile = "jordan@example.org", "+15550100"
+    eligible_patient.save()
+    sign_for(nurse, eligible_patient)
     s = iv_course.sessions.first()
     actions.check_in(nurse, s, escort_present=True, no_driving_ack=True, npo_confirmed=None)
     actions.record_vitals(nurse, s, sbp=124, dbp=80, hr=70, spo2=98, rr=14)

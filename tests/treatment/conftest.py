@@ -47,18 +47,42 @@ def screen(staff, patient, route: str, **findings: bool):
     return patient_actions.record_screening(staff, patient, route, answers)
 
 
-@pytest.fixture
-def ready_patient(prescriber, patient_a):
-    patient_actions.add_entry(prescriber, patient_a,
-                              Weight(weight_kg=80, measured_on=patient_a.clinic.today()))
-    screen(prescriber, patient_a, "iv")
-    screen(prescriber, patient_a, "esketamine_nasal")
+def make_eligible(prescriber, patient):
+    """Weighed, screened and REMS-enrolled, but no consent signed yet."""
+    patient_actions.add_entry(prescriber, patient,
+                              Weight(weight_kg=80, measured_on=patient.clinic.today()))
+    screen(prescriber, patient, "iv")
+    screen(prescriber, patient, "esketamine_nasal")
     # Spravato REMS: enrolled before the first esketamine treatment (issue 14 item 7); a
     # week before, as in the demo, so a test that moves a dose into the past (shortly after
     # the clinic's midnight, into yesterday) still finds the patient enrolled on that day.
-    enrollment.enroll(prescriber, patient_a,
-                      enrolled_on=patient_a.clinic.today() - timedelta(days=7))
+    enrollment.enroll(prescriber, patient, enrolled_on=patient.clinic.today() - timedelta(days=7))
+    return patient
+
+
+@pytest.fixture
+def eligible_patient(prescriber, patient_a):
+    return make_eligible(prescriber, patient_a)
+
+
+@pytest.fixture
+def ready_patient(prescriber, patient_a):
+    """Eligible, with signed consents for racemic ketamine and esketamine: a clinic with no
+    consent documents cannot dose at all (issue 19), so the clinic installs them."""
+    sign_consents(prescriber, make_eligible(prescriber, patient_a))
     return patient_a
+
+
+def sign_consents(staff, patient, routes=("iv", "esketamine_nasal")) -> None:
+    from ketacare.consent import actions as consent
+    from tests.consent.conftest import signature_png
+
+    consent.ensure_documents(staff.clinic)
+    for route in routes:
+        consent.sign(staff, patient, consent.document_for_route(staff.clinic, route),
+                     typed_name=f"{patient.given_name} {patient.family_name}",
+                     signed_on=staff.clinic.today(), signature_png=signature_png(),
+                     witnessed=True)
 
 
 def protocol(clinic, key: str) -> ClinicProtocol:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -25,6 +28,46 @@ if TYPE_CHECKING:
 # lanes than concurrent transactions nobody waits for another (docs/audit.md).
 _CHAIN_LOCK = 7_260_519
 LANES = 16
+
+
+class Named:
+    """The patients named by the audit entries a web request has written and not rolled
+    back. The read-audit middleware writes a read entry only for a patient the request
+    showed that no such entry names, and learns it from here without a query."""
+
+    def __init__(self) -> None:
+        self._committed: set[uuid.UUID] = set()
+
+    def _committed_one(self, patient_id: uuid.UUID) -> None:
+        self._committed.add(patient_id)
+
+    def written(self, patient_id: uuid.UUID) -> None:
+        # Counted once the entry commits: a rolled-back action's entry was never written, so
+        # its patient still needs the read entry (Django drops the callback on rollback).
+        transaction.on_commit(partial(self._committed_one, patient_id))
+
+    def patients(self) -> set[uuid.UUID]:
+        # A callback still pending means the entry sits in a transaction that has neither
+        # committed nor rolled back when the response is done: only a test's outer
+        # transaction (no request runs inside one in production). It is not lost.
+        callbacks = [waiting[1] for waiting in connection.run_on_commit]  # (sids, func, ...)
+        pending = {f.args[0] for f in callbacks
+                   if isinstance(f, partial) and f.func == self._committed_one}
+        return self._committed | pending
+
+
+_named: ContextVar[Named | None] = ContextVar("ketacare_audit_named", default=None)
+
+
+@contextmanager
+def collecting_named() -> Iterator[Named]:
+    """Within the block, every entry that names a patient is noted in the yielded `Named`."""
+    named = Named()
+    token = _named.set(named)
+    try:
+        yield named
+    finally:
+        _named.reset(token)
 
 
 def audit_key() -> bytes:
@@ -126,7 +169,13 @@ def write(events: list[AuditEvent]) -> list[AuditEvent]:
             event.lane, event.prev_hash = lane, prev
             event.hash = prev = entry_hash(prev, event.chained_fields(), key)
         # Inserted in list order, so ids ascend along the chain as `verify` walks it.
-        return AuditEvent.objects.bulk_create(events)
+        written = AuditEvent.objects.bulk_create(events)
+        named = _named.get()
+        if named is not None:
+            for event in written:
+                if event.patient_id is not None:
+                    named.written(event.patient_id)
+        return written
 
 
 def record(action: Action | str, **fields: Any) -> AuditEvent:

@@ -5,7 +5,8 @@ The access helpers audit a read themselves. A helper called in write mode does n
 write action audits itself), but when the write does not happen (an invalid form
 re-rendered with status 400, a refused action) the response still shows the patient: the
 helper marks the patient as touched, and this middleware writes the read entry for every
-touched patient that no entry of this request names. A 403 or 404 on a URL that names an
+touched patient that no committed entry of this request names (`log.record` notes them in
+memory: the check costs no query). A 403 or 404 on a URL that names an
 object is written as `denied`, with the user and the id asked for."""
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from .log import record
-from .models import Action, AuditEvent
+from .log import collecting_named, record
+from .models import Action
 
 
 @dataclass
 class _Reads:
-    start_id: int | None = None  # the last entry before the first touch
     touched: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -45,17 +45,7 @@ def touch(patient_id: uuid.UUID, object_type: str, object_id: str) -> None:
     reads = _current.get()
     if reads is None:  # not in a web request (CLI, actions called directly)
         return
-    if reads.start_id is None:
-        last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-        reads.start_id = last or 0
     reads.touched.setdefault(patient_id, (object_type, object_id))
-
-
-def _unaudited(reads: _Reads, user_id: int | None) -> dict[uuid.UUID, tuple[str, str]]:
-    named = set(AuditEvent.objects.filter(id__gt=reads.start_id or 0, user_id=user_id,
-                                          patient_id__in=list(reads.touched))
-                .values_list("patient_id", flat=True))
-    return {p: obj for p, obj in reads.touched.items() if p not in named}
 
 
 def _asked_for(request: HttpRequest) -> tuple[str, str, dict[str, str]] | None:
@@ -81,13 +71,15 @@ class ReadAuditMiddleware:
         reads = _Reads()
         token = _current.set(reads)
         try:
-            response = self.get_response(request)
+            with collecting_named() as named:
+                response = self.get_response(request)
+                self._finish(request, response, reads, named.patients())
         finally:
             _current.reset(token)
-        self._finish(request, response, reads)
         return response
 
-    def _finish(self, request: HttpRequest, response: HttpResponse, reads: _Reads) -> None:
+    def _finish(self, request: HttpRequest, response: HttpResponse, reads: _Reads,
+                named: set[uuid.UUID]) -> None:
         # A bearer token (API, FHIR) sets request.staff without signing a session in.
         staff = getattr(request, "staff", None)
         user = staff.user if staff is not None else getattr(request, "user", None)
@@ -105,7 +97,9 @@ class ReadAuditMiddleware:
             return
         if not reads.touched or 300 <= status < 400 or status >= 500 or status == 405:
             return
-        for patient_id, (kind, object_id) in _unaudited(reads, user.pk).items():
+        for patient_id, (kind, object_id) in reads.touched.items():
+            if patient_id in named:
+                continue
             record(Action.VIEW, request=request, user=user, patient_id=patient_id,
                    object_type=kind,
                    object_id=object_id, detail={"status": status})

@@ -25,9 +25,10 @@ from ketacare.audit.log import record, record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical.eligibility import ROUTES
 from ketacare.patients.models import Patient
+from ketacare.selfreport.actions import PATIENT_LINK
 
-from . import pdf, shipped
-from .models import Consent, ConsentDocument, sha256
+from . import links, pdf, shipped
+from .models import Consent, ConsentDocument, PatientLink, Purpose, sha256
 
 MAX_SIGNATURE_BYTES = 300_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -100,7 +101,7 @@ class Status:
     route: str
     document: ConsentDocument | None
     consent: Consent | None
-    problem: str  # "" | "missing" | "withdrawn" | "outdated" | "altered"
+    problem: str  # "" | "no_document" | "missing" | "withdrawn" | "outdated" | "altered"
 
     @property
     def ok(self) -> bool:
@@ -109,6 +110,10 @@ class Status:
     @property
     def message(self) -> str:
         label = ROUTES.get(self.route, self.route)
+        if self.problem == "no_document":
+            return (f"This clinic has no consent document for {label} installed, so no "
+                    "consent can be taken or checked: a clinic admin installs the consent "
+                    f"documents at {reverse('consent-documents')} before anyone is dosed.")
         if self.problem == "missing":
             return f"No signed consent for {label}."
         if self.problem == "withdrawn" and self.consent and self.consent.withdrawn_at:
@@ -125,10 +130,12 @@ class Status:
 
 def status_for(patient: Patient, route: str) -> Status:
     """The newest consent of the patient on the route's document, and whether it is
-    current. A clinic without a consent document for the route has nothing to check."""
+    current. A clinic without a consent document for the route cannot dose on it: the safe
+    reading of "nothing to check" is "no consent" (every clinic made by `ketacare setup` or
+    the demo has the documents; one made any other way must install them first)."""
     document = document_for_route(patient.clinic, route)
     if document is None:
-        return Status(route, None, None, "")
+        return Status(route, None, None, "no_document")
     consent = (Consent.objects.filter(patient=patient, document__kind=document.kind)
                .select_related("document").order_by("-signed_at", "-id").first())
     if consent is None:
@@ -155,6 +162,8 @@ def require_current_consent(session: Any) -> None:
     with the reason and where to take consent."""
     course = session.course
     status = status_for(course.patient, course.protocol().route)
+    if status.problem == "no_document":
+        raise ValidationError(status.message)
     if not status.ok:
         raise ValidationError(
             f"{status.message} Dosing needs the patient's current signed consent: take it at "
@@ -168,7 +177,7 @@ def signature_from_data_url(value: str) -> bytes:
     """The PNG a signature pad sent as a data URL; refuses anything else or an empty pad."""
     prefix = "data:image/png;base64,"
     if not value.startswith(prefix):
-        raise ValidationError({"signature": "Ask the patient to sign in the box."})
+        raise ValidationError({"signature": "Please sign in the box."})
     try:
         png = base64.b64decode(value[len(prefix):], validate=True)
     except (binascii.Error, ValueError):
@@ -186,22 +195,15 @@ def signature_from_data_url(value: str) -> bytes:
     box = alpha.getbbox()
     # A few stray dots are not a signature: ask for strokes spanning some width.
     if box is None or box[2] - box[0] < 20:
-        raise ValidationError({"signature": "The signature box is empty: ask the patient to "
-                                            "sign with a finger or stylus."})
+        raise ValidationError({"signature": "The signature box is empty: please sign with "
+                                            "a finger or stylus."})
     return png
 
 
-@transaction.atomic
-def sign(staff: Staff, patient: Patient, document: ConsentDocument, *, typed_name: str,
-         signed_on: date | None, signature_png: bytes, witnessed: bool,
-         request: HttpRequest | None = None) -> Consent:
-    """Record the patient's signature on the current version, render the PDF once and keep
-    it with its SHA-256."""
-    staff.require(Perm.EDIT_PATIENT)
-    staff.require_own(patient.clinic_id)
-    if document.clinic_id != staff.clinic.pk:
-        raise ValidationError({"document": "This document is not in your active clinic."})
-    current = current_document(staff.clinic, document.kind)
+def _signature_errors(clinic: Clinic, document: ConsentDocument, typed_name: str,
+                      signed_on: date | None) -> dict[str, str]:
+    """What every signature needs, on the tablet or through the patient's link."""
+    current = current_document(clinic, document.kind)
     errors: dict[str, str] = {}
     if current is None or current.pk != document.pk:
         errors["document"] = ("A newer version of this document was published; reload the "
@@ -210,30 +212,128 @@ def sign(staff: Staff, patient: Patient, document: ConsentDocument, *, typed_nam
         errors["document"] = "The document text does not match its hash; it cannot be signed."
     if len(typed_name.strip()) < 2:
         errors["typed_name"] = "The patient types their full name."
-    today = staff.clinic.today()
+    today = clinic.today()
     if signed_on is None:
         errors["signed_on"] = "The patient writes today's date."
     elif signed_on != today:
         errors["signed_on"] = f"The date must be today ({today:%Y-%m-%d})."
+    return errors
+
+
+def _store(patient: Patient, document: ConsentDocument, *, typed_name: str, signed_on: date,
+           signature_png: bytes, channel: str, recorded_by: Any, witness: Any) -> Consent:
+    """The consent row, its PDF rendered once and the PDF's SHA-256."""
+    consent = Consent.objects.create(
+        patient=patient, document=document, document_version=document.version,
+        document_sha256=document.text_sha256, typed_name=typed_name.strip()[:200],
+        signed_on=signed_on, signature_png=signature_png,
+        signed_at=timezone.now().replace(microsecond=0), channel=channel,
+        recorded_by=recorded_by, witness=witness, pdf=b"", pdf_sha256="")
+    consent.pdf = pdf.render(consent)
+    consent.pdf_sha256 = sha256(consent.pdf)
+    consent.save(update_fields=["pdf", "pdf_sha256"])
+    return consent
+
+
+def _signed_detail(consent: Consent, **more: Any) -> dict[str, Any]:
+    document = consent.document
+    return {"step": "consent_sign", "kind": document.kind, "version": document.version,
+            "document_sha256": document.text_sha256, "pdf_sha256": consent.pdf_sha256,
+            "witness": bool(consent.witness_id), "channel": consent.channel, **more}
+
+
+@transaction.atomic
+def sign(staff: Staff, patient: Patient, document: ConsentDocument, *, typed_name: str,
+         signed_on: date | None, signature_png: bytes, witnessed: bool,
+         request: HttpRequest | None = None) -> Consent:
+    """Record the patient's signature on the current version (on the clinic's tablet),
+    render the PDF once and keep it with its SHA-256."""
+    staff.require(Perm.EDIT_PATIENT)
+    staff.require_own(patient.clinic_id)
+    if document.clinic_id != staff.clinic.pk:
+        raise ValidationError({"document": "This document is not in your active clinic."})
+    errors = _signature_errors(staff.clinic, document, typed_name, signed_on)
     if document.requires_witness and not witnessed:
         errors["witnessed"] = "This clinic requires a staff witness: confirm you saw the " \
                               "patient sign."
     if errors:
         raise ValidationError(errors)
     assert signed_on is not None
-    consent = Consent.objects.create(
-        patient=patient, document=document, document_version=document.version,
-        document_sha256=document.text_sha256, typed_name=typed_name.strip()[:200],
-        signed_on=signed_on, signature_png=signature_png,
-        signed_at=timezone.now().replace(microsecond=0), recorded_by=staff.user,
-        witness=staff.user if document.requires_witness else None, pdf=b"", pdf_sha256="")
-    consent.pdf = pdf.render(consent)
-    consent.pdf_sha256 = sha256(consent.pdf)
-    consent.save(update_fields=["pdf", "pdf_sha256"])
-    record_patient(staff, Action.CREATE, patient.pk, consent, request=request, detail={
-        "step": "consent_sign", "kind": document.kind, "version": document.version,
-        "document_sha256": document.text_sha256, "pdf_sha256": consent.pdf_sha256,
-        "witness": bool(consent.witness_id)})
+    consent = _store(patient, document, typed_name=typed_name, signed_on=signed_on,
+                     signature_png=signature_png, channel="tablet", recorded_by=staff.user,
+                     witness=staff.user if document.requires_witness else None)
+    record_patient(staff, Action.CREATE, patient.pk, consent, request=request,
+                   detail=_signed_detail(consent))
+    return consent
+
+
+# --- signing through the patient's own link ----------------------------------------------
+
+
+def _remote_problem(clinic: Clinic, route: str) -> tuple[ConsentDocument | None, str]:
+    """The document a link on `route` would be signed on, or why it cannot be."""
+    document = document_for_route(clinic, route)
+    label = ROUTES.get(route, route)
+    if document is None:
+        return None, Status(route, None, None, "no_document").message
+    if document.requires_witness:
+        return document, (f"{clinic.name}'s consent for {label} requires a staff witness, "
+                          "who cannot see a signature made at home: take it on the tablet "
+                          "in the clinic, or an admin publishes a version without the "
+                          "witness requirement.")
+    return document, ""
+
+
+@transaction.atomic
+def issue_link(staff: Staff, patient: Patient, route: str, *,
+               request: HttpRequest | None = None) -> tuple[PatientLink, str]:
+    """A secure link for the patient to read and sign the route's current consent
+    document on their own device; the token is shown once."""
+    staff.require(Perm.EDIT_PATIENT)
+    staff.require_own(patient.clinic_id)
+    if route not in ROUTES:
+        raise ValidationError({"route": f"Unknown route {route!r}."})
+    _, problem = _remote_problem(staff.clinic, route)
+    if problem:
+        raise ValidationError({"route": problem})
+    link, token = links.issue(patient, Purpose.CONSENT, created_by=staff.user, route=route)
+    record_patient(staff, Action.CREATE, patient.pk, link, request=request,
+                   detail={"step": "consent_link", "route": route})
+    return link, token
+
+
+def link_document(link: PatientLink) -> tuple[ConsentDocument | None, str]:
+    """What the patient's link shows: the current document for its route, or why not."""
+    return _remote_problem(link.clinic, link.route)
+
+
+@transaction.atomic
+def sign_through_link(link: PatientLink, document: ConsentDocument | None, *,
+                      typed_name: str, signed_on: date | None, signature_png: bytes,
+                      request: HttpRequest | None = None) -> Consent:
+    """The patient signs through their link: the same checks, PDF, hash and audit as on
+    the tablet; presented by the staff member who sent the link; the link then closes."""
+    link = PatientLink.objects.select_for_update().select_related("clinic", "patient").get(
+        pk=link.pk)
+    if link.purpose != Purpose.CONSENT or link.submitted_at is not None or link.expired:
+        raise ValidationError("This link can no longer be used to sign.")
+    current, problem = _remote_problem(link.clinic, link.route)
+    if problem or current is None:
+        raise ValidationError({"document": problem})
+    if document is None or document.clinic_id != link.clinic_id:
+        document = current
+    errors = _signature_errors(link.clinic, document, typed_name, signed_on)
+    if errors:
+        raise ValidationError(errors)
+    assert signed_on is not None
+    consent = _store(link.patient, document, typed_name=typed_name, signed_on=signed_on,
+                     signature_png=signature_png, channel="link",
+                     recorded_by=link.created_by, witness=None)
+    link.submitted_at = timezone.now()
+    link.save(update_fields=["submitted_at"])
+    record(Action.CREATE, request=request, user=None, username=PATIENT_LINK, role="patient",
+           clinic_id=link.clinic_id, patient_id=link.patient_id, obj=consent,
+           detail=_signed_detail(consent, link=link.pk))
     return consent
 
 

@@ -7,6 +7,7 @@ class ConsentConfig(AppConfig):
     verbose_name = "Informed consent, patient education, aftercare and intake"
 
     def ready(self) -> None:
-        # The FHIR Consent resource registers itself with the FHIR registry on import, so
-        # the FHIR package needs no edit to serve it.
-        from . import fhir  # noqa: F401
+        # The FHIR Consent resource registers itself with the FHIR registry on import, and
+        # the intake answers join its Questionnaire(Response) types, so the FHIR package
+        # needs no edit to serve them.
+        from . import fhir, fhir_intake  # noqa: F401

@@ -17,15 +17,15 @@ from ketacare.treatment.models import Session
 
 from .models import PatientLink
 
-LINK_DAYS = {"intake": 14, "aftercare": 14}
+LINK_DAYS = {"intake": 14, "aftercare": 14, "consent": 14}
 
 
 def issue(patient: Patient, purpose: str, *, created_by: User | None,
-          session: Session | None = None) -> tuple[PatientLink, str]:
+          session: Session | None = None, route: str = "") -> tuple[PatientLink, str]:
     """A new link; returns it with its token (the only time the token exists)."""
     token, token_hash = tokens.new_token()
     link = PatientLink.objects.create(
-        clinic=patient.clinic, patient=patient, purpose=purpose, session=session,
+        clinic=patient.clinic, patient=patient, purpose=purpose, session=session, route=route,
         token_hash=token_hash, created_by=created_by,
         expires_at=timezone.now() + timedelta(days=LINK_DAYS[purpose]))
     return link, token

@@ -115,6 +115,7 @@ class EducationParagraph(models.Model):
 class Purpose(models.TextChoices):
     INTAKE = "intake", "Intake before the first visit"
     AFTERCARE = "aftercare", "Aftercare sheet"
+    CONSENT = "consent", "Consent signed through the patient's link"
 
 
 class PatientLink(models.Model):
@@ -125,13 +126,15 @@ class PatientLink(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     session = models.ForeignKey("treatment.Session", on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="+")
+    # Consent: the route whose current document the patient reads and signs.
+    route = models.CharField(max_length=20, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
-    # Intake: answers saved step by step; submitted_at closes the link.
+    # Intake: answers saved step by step; submitted_at closes the link (consent: signed).
     answers = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 

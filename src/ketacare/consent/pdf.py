@@ -17,6 +17,9 @@ from .models import Consent, ConsentDocument
 if TYPE_CHECKING:
     from fpdf import FPDF
 
+# How the signature was made, as the PDF says it (a tablet consent's bytes never change).
+CHANNELS = {"tablet": "on a tablet", "link": "through the patient's own secure link"}
+
 
 def _document_text(pdf: FPDF, document: ConsentDocument) -> None:
     for heading, text in shipped.sections(document.body):
@@ -63,7 +66,8 @@ def render(consent: Consent) -> bytes:
                     f"{patient.date_of_birth:%Y-%m-%d}, MRN {patient.mrn}"),
         ("Name typed by the patient", consent.typed_name),
         ("Date written by the patient", f"{consent.signed_on:%Y-%m-%d}"),
-        ("Signed at", f"{signed:%Y-%m-%d %H:%M} ({clinic.time_zone}), on a {consent.channel}"),
+        ("Signed at", f"{signed:%Y-%m-%d %H:%M} ({clinic.time_zone}), "
+                      f"{CHANNELS.get(consent.channel, consent.channel)}"),
         ("Presented by", person(consent.recorded_by)),
         ("Witness", person(consent.witness) if consent.witness else "not required"),
     ]

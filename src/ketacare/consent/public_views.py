@@ -5,6 +5,7 @@ token out of the request log (as selfreport.public_views does)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,9 +16,10 @@ from ketacare.clinical.eligibility import ROUTES
 from ketacare.selfreport.config import for_clinic
 from ketacare.selfreport.public_views import PROBLEM_STATUS, _quiet
 
-from . import aftercare, intake, links, printing
-from .models import PatientLink
+from . import actions, aftercare, intake, links, printing, shipped
+from .models import ConsentDocument, PatientLink
 from .readmodels import clinic_by_id, education_page
+from .views import form_date, form_errors
 
 
 @login_not_required
@@ -39,9 +41,23 @@ def learn(request: HttpRequest, clinic_id: int, route: str) -> HttpResponse:
         "page": page, "clinic": page.clinic, "phone": for_clinic(page.clinic).phone})
 
 
-def _link_page(request: HttpRequest, link: PatientLink, token: str, *,
-               errors: bool = False) -> HttpResponse:
+def _consent_page(request: HttpRequest, link: PatientLink, token: str,
+                  errors: dict[str, list[str]] | None = None) -> HttpResponse:
+    """The document of the link's route to read, and the signature box."""
+    document, problem = actions.link_document(link)
+    return _quiet(render(request, "consent/sign_link.html", {
+        "clinic": link.clinic, "token": token, "first_name": link.patient.given_name,
+        "document": None if problem else document, "problem": problem,
+        "sections": shipped.sections(document.body) if document and not problem else [],
+        "route": link.route, "route_label": ROUTES.get(link.route, link.route),
+        "errors": errors or {}, "posted": request.POST, "today": link.clinic.today(),
+    }, status=422 if errors else 200))
+
+
+def _link_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
     clinic = link.clinic
+    if link.purpose == "consent":
+        return _consent_page(request, link, token)
     if link.purpose == "aftercare" and link.session is not None:
         return _quiet(render(request, "consent/aftercare.html", {
             "sheet": aftercare.sheet_for(link.session), "clinic": clinic}))
@@ -98,3 +114,29 @@ def intake_submit(request: HttpRequest, token: str) -> HttpResponse:
     return _quiet(render(request, "consent/intake_done.html", {
         "clinic": link.clinic, "first_name": link.patient.given_name,
         "questionnaires": [f"/r/{t}/" for t in tokens], "routes": ROUTES}))
+
+
+@login_not_required
+@never_cache
+@require_POST
+def consent_submit(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's signature through their link: the same action checks as the tablet."""
+    state = links.resolve(token)
+    if state.link is None or state.problem or state.link.purpose != "consent":
+        return _problem(request, state.problem or "unknown", state.link)
+    link = state.link
+    document_id = request.POST.get("document", "")
+    posted = None
+    if document_id.isdigit() and len(document_id) < 19:
+        posted = ConsentDocument.objects.filter(pk=int(document_id), clinic=link.clinic).first()
+    try:
+        png = actions.signature_from_data_url(request.POST.get("signature", ""))
+        consent = actions.sign_through_link(
+            link, posted, typed_name=request.POST.get("typed_name", ""),
+            signed_on=form_date(request.POST.get("signed_on", "")), signature_png=png,
+            request=request)
+    except ValidationError as exc:
+        return _consent_page(request, link, token, form_errors(exc))
+    return _quiet(render(request, "consent/sign_link_done.html", {
+        "clinic": link.clinic, "first_name": link.patient.given_name, "consent": consent,
+        "route": link.route, "route_label": ROUTES.get(link.route, link.route)}))

@@ -12,6 +12,8 @@ urlpatterns = [
     path("consent/patient/<uuid:patient_id>/", views.patient_consents, name="consent-patient"),
     path("consent/patient/<uuid:patient_id>/sign/<slug:route>/", views.sign,
          name="consent-sign"),
+    path("consent/patient/<uuid:patient_id>/link/<slug:route>/", views.sign_link,
+         name="consent-link"),
     path("consent/patient/<uuid:patient_id>/intake/", views.intake_start, name="intake-start"),
     path("consent/<int:consent_id>/pdf", views.consent_pdf, name="consent-pdf"),
     path("consent/<int:consent_id>/withdraw", views.withdraw, name="consent-withdraw"),
@@ -22,4 +24,5 @@ urlpatterns = [
     path("learn/<int:clinic_id>/<slug:route>/", public_views.learn, name="learn"),
     path("p/<str:token>/", public_views.patient_link, name="patient-link"),
     path("p/<str:token>/intake", public_views.intake_submit, name="intake-submit"),
+    path("p/<str:token>/consent", public_views.consent_submit, name="consent-link-submit"),
 ]

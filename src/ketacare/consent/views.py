@@ -34,13 +34,13 @@ def _pdf_response(body: bytes, name: str) -> HttpResponse:
     return response
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
+def form_errors(exc: ValidationError) -> dict[str, list[str]]:
     """Messages by field; the non-field ones under "all" (templates cannot read "__all__")."""
     found = exc.message_dict if hasattr(exc, "error_dict") else {"all": exc.messages}
     return {("all" if k == "__all__" else k): v for k, v in found.items()}
 
 
-def _date(text: str) -> date | None:
+def form_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -71,10 +71,10 @@ def sign(request: HttpRequest, patient_id: str, route: str) -> HttpResponse:
             consent = actions.sign(
                 staff, patient, posted or document,
                 typed_name=request.POST.get("typed_name", ""),
-                signed_on=_date(request.POST.get("signed_on", "")), signature_png=png,
+                signed_on=form_date(request.POST.get("signed_on", "")), signature_png=png,
                 witnessed=request.POST.get("witnessed") == "on", request=request)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = form_errors(exc)
         else:
             messages.success(request, f"Consent signed and stored (SHA-256 "
                                       f"{consent.pdf_sha256[:12]}...).")
@@ -84,6 +84,24 @@ def sign(request: HttpRequest, patient_id: str, route: str) -> HttpResponse:
         "route_label": ROUTES[route], "sections": shipped.sections(document.body),
         "errors": errors, "posted": request.POST, "today": staff.clinic.today(),
     }, status=422 if errors else 200)
+
+
+@requires(Perm.EDIT_PATIENT)
+@require_POST
+def sign_link(request: HttpRequest, patient_id: str, route: str) -> HttpResponse:
+    """A secure link for the patient to read and sign on their own device."""
+    staff = staff_of(request)
+    patient = patient_for(staff, patient_id, write=True, request=request)
+    actions.ensure_documents(staff.clinic)
+    try:
+        link, token = actions.issue_link(staff, patient, route, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("consent-patient", args=[patient.pk]))
+    # The link exists only now: shown once to copy or hand over, never stored.
+    return render(request, "consent/sign_link_started.html", {
+        "patient": patient, "link": link, "url": links.url(token),
+        "route_label": ROUTES.get(route, route)})
 
 
 @requires(Perm.VIEW_CHART)
@@ -137,7 +155,7 @@ def documents(request: HttpRequest) -> HttpResponse:
                 requires_witness=request.POST.get("requires_witness") == "on",
                 change_note=request.POST.get("change_note", ""), request=request)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = form_errors(exc)
         else:
             messages.success(request, f"Published {document}.")
             return redirect("consent-documents")

