@@ -112,14 +112,51 @@ def test_small_groups_are_suppressed(client, cohort, analyst_a) -> None:
 
 
 def test_period_filter_on_course_start(client, cohort, analyst_a) -> None:
+    """The period is whole months (filters.py), so the starts are fixed dates on either side
+    of a month's end: dates relative to today put both groups in one month on most days
+    (today-35 and today-30 share a month unless today-30 is the 1st to the 5th)."""
+    Course.objects.filter(patient__primary_condition="depression").update(
+        start_date=date(2026, 10, 31))
+    Course.objects.filter(patient__primary_condition="ptsd").update(
+        start_date=date(2026, 11, 1))
     client.force_login(analyst_a)
-    today = cohort["today"]
-    body = client.get(f"/outcomes/?started_from={today - timedelta(days=45)}"
-                      f"&started_to={today - timedelta(days=35)}").content.decode()
+    body = client.get("/outcomes/?started_from=2026-10-20&started_to=2026-10-25"
+                      ).content.decode()  # snapped to 1 to 31 October: 31 October counts
+    assert 'value="2026-10-01"' in body and 'value="2026-10-31"' in body
     assert "fewer than 5 of 6" in _cell(body, "phq9")
     assert 'data-testid="response-pcl5' not in body
-    body = client.get(f"/outcomes/?started_from={today}").content.decode()
+    body = client.get("/outcomes/?started_from=2026-11-30").content.decode()  # November on
+    assert "3 treated patients match these filters" in body
+    body = client.get("/outcomes/?started_from=2026-12-01").content.decode()
     assert "No treated patients match these filters" in body
+
+
+def _zone_off_the_utc_date() -> str:
+    """A clinic zone whose date differs from the UTC date now, whatever the time of day:
+    Kiritimati (UTC+14) is a day ahead from 10:00 UTC, Pago Pago (UTC-11) a day behind
+    until 11:00 UTC."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(UTC)
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        if now.astimezone(ZoneInfo(zone)).date() != now.date():
+            return zone
+    raise AssertionError("unreachable: one of the two zones is always off the UTC date")
+
+
+def test_pdf_is_named_by_the_clinic_date_not_the_utc_date(client, cohort, analyst_a,
+                                                           clinic_a) -> None:
+    from datetime import UTC, datetime
+
+    clinic_a.time_zone = _zone_off_the_utc_date()
+    clinic_a.save()
+    client.force_login(analyst_a)
+    response = client.get("/outcomes/report.pdf")
+    assert response.status_code == 200
+    name = response["Content-Disposition"]
+    assert f"outcomes-{clinic_a.today():%Y-%m-%d}.pdf" in name, (clinic_a.time_zone, name)
+    assert f"outcomes-{datetime.now(UTC).date():%Y-%m-%d}.pdf" not in name
 
 
 def test_bad_filters_are_400_with_the_reason(client, cohort, analyst_a, prescriber_b) -> None:
