@@ -145,6 +145,18 @@ def _zone_off_the_utc_date() -> str:
     raise AssertionError("unreachable: one of the two zones is always off the UTC date")
 
 
+def test_data_until_is_the_clinic_date_not_the_utc_date(client, cohort, analyst_a,
+                                                        clinic_a) -> None:
+    from datetime import UTC, datetime
+
+    clinic_a.time_zone = _zone_off_the_utc_date()
+    clinic_a.save()
+    client.force_login(analyst_a)
+    body = client.get("/outcomes/").content.decode()
+    assert f"data until {clinic_a.today():%Y-%m-%d}" in body, clinic_a.time_zone
+    assert f"data until {datetime.now(UTC).date():%Y-%m-%d}" not in body
+
+
 def test_pdf_is_named_by_the_clinic_date_not_the_utc_date(client, cohort, analyst_a,
                                                            clinic_a) -> None:
     from datetime import UTC, datetime

@@ -5,6 +5,7 @@ and the published trials beside it. Aggregates only: no chart of a single patien
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,10 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
             pq.write_table(table, Path(tmp) / f"{name}.parquet")
         now_s = int(timezone.now().timestamp())  # live data: it ends now, not at the last dose
         report = run_report("duckdb", Path(tmp), as_of_s=now_s)
+    # In the clinic's zone, as every time on its pages: the page shows this instant's date,
+    # which in UTC is tomorrow's every evening west of Greenwich (the PDF prints it in UTC).
+    until = datetime.fromisoformat(report["data_until"]).astimezone(staff.clinic.zone)
+    report["data_until"] = until.isoformat()
     return {**suppress_report(report, k_min), "suppressed": None}
 
 
