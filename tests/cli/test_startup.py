@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ["altair", "duckdb", "fpdf", "ibis", "pandas", "polars", "vl_convert"]
+HEAVY = ["altair", "duckdb", "fpdf", "ibis", "pandas", "polars", "pyarrow", "vl_convert"]
 
 REPORT = f"import json, sys; print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
 

@@ -16,12 +16,12 @@ from ketacare.accounts.staff import Staff, requires
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 
-from . import research
-
 
 @requires(Perm.VIEW_AGGREGATES)
 @require_http_methods(["GET", "POST"])
 def research_export(request: HttpRequest) -> HttpResponse:
+    from . import research  # pyarrow: loaded by the export, not by every command's start
+
     staff: Staff = request.staff  # type: ignore[attr-defined]
     if request.method == "GET":
         return render(request, "interop/export.html", {"clinic": staff.clinic})
