@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from bench.load.harness import NO_AUDIT_CONFIRM
-from bench.load.noaudit import refusal
+from bench.load.noaudit import refusal, switch_off
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,3 +39,19 @@ def test_the_command_exits_2_when_refused() -> None:
                           cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "refuses to start" in done.stderr
+
+
+@pytest.mark.django_db
+def test_switched_off_audit_writes_nothing(monkeypatch: pytest.MonkeyPatch, clinic_a,
+                                           patient_a) -> None:
+    """The baseline must really skip the write: after the bulk-write merge it patched a
+    function nothing called any more and its 'no audit' run wrote 3,621 entries."""
+    from ketacare.audit import log
+    from ketacare.audit.models import AuditEvent
+
+    monkeypatch.setattr(log, "write", log.write)  # restored after the test
+    before = AuditEvent.objects.count()
+    switch_off(log)
+    log.record("view", clinic_id=clinic_a.pk, patient_id=patient_a.pk, object_type="patient",
+               object_id=str(patient_a.pk))
+    assert AuditEvent.objects.count() == before
