@@ -180,6 +180,7 @@ def test_patient_signs_consent_through_their_link_on_a_phone(chromium, live_serv
     expect(phone.get_by_test_id("signature-error")).to_contain_text("sign")
     _draw_signature(phone)
     expect(phone.locator("#signature-status")).to_have_text("Signature captured.")
+    expect(phone.get_by_test_id("signature-error")).to_be_hidden()  # no stale error
     phone.fill("#id_typed_name", "Jordan Rivera")
     phone.fill("#id_signed_on", clinic_a.today().isoformat())
     phone.locator("#signature-pad").scroll_into_view_if_needed()

@@ -18,9 +18,12 @@
   window.addEventListener("resize", resize);
   resize();
   var status = document.getElementById("signature-status");
+  // The server's "sign in the box" error no longer holds once there is a signature.
+  var error = document.querySelector("[data-testid=signature-error]");
   pad.addEventListener("endStroke", function () {
     field.value = pad.toDataURL("image/png");
     if (status) { status.textContent = "Signature captured."; }
+    if (error) { error.hidden = true; }
   });
   var clear = document.getElementById("signature-clear");
   if (clear) {
