@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -372,13 +372,19 @@ def endpoint_rate(port: int, path: str, headers: dict[str, str], clients: int,
         with lock:
             statuses.update(local)
 
+    seconds_taken = run_threads(loop, clients)
+    return sum(statuses.values()) / seconds_taken, statuses
+
+
+def run_threads(loop: Callable[[], None], clients: int) -> float:
+    """`loop` in `clients` threads at once; the seconds until the last one ended."""
     threads = [threading.Thread(target=loop) for _ in range(clients)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(statuses.values()) / (time.monotonic() - started), statuses
+    return time.monotonic() - started
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.load.harness import Server, ketacare_bin, server  # noqa: E402
+from bench.load.harness import Server, ketacare_bin, run_threads, server  # noqa: E402
 
 
 @dataclass
@@ -123,13 +123,7 @@ def load(port: int, ep: Endpoint, headers: dict[str, str], body: bytes | None,
             for key, n in statuses.items():
                 result.statuses[key] = result.statuses.get(key, 0) + n
 
-    threads = [threading.Thread(target=loop) for _ in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.monotonic() - started
+    result.seconds = run_threads(loop, clients)
     return result
 
 

@@ -90,6 +90,18 @@ def protocol(clinic, key: str) -> ClinicProtocol:
     return ClinicProtocol.objects.get(clinic=clinic, key=key)
 
 
+def iv_ready_to_dose(prescriber, nurse, patient, clinic):
+    """Session 1 of a new IV induction, checked in, with normal pre-dose vitals."""
+    course = actions.start_course(prescriber, patient, protocol(clinic, "iv-induction"),
+                                  indication="TRD", start_date=next_monday(),
+                                  weekdays=frozenset({0, 2, 4}))
+    s = course.sessions.first()
+    actions.check_in(nurse, s, escort_present=True, no_driving_ack=True, npo_confirmed=None)
+    actions.record_vitals(nurse, s, sbp=124, dbp=80, hr=70, spo2=98, rr=14)
+    s.refresh_from_db()
+    return s
+
+
 def next_monday() -> date:
     today = timezone.localdate() + timedelta(days=1)  # the clinic's today may lag UTC
     return today + timedelta(days=(7 - today.weekday()) % 7)

@@ -20,7 +20,7 @@ from ketacare.treatment import actions
 from ketacare.treatment.models import Dose, Session, VitalSigns
 from tests.conftest import PASSWORD
 
-from .conftest import LOT, next_monday, protocol
+from .conftest import LOT, iv_ready_to_dose
 
 pytestmark = pytest.mark.django_db(transaction=True)
 N = 8
@@ -55,12 +55,7 @@ def _race(user, url: str, data: dict[str, str]) -> Counter[int]:  # type: ignore
 def test_eight_concurrent_dose_discharge_and_sign_requests(nurse, prescriber, nurse_a,
                                                            prescriber_a, ready_patient,
                                                            clinic_a, stock) -> None:
-    course = actions.start_course(prescriber, ready_patient, protocol(clinic_a, "iv-induction"),
-                                  indication="TRD", start_date=next_monday(),
-                                  weekdays=frozenset({0, 2, 4}))
-    s = course.sessions.first()
-    actions.check_in(nurse, s, escort_present=True, no_driving_ack=True, npo_confirmed=None)
-    actions.record_vitals(nurse, s, sbp=124, dbp=80, hr=70, spo2=98, rr=14)
+    s = iv_ready_to_dose(prescriber, nurse, ready_patient, clinic_a)
     url = f"/treatment/sessions/{s.pk}/step/"
 
     dose = _race(nurse_a, url + "dose/", {

@@ -19,21 +19,14 @@ from ketacare.treatment import actions
 from ketacare.treatment.models import ClinicalAlert, Dose
 from tests.conftest import PASSWORD, cosigned
 
-from .conftest import LOT, next_monday, protocol
+from .conftest import LOT, iv_ready_to_dose
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def iv(prescriber, ready_patient, clinic_a, nurse):
-    course = actions.start_course(prescriber, ready_patient, protocol(clinic_a, "iv-induction"),
-                                  indication="TRD", start_date=next_monday(),
-                                  weekdays=frozenset({0, 2, 4}))
-    s = course.sessions.first()
-    actions.check_in(nurse, s, escort_present=True, no_driving_ack=True, npo_confirmed=None)
-    actions.record_vitals(nurse, s, sbp=124, dbp=80, hr=70, spo2=98, rr=14)
-    s.refresh_from_db()
-    return s
+    return iv_ready_to_dose(prescriber, nurse, ready_patient, clinic_a)
 
 
 def _dose(staff, s, stock, checker, **kw):  # type: ignore[no-untyped-def]
