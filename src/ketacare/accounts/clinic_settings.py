@@ -22,6 +22,7 @@ from django.http import HttpRequest
 
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.clinical.outcomes import WORSENED_PCT_RANGE
 
 from .models import Clinic, Membership, validate_time_zone
 from .permissions import MATRIX, Perm
@@ -231,6 +232,13 @@ SETTINGS: tuple[Setting, ...] = (
                       "A total above this outside the dosing session raises a dissociation "
                       "alert.")
       for i, name, high in (("cadss", "CADSS", 92), ("cadss6", "CADSS-6", 24))),
+    Setting("outcome_worsened_pct", "Worsened: a rise from baseline of at least (%)",
+            SELFREPORT, "int", _lazy("ketacare.clinical.outcomes", "DEFAULT_WORSENED_PCT"),
+            min_value=WORSENED_PCT_RANGE[0], max_value=WORSENED_PCT_RANGE[1], required=True,
+            help="The outcome category on the staff self-report page and the progress "
+                 "letter: a score this much above the baseline is \"worsened\".",
+            source="[clinic default] 25% (published reliable-change amounts differ by "
+                   "instrument [check])"),
     Setting("analytics_min_patients", "Smallest group shown in analytics (patients)",
             ANALYTICS, "int", _lazy("ketacare.analytics.filters", "MIN_PATIENTS"),
             min_value=2, max_value=50, required=True,
