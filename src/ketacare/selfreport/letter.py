@@ -23,12 +23,12 @@ from ketacare.clinical.outcomes import Outcome, OutcomeRules, classify
 from ketacare.ledger.models import plain
 from ketacare.patients.models import Patient
 from ketacare.pdf import HEAD_FILL, image_height, latin1, person, table
-from ketacare.selfreport import actions as selfreport
-from ketacare.selfreport import config as selfreport_config
-from ketacare.selfreport.models import Response
-from ketacare.selfreport.trajectories import Trajectory, patient_trajectories
+from ketacare.treatment.models import AdverseEvent, Course, CourseStatus, Dose, Severity
 
-from .models import AdverseEvent, Course, CourseStatus, Dose, Severity
+from . import actions as selfreport
+from .config import for_clinic
+from .models import Response
+from .trajectories import Trajectory, patient_trajectories
 
 PAPER_SETTING = "letter_paper"  # clinic setting: "letter" (default) or "a4"
 CATEGORY_LABELS = {"remission": "Remission", "response": "Response",
@@ -184,7 +184,7 @@ def outcome_rule(instrument: Instrument, rules: OutcomeRules | None = None) -> s
 
 def _outcomes(patient: Patient, zone: tzinfo) -> list[OutcomeLine]:
     course = selfreport.latest_course(patient)
-    rules = selfreport_config.for_clinic(patient.clinic).outcome_rules
+    rules = for_clinic(patient.clinic).outcome_rules
     out = []
     for trajectory in patient_trajectories(patient):
         instrument = trajectory.instrument
