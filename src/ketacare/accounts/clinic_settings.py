@@ -22,12 +22,13 @@ from django.http import HttpRequest
 
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.clinical import instruments
 
 from .models import Clinic, Membership, validate_time_zone
 from .permissions import MATRIX, Perm
 from .staff import Staff
 
-Kind = Literal["text", "textarea", "int", "bool", "choice", "prescriber"]
+Kind = Literal["text", "textarea", "int", "bool", "choice", "choices", "prescriber"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ class Setting:
         if self.model_field:
             return getattr(clinic, self.key)
         if self.subkey:
-            return {**self.default(), **clinic.setting(self.key, {})}.get(self.subkey)
+            value = {**self.default(), **clinic.setting(self.key, {})}.get(self.subkey)
+            # Several choices are stored (and compared) as a JSON list.
+            return list(value) if self.kind == "choices" else value
         return clinic.setting(self.key, self.default())
 
     def form_field(self, clinic: Clinic) -> forms.Field:
@@ -72,6 +75,9 @@ class Setting:
                                       **common)
         if self.kind == "choice":
             return forms.ChoiceField(choices=self.choices, **common)
+        if self.kind == "choices":
+            return forms.MultipleChoiceField(choices=self.choices, **common,
+                                             widget=forms.CheckboxSelectMultiple)
         if self.kind == "prescriber":
             return forms.ChoiceField(choices=[("", "Nobody")] + prescribers(clinic), **common)
         widget = forms.Textarea(attrs={"rows": 3}) if self.kind == "textarea" else None
@@ -116,6 +122,12 @@ _RULES = "ketacare.clinical.answer_alerts"
 _SCHEDULE = "ketacare.clinical.measurement_schedule"
 
 
+# Questionnaires a patient answers alone (the self-report forms); clinician-rated scales
+# (MADRS, CADSS, BPRS) are scored in the session, never sent.
+_SELF_REPORT_INSTRUMENTS = tuple((i.id, i.short_name) for i in instruments.all_instruments()
+                                 if i.rater == "self")
+
+
 def _schedule_days(name: str, label: str, low: int, help: str) -> Setting:
     return Setting(f"selfreport_{name}", label, SELFREPORT, "int",
                    lambda: getattr(importlib.import_module(_SCHEDULE).Rules(), name),
@@ -153,6 +165,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("require_two_factor", "Require two-factor sign-in", SECURITY, "bool",
             _const(False),
             help="Every member must set up an authenticator app before using KetaCare."),
+    Setting("session_idle_minutes", "Sign out after inactivity (minutes)", SECURITY, "int",
+            lambda: django_settings.KETACARE_SESSION_IDLE_SECONDS // 60, min_value=5,
+            max_value=240, required=True,
+            help="A signed-in person who does nothing for this long is signed out. Longer "
+                 "suits a nurse watching a two-hour observation on one tablet; shorter, a "
+                 "shared front-desk computer. Everyone is signed out after "
+                 "KETACARE_SESSION_ABSOLUTE_HOURS whatever the activity."),
     Setting("weight_max_age_days", "Weight must be recorded within (days)", SAFETY, "int",
             _lazy("ketacare.patients.chart", "WEIGHT_MAX_AGE_DAYS"), min_value=1,
             max_value=365, required=True,
@@ -231,6 +250,14 @@ SETTINGS: tuple[Setting, ...] = (
                       "A total above this outside the dosing session raises a dissociation "
                       "alert.")
       for i, name, high in (("cadss", "CADSS", 92), ("cadss6", "CADSS-6", 24))),
+    *(Setting("selfreport_instruments", f"Questionnaires for {label}", SELFREPORT,
+              "choices", _lazy(_SCHEDULE, "DEFAULT_INSTRUMENTS"), subkey=condition,
+              choices=_SELF_REPORT_INSTRUMENTS, required=True,
+              help=f"Sent to patients whose primary condition is {label}"
+                   f"{' (and to patients with none recorded)' if condition == 'other' else ''}"
+                   ": at baseline, before sessions and in maintenance.")
+      for condition, label in (("depression", "depression"), ("anxiety", "anxiety"),
+                               ("ptsd", "PTSD"), ("other", "other conditions"))),
     Setting("analytics_min_patients", "Smallest group shown in analytics (patients)",
             ANALYTICS, "int", _lazy("ketacare.analytics.filters", "MIN_PATIENTS"),
             min_value=2, max_value=50, required=True,
