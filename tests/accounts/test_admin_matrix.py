@@ -8,8 +8,8 @@ import pytest
 from tests.conftest import make_staff
 
 from ketacare.accounts.models import Membership
-from ketacare.consent.models import EducationParagraph
 from ketacare.audit.models import AuditEvent
+from ketacare.consent.models import EducationParagraph
 from ketacare.treatment.models import ClinicProtocol
 
 pytestmark = pytest.mark.django_db

@@ -61,7 +61,7 @@ class Setting:
         if self.subkey:
             value = {**self.default(), **clinic.setting(self.key, {})}.get(self.subkey)
             # Several choices are stored (and compared) as a JSON list.
-            return list(value) if self.kind == "choices" else value
+            return list(value or ()) if self.kind == "choices" else value
         return clinic.setting(self.key, self.default())
 
     def form_field(self, clinic: Clinic) -> forms.Field:

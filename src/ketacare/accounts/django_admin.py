@@ -3,12 +3,11 @@ only, after a two-factor code, and every change it makes goes to the audit trail
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.models import LogEntry
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django_otp.admin import OTPAdminSite
 
@@ -30,7 +29,7 @@ def _audit(entry: LogEntry, request: HttpRequest) -> None:
                    "change": entry.get_change_message()})
 
 
-class AuditedAdmin(ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(ModelAdmin):
     """Every add, change and delete the admin logs is audited. 'Delete selected' logs its
     rows with one bulk insert (no post_save per row), so this hooks the admin's own log
     calls rather than LogEntry's save."""
@@ -45,7 +44,8 @@ class AuditedAdmin(ModelAdmin):  # type: ignore[type-arg]
         _audit(entry, request)
         return entry
 
-    def log_deletions(self, request: HttpRequest, queryset: Iterable[Model]) -> list[LogEntry]:
+    def log_deletions(self, request: HttpRequest,
+                      queryset: QuerySet[Model]) -> list[LogEntry]:
         entries: list[LogEntry] = list(super().log_deletions(request, queryset))
         for entry in entries:
             _audit(entry, request)
