@@ -2,8 +2,7 @@
 entries chained from the last hash it wrote, and the database inserts them only under the
 lane lock and only if they follow the lane's head. A wrong guess is refused, never forked;
 concurrent writers leave one chain per lane that `verify` accepts; the function writes every
-field the model has. Read entries written outside a transaction commit without waiting for
-the WAL flush (docs/audit.md), every other entry waits."""
+field the model has."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from django.db import DatabaseError, connection, connections, transaction
 
 from ketacare.audit import log
 from ketacare.audit.chain import GENESIS
-from ketacare.audit.log import durable_commit, entry, record
+from ketacare.audit.log import entry, record
 from ketacare.audit.models import Action, AuditEvent
 
 append = importlib.import_module("ketacare.audit.migrations.0005_append_function")
@@ -33,10 +32,10 @@ def verified() -> str:
     return out.getvalue()
 
 
-def call(lane: int, rows: list[dict[str, object]], durable: bool = True) -> tuple:
+def call(lane: int, rows: list[dict[str, object]]) -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM ketacare_audit_append(%s, %s, %s, %s::jsonb, %s)",
-                       [log._CHAIN_LOCK, log.LANES, lane, json.dumps(rows), durable])
+        cursor.execute("SELECT * FROM ketacare_audit_append(%s, %s, %s, %s::jsonb)",
+                       [log._CHAIN_LOCK, log.LANES, lane, json.dumps(rows)])
         return cursor.fetchone()
 
 
@@ -108,28 +107,3 @@ def test_concurrent_writers_never_fork_a_lane(audit, admin_a):
     pairs = Counter(AuditEvent.objects.values_list("lane", "prev_hash"))
     assert max(pairs.values()) == 1
     assert verified() == f"OK: {per_thread * threads} entries, chain intact\n"
-
-
-def test_only_read_entries_outside_a_transaction_skip_the_flush_wait(audit, admin_a, settings):
-    view, update = entry(Action.VIEW, user=admin_a), entry(Action.UPDATE, user=admin_a)
-    # Tests run inside a transaction: whatever else it wrote commits with the entry.
-    assert durable_commit([view]) is True
-    atomic = connection.in_atomic_block
-    try:
-        connection.in_atomic_block = False  # as in a web request (autocommit)
-        assert durable_commit([view]) is False
-        assert durable_commit([view, update]) is True
-        settings.KETACARE_AUDIT_DURABLE_READS = True
-        assert durable_commit([view]) is True
-    finally:
-        connection.in_atomic_block = atomic
-    if connection.vendor == PG:
-        # The function sets it for its own transaction only.
-        head = record(Action.VIEW, user=admin_a)
-        row = {**entry(Action.VIEW, user=admin_a).chained_fields(), "prev_hash": head.hash}
-        row["hash"] = "c" * 64
-        with transaction.atomic():
-            assert call(head.lane, [row], durable=False)[2] is not None
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW synchronous_commit")
-                assert cursor.fetchone()[0] == "off"

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
 from .models import AuditEvent
 
-_FLUSH_POLL_S, _FLUSH_POLLS = 0.05, 200
 # (lane, head id, entries in the lane up to and including the head, head hash)
 LaneHead = tuple[int, int, int, str]
 
@@ -55,24 +52,6 @@ class Head:
         return head
 
 
-def _flushed() -> None:
-    """PostgreSQL: wait until every entry committed so far is on disk. Read entries may
-    commit before their WAL is flushed (log.durable_commit); an anchor must not record a
-    head that a crash could still take away (a false "truncated" later). The WAL writer
-    flushes them within a few hundred milliseconds."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_insert_lsn()")
-        written = cursor.fetchone()[0]
-        for _ in range(_FLUSH_POLLS):
-            cursor.execute("SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn", [written])
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(_FLUSH_POLL_S)
-    raise RuntimeError("the database did not flush its WAL within 10 s; anchor not taken")
-
-
 def current_head(now: datetime | None = None) -> Head:
     """The committed heads of every lane. One statement, so one consistent snapshot: a lane's
     entries up to its head never change afterwards (a later entry in a lane gets a larger id,
@@ -82,7 +61,6 @@ def current_head(now: datetime | None = None) -> Head:
     hashes = dict(AuditEvent.objects.filter(pk__in=[last for _, _, last in rows])
                   .values_list("id", "hash"))
     lanes: list[LaneHead] = [(lane, last, n, hashes[last]) for lane, n, last in rows]
-    _flushed()
     return Head(at=(now or timezone.now()).isoformat(timespec="seconds"),
                 count=sum(n for _, n, _ in rows), last_id=max((r[2] for r in rows), default=0),
                 hash=_digest(lanes), lanes=lanes)

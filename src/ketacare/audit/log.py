@@ -142,45 +142,29 @@ def _chain(events: list[AuditEvent], lane: int, prev: str, key: bytes) -> None:
 _last_written: weakref.WeakKeyDictionary[Any, tuple[int, str]] = weakref.WeakKeyDictionary()
 
 
-def _append(lane: int, events: list[AuditEvent], durable: bool = True
-            ) -> tuple[int, str, list[int] | None]:
+def _append(lane: int, events: list[AuditEvent]) -> tuple[int, str, list[int] | None]:
     """`ketacare_audit_append`: lock `lane` (or another if it is busy), and insert `events`
     if they follow its head. Returns the lane taken, its head, and the new ids (None when
     nothing was written)."""
     rows = [{**e.chained_fields(), "prev_hash": e.prev_hash, "hash": e.hash} for e in events]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM ketacare_audit_append(%s, %s, %s, %s::jsonb, %s)",
-                       [_CHAIN_LOCK, LANES, lane, json.dumps(rows), durable])
+        cursor.execute("SELECT * FROM ketacare_audit_append(%s, %s, %s, %s::jsonb)",
+                       [_CHAIN_LOCK, LANES, lane, json.dumps(rows)])
         taken, head, ids = cursor.fetchone()
     return taken, head, ids
-
-
-# What a read entry records: the entry is all its transaction writes when written outside
-# one (a web request's reads run in autocommit).
-READS = frozenset({Action.VIEW, Action.SEARCH})
-
-
-def durable_commit(events: list[AuditEvent]) -> bool:
-    """Whether the entries' transaction waits for its WAL flush before it reports success.
-    Not for read entries that are their transaction's only write, unless the installation
-    asks (KETACARE_AUDIT_DURABLE_READS): a database or machine crash can lose the last
-    fraction of a second of them, and nothing else (docs/audit.md)."""
-    return (settings.KETACARE_AUDIT_DURABLE_READS or connection.in_atomic_block
-            or any(e.action not in READS for e in events))
 
 
 def _write_postgresql(events: list[AuditEvent], key: bytes) -> None:
     """One round trip when this connection's last hash is still its lane's head (outside a
     transaction the statement is its own); otherwise the head is looked up under the lane
     lock and the entries inserted in the same transaction."""
-    durable = durable_commit(events)
     connection.ensure_connection()
     pg = connection.connection
     guess = _last_written.get(pg)
     if guess is not None:
         lane, head = guess
         _chain(events, lane, head, key)
-        ids = _append(lane, events, durable)[2]
+        ids = _append(lane, events)[2]
         # Missed: another connection wrote on that lane (or our last entry rolled back).
         # Start from the next lane, so connections that shared a lane spread out.
         start = (lane + 1) % LANES
@@ -190,7 +174,7 @@ def _write_postgresql(events: list[AuditEvent], key: bytes) -> None:
         with transaction.atomic():  # the lane stays locked from the lookup to the insert
             lane, head, _ = _append(start, [])
             _chain(events, lane, head, key)
-            ids = _append(lane, events, durable)[2]
+            ids = _append(lane, events)[2]
     if ids is None or len(ids) != len(events):  # the lane is held: cannot happen
         raise RuntimeError("audit entries not written")
     for event, pk in zip(events, ids, strict=True):

@@ -41,10 +41,6 @@ SECRET_KEY = _kept_secret("KETACARE_SECRET_KEY", "secret_key")
 # Keys the audit and ledger hash chains (docs/audit.md). Keep a copy off this machine: without
 # it the chains cannot be verified; anyone holding it could forge them.
 KETACARE_AUDIT_KEY = _kept_secret("KETACARE_AUDIT_KEY", "audit_key")
-# PostgreSQL: read entries that are their transaction's only write commit without waiting for
-# the WAL flush (a crash can lose the last fraction of a second of them); true makes them
-# wait like every other entry (docs/audit.md, "Durability of read entries").
-KETACARE_AUDIT_DURABLE_READS = env_bool("KETACARE_AUDIT_DURABLE_READS", False)
 ALLOWED_HOSTS = env_list("KETACARE_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("KETACARE_CSRF_TRUSTED_ORIGINS", [])
 

@@ -26,7 +26,7 @@ PG_INSTALL = [
     """
     CREATE OR REPLACE FUNCTION ketacare_audit_append(
         lock_class integer, lanes integer, lane_wanted integer, entries jsonb,
-        durable boolean, OUT lane_taken integer, OUT head_hash text, OUT ids bigint[])
+        OUT lane_taken integer, OUT head_hash text, OUT ids bigint[])
     LANGUAGE plpgsql AS $fn$
     DECLARE
         step integer;
@@ -57,11 +57,6 @@ PG_INSTALL = [
            OR entries -> 0 ->> 'prev_hash' IS DISTINCT FROM head_hash THEN
             RETURN;  -- nothing written: ids stays NULL
         END IF;
-        IF NOT durable THEN
-            -- Read entries that are their transaction's only write (audit.log decides):
-            -- committed without waiting for the WAL flush (docs/audit.md).
-            PERFORM set_config('synchronous_commit', 'off', true);
-        END IF;
         ids := '{}';
         FOR i IN 0 .. jsonb_array_length(entries) - 1 LOOP
             IF i > 0 AND entries -> i ->> 'prev_hash' IS DISTINCT FROM
@@ -83,7 +78,7 @@ PG_INSTALL = [
     """,
 ]
 PG_REMOVE = [
-    "DROP FUNCTION IF EXISTS ketacare_audit_append(integer, integer, integer, jsonb, boolean)"]
+    "DROP FUNCTION IF EXISTS ketacare_audit_append(integer, integer, integer, jsonb)"]
 
 STATEMENTS = {"postgresql": (PG_INSTALL, PG_REMOVE)}
 
