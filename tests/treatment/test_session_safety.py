@@ -88,7 +88,7 @@ def test_a_nurse_overrides_a_hold_only_with_a_prescriber_cosigning(nurse, prescr
 
 def test_wrong_password_is_refused_and_throttled(nurse, prescriber_a) -> None:
     for _ in range(5):
-        with pytest.raises(cosign.CosignError, match="Password not right"):
+        with pytest.raises(cosign.CosignError, match="Password or PIN not right"):
             cosign.verify(nurse, cosign.Purpose.SECOND_CHECK, username="priya",
                           password="guess")
     # The sixth try is refused even with the right password, without checking it.

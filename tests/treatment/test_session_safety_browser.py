@@ -87,7 +87,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.fill("#id_cosign_username", "rhea")
     page.fill("#id_cosign_password", "not her password")
     page.click("button:has-text('Override hold')")
-    expect(page.locator("#vitals")).to_contain_text("Password not right for that username.")
+    expect(page.locator("#vitals")).to_contain_text("Password or PIN not right for that username.")
     page.fill("#id_override_reason", "Repeat manual BP 138/84; anxious on arrival")
     page.fill("#id_cosign_username", "rhea")
     page.fill("#id_cosign_password", PASSWORD)
