@@ -92,7 +92,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.fill("#id_cosign_username", "rhea")
     page.fill("#id_cosign_password", PASSWORD)
     page.click("button:has-text('Override hold')")
-    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by rhea")
+    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by Rhea Tester")
     expect(page).to_have_url(f"{session_url}#dose")
 
     # The dose: previewed first (nothing recorded), above the usual range, co-signed.
@@ -111,7 +111,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.fill("#id_override_password", PASSWORD)
     page.click("button:has-text('Confirm: record dose given')")
     expect(page.get_by_test_id("dose-mg")).to_have_text("48.00 mg")
-    expect(page.locator("#dose")).to_contain_text("approved by rhea")
+    expect(page.locator("#dose")).to_contain_text("approved by Rhea Tester")
 
     _vitals(page, "184", "102", "90", "97", "Record vitals")
     expect(page).to_have_url(f"{session_url}#monitoring")
@@ -135,7 +135,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     desk.close()
     page.reload()
     expect(page.get_by_test_id("alert-status").last).to_contain_text(
-        "acknowledged by rhea at")
+        "acknowledged by Rhea Tester at")
 
     for number, value in enumerate([2, 1, 1, 0, 1, 0], start=1):
         page.fill(f"#id_item_{number}", str(value))
@@ -177,7 +177,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     expect(page.get_by_test_id("session-status")).to_have_text("Signed")
     # The signed note keeps the hold, the override and the alerts with their times.
     expect(page.get_by_test_id("clinical-alerts")).to_contain_text("Dosing hold")
-    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by rhea at")
+    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by Rhea Tester at")
     page.screenshot(path=f"{SHOTS}/session-signed-{device}.png", full_page=True)
     _fits(page)
 

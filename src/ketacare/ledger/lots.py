@@ -55,3 +55,9 @@ def on_hand(clinic: Clinic, drug: str) -> list[Lot]:
             if remaining > 0:
                 out.append(Lot(item, row["lot"], row["expiry"], remaining))
     return sorted(out, key=lambda lot: (lot.expiry or date.max, lot.lot))
+
+
+def lot_of(item: StockItem, lot: str) -> Lot | None:
+    """The lot `lot` of `item` if the ledger has some of it on hand, else None."""
+    return next((held for held in on_hand(item.clinic, item.drug)
+                 if held.item.pk == item.pk and held.lot == lot.strip()), None)

@@ -6,6 +6,7 @@ from ketacare.analytics.suppression import rate_words as _rate_words
 from ketacare.clinical.instruments import InstrumentInputError
 from ketacare.clinical.instruments import get as get_instrument
 from ketacare.patients.models import Condition
+from ketacare.pdf import person as _person
 
 register = template.Library()
 
@@ -14,6 +15,17 @@ register = template.Library()
 def words(code: str) -> str:
     """snake_case code to a readable label: "moderately_severe" -> "Moderately severe"."""
     return str(code).replace("_", " ").capitalize()
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A member of staff as the note names them: full name, else the username."""
+    return _person(user)
+
+
+@register.filter
+def people(users: Any) -> str:
+    return ", ".join(_person(u) for u in users)
 
 
 @register.filter
