@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketacare.accounts.staff import staff_for
+from ketacare.ledger.models import Kind, LedgerEntry
 from ketacare.treatment import actions
 from ketacare.treatment.models import Dose, VitalSigns
 from tests.conftest import PASSWORD, make_staff
@@ -23,6 +24,7 @@ from .conftest import LOT, protocol
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = os.environ.get("KETACARE_SCREENSHOTS", tempfile.gettempdir())
+PIN = "482916"
 VIEWPORTS = {"tablet": {"width": 820, "height": 1180}, "phone": {"width": 390, "height": 844}}
 
 
@@ -34,14 +36,22 @@ def _sign_in(page: Page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+HIDDEN = """() => [...document.querySelectorAll('table td, table th')]
+    .filter(c => getComputedStyle(c).display === 'none' || getComputedStyle(c).visibility === 'hidden')
+    .filter(c => !(c.closest('table.stack') && c.closest('thead')))
+    .map(c => c.textContent.trim())"""
+
+
 def _fits(page: Page) -> None:
-    """No element wider than the viewport (tables scroll inside their own box)."""
+    """No element wider than the viewport (tables scroll inside their own box), and no table
+    cell hidden (stacked tables hide only their header row: each cell carries its label)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right
                 > window.innerWidth + 1)
         .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)""")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport: {wide}"
+    assert page.evaluate(HIDDEN) == []
 
 
 def _vitals(page: Page, sbp: str, dbp: str, hr: str, spo2: str, button: str) -> None:
@@ -132,6 +142,19 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     doctor.locator("button:has-text('Acknowledge')").first.click()
     doctor.locator("button:has-text('Acknowledge')").first.click()
     expect(doctor.get_by_test_id("home-alerts")).to_have_count(0)
+    # She sets a co-signature PIN on her account page (used for the waste below).
+    doctor.goto(f"{base}/accounts/me/")
+    doctor.fill("#id_current_password", PASSWORD)
+    doctor.fill("#id_pin", "123456")
+    doctor.fill("#id_repeat", "123456")
+    doctor.click("button:has-text('Set PIN')")
+    expect(doctor.locator("#pin .field-error")).to_contain_text("too easy to guess")
+    doctor.fill("#id_current_password", PASSWORD)
+    doctor.fill("#id_pin", PIN)
+    doctor.fill("#id_repeat", PIN)
+    doctor.click("button:has-text('Set PIN')")
+    expect(doctor.get_by_test_id("pin-status")).to_contain_text("PIN set")
+    _fits(doctor)
     desk.close()
     page.reload()
     expect(page.get_by_test_id("alert-status").last).to_contain_text(
@@ -188,8 +211,10 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.select_option("#id_waste-method", "denaturant")
     page.fill("#id_waste-lot", LOT)
     page.fill("#id_waste-witness_username", "rhea")
-    page.fill("#id_waste-witness_password", PASSWORD)
+    page.fill("#id_waste-witness_password", PIN)  # her co-signature PIN
     page.click("button:has-text('Record waste (witnessed)')")
     expect(page.locator(".ledger-messages")).to_contain_text("Wasted 0.2 mL (2 mg) recorded.")
+    waste = LedgerEntry.objects.get(kind=Kind.WASTE)
+    assert (waste.recorded_by.username, waste.witness.username) == ("noah", "rhea")
     page.screenshot(path=f"{SHOTS}/ledger-waste-cosigned-{device}.png", full_page=False)
     tablet.close()
