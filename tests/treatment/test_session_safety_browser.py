@@ -113,6 +113,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     expect(page.get_by_test_id("preview-mg")).to_have_text("48 mg")
     expect(page.get_by_test_id("preview-ml")).to_have_text("4.80 mL")
     expect(page.get_by_test_id("dose-preview")).to_contain_text("80 kg, measured")
+    expect(page.get_by_test_id("preview-lot")).to_contain_text(f"{LOT}, expires ")
     page.screenshot(path=f"{SHOTS}/session-dose-preview-{device}.png", full_page=True)
     _fits(page)
     page.fill("#id_second_check_username", "rhea")
@@ -176,6 +177,10 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     expect(page).to_have_url(f"{session_url}step/discharge/#discharge")
     page.screenshot(path=f"{SHOTS}/session-discharge-refused-{device}.png", full_page=True)
     _fits(page)
+    if device == "tablet":  # the status strip stays in view (on a phone it scrolls away)
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        box = page.get_by_test_id("status-strip").bounding_box()
+        assert box is not None and 0 <= box["y"] < 60, box
 
     # Time passes (the server sets times; the test moves them): the ~40-min BP was taken.
     dose = Dose.objects.get(session__course__patient=ready_patient)

@@ -34,9 +34,13 @@ class Lot:
     def expired(self, today: date) -> bool:
         return self.expiry is not None and self.expiry < today
 
+    @property
+    def remaining_text(self) -> str:
+        return self.item.text(self.remaining)
+
     def label(self) -> str:
         expiry = f"exp {self.expiry:%Y-%m-%d}" if self.expiry else "no expiry recorded"
-        return f"{self.item} · lot {self.lot} · {expiry} · {self.item.text(self.remaining)} left"
+        return f"{self.item} · lot {self.lot} · {expiry} · {self.remaining_text} left"
 
 
 def on_hand(clinic: Clinic, drug: str) -> list[Lot]:
