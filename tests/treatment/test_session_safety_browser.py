@@ -203,9 +203,12 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.check("#id_sign_confirm")
     page.click("button:has-text('Sign and lock')")
     expect(page.get_by_test_id("session-status")).to_have_text("Signed")
+    # After discharge the strip no longer counts time since the dose.
+    expect(page.get_by_test_id("status-strip").locator(".timer")).to_have_count(0)
     # The signed note keeps the hold, the override and the alerts with their times.
     expect(page.get_by_test_id("clinical-alerts")).to_contain_text("Dosing hold")
     expect(page.get_by_test_id("hold")).to_contain_text("Overridden by Rhea Tester at")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky strip in its place on the shot
     page.screenshot(path=f"{SHOTS}/session-signed-{device}.png", full_page=True)
     _fits(page)
 
