@@ -202,6 +202,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("on_duty_prescriber", "On-duty prescriber", TREATMENT, "prescriber", _const(""),
             help="Receives every clinical alert of a session besides the course's "
                  "prescriber. Only active prescribers of this clinic can be chosen."),
+    Setting("session_alert_delivery", "Send session alerts to prescribers", TREATMENT,
+            "choice", _const("page"),
+            choices=(("page", "Home page and badge only"), ("email", "Also by email"),
+                     ("sms", "Also by SMS"), ("email_sms", "Also by email and SMS")),
+            help="A dosing hold, a monitoring alert, a serious adverse event or a patient "
+                 "not ready to leave: always on the prescribers' home page; by email to "
+                 "their address and by SMS to the mobile on their account page if chosen "
+                 "here. Messages never say who the patient is."),
     Setting("aftercare_send", "Send the aftercare sheet after discharge", TREATMENT, "bool",
             _const(True),
             help="A link by email and/or SMS to patients with a contact on file."),
