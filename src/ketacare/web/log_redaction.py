@@ -20,7 +20,8 @@ _SEGMENT = r"[^/?#\s\"]+"
 # Any segment after /r/ or /p/ (a guessed or mangled token must not be logged either).
 _LINK = re.compile(rf"/([rp])/({_SEGMENT})")
 # Django's own placeholder after it moved the token into the session is not a secret.
-_SET_PASSWORD = re.compile(rf"(/set-password/{_SEGMENT}/)(?!set-password(?:[/?#\s\"]|$))({_SEGMENT})")
+_SET_PASSWORD = re.compile(
+    rf"(/set-password/{_SEGMENT}/)(?!set-password(?:[/?#\s\"]|$))({_SEGMENT})")
 
 
 def _hashed(secret: str) -> str:
