@@ -391,12 +391,14 @@ def test_every_api_operation_showing_a_patient_wrote_exactly_one_entry_and_no_st
 
 
 def test_every_fhir_type_search_and_read_wrote_exactly_one_entry(
-        world, links, client, prescriber_a, clinic_a) -> None:
+        world, links, client, prescriber_a, clinic_a, prescriber_b, clinic_b) -> None:
+    """And another clinic's token reading the resource: 404, one `denied` entry."""
     from ketacare.interop.auth import create_token
     from ketacare.interop.fhir.registry import load
 
     patient = world["patient"]
     own = {"HTTP_AUTHORIZATION": f"Bearer {create_token(prescriber_a, clinic_a, 'walk')[1]}"}
+    other = {"HTTP_AUTHORIZATION": f"Bearer {create_token(prescriber_b, clinic_b, 'b')[1]}"}
     wrong: list[str] = []
     for rtype, handler in sorted(load().items()):
         query = {"patient": str(patient.pk)} if "patient" in handler.param_names else {}
@@ -415,4 +417,10 @@ def test_every_fhir_type_search_and_read_wrote_exactly_one_entry(
         assert read.status_code == 200, rtype
         if len(_naming_anyone(patient, since)) != 1:
             wrong.append(f"read {rtype}")
+        since = _last_id()
+        assert client.get(f"/fhir/{rtype}/{resources[0]['id']}", **other).status_code == 404
+        denied = [(e.action, e.user_id, e.object_id, e.patient_id)
+                  for e in AuditEvent.objects.filter(id__gt=since)]
+        if denied != [("denied", prescriber_b.pk, resources[0]["id"], None)]:
+            wrong.append(f"denied {rtype}: {denied}")
     assert wrong == [], "\n".join(wrong)
