@@ -41,7 +41,8 @@ NO_PATIENT_DATA = {
     "outcomes-dashboard", "outcomes-pdf", "research-export", "audit-list", "api-tokens",
     "api-token-revoke",
     # The signed-in user's own account, password and recovery codes.
-    "account", "password_change", "password_change_done", "password_reset",
+    "account", "account-pin", "account-alert-mobile", "password_change", "password_change_done",
+    "password_reset",
     "password_reset_done", "password_reset_confirm", "password_reset_complete",
     "two-factor-recovery-codes",
     # Clinic administration: staff members and clinic settings, no patient.
