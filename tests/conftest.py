@@ -46,8 +46,17 @@ def clinic_b(db):  # type: ignore[no-untyped-def]
     return Clinic.objects.create(name="Clinic B", time_zone="America/Los_Angeles")
 
 
-@functools.cache
 def _password_hash() -> str:
+    """Computed once per hasher list: tests/audit switches to a fast hasher, and a hash made
+    there must not be reused where only Argon2 checks passwords (it failed every later
+    co-signature when tests/audit ran first)."""
+    from django.conf import settings
+
+    return _hash_for(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _hash_for(hashers: tuple[str, ...]) -> str:
     from django.contrib.auth.hashers import make_password
 
     return make_password(PASSWORD)

@@ -3,8 +3,10 @@ entries, screenings, an esketamine session with its dose and ledger entry, a REM
 self-report answers and an alert): on GET and on an invalid POST, every response that shows
 the patient's data wrote exactly one audit entry naming the patient, and every refused
 attempt on an object (403, 404) wrote one `denied` entry with the user and the id asked
-for. A URL pattern the walker does not know fails the test, so a new page cannot be added
-without saying whether it shows patient data."""
+for. The patient's own link pages (/r/, /p/) are walked the same way as the patient, and
+every JSON API operation and every FHIR type with a token. A URL pattern the walker does not
+know fails the test, so a new page cannot be added without saying whether it shows patient
+data."""
 
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ NO_PATIENT_DATA = {
     "outcomes-dashboard", "outcomes-pdf", "research-export", "audit-list", "api-tokens",
     "api-token-revoke",
     # The signed-in user's own account, password and recovery codes.
-    "account", "password_change", "password_change_done", "password_reset",
+    "account", "account-pin", "account-alert-mobile", "password_change", "password_change_done",
+    "password_reset",
     "password_reset_done", "password_reset_confirm", "password_reset_complete",
     "two-factor-recovery-codes",
     # Clinic administration: staff members and clinic settings, no patient.
@@ -51,10 +54,8 @@ NO_PATIENT_DATA = {
     # Public education pages (same text for every patient of the clinic).
     "learn-index", "learn",
 }
-# Walked elsewhere: the patient's own link pages (tests/selfreport and tests/consent, audited
-# as the patient), the JSON API and FHIR (token-authenticated; tests/interop), the admin site.
-ELSEWHERE_PREFIXES = ("selfreport-link", "patient-link", "intake-submit",
-                      "consent-link-submit", "api-v1:", "fhir-", "admin:")
+# The admin site (off by default, superusers with two-factor; accounts/django_admin).
+ELSEWHERE_PREFIXES = ("admin:",)
 
 # name -> (kwargs builder, query string for GET)
 CASES: dict[str, tuple[Any, str]] = {
@@ -120,6 +121,31 @@ MUST_SHOW = {"home", "patient-list", "patient-chart", "patient-edit", "screening
 # An htmx POST of an invalid form re-renders a partial.
 HTMX = {"session-step"}
 
+# The patient's own link pages, opened without an account: name -> the links walked.
+PATIENT_LINKS: dict[str, tuple[str, ...]] = {
+    "selfreport-link": ("selfreport",), "selfreport-link-save": ("selfreport",),
+    "selfreport-link-submit": ("selfreport",),
+    "patient-link": ("intake", "consent", "aftercare"), "intake-submit": ("intake",),
+    "consent-link-submit": ("consent",),
+}
+# The JSON API, with a token: name -> kwargs builder (None: no patient data).
+API: dict[str, Any] = {
+    "api-v1:api-root": None, "api-v1:openapi-json": None, "api-v1:openapi-view": None,
+    "api-v1:list_patients": lambda w: {},
+    "api-v1:get_patient": lambda w: {"patient_id": w["patient"].pk},
+    "api-v1:patient_courses": lambda w: {"patient_id": w["patient"].pk},
+    "api-v1:patient_assessments": lambda w: {"patient_id": w["patient"].pk},
+    "api-v1:get_course": lambda w: {"course_id": w["session"].course_id},
+    "api-v1:course_sessions": lambda w: {"course_id": w["session"].course_id},
+    "api-v1:get_session": lambda w: {"session_id": w["session"].pk},
+    "api-v1:list_alerts": lambda w: {},
+    "api-v1:list_ledger_entries": lambda w: {},
+    "api-v1:get_ledger_entry": lambda w: {"entry_id": w["ledger_entry"].pk},
+}
+# FHIR: searched and read for every registered type (test_every_fhir_type_...); metadata and
+# the catch-all 404 show no patient.
+FHIR = {"fhir-type", "fhir-instance", "fhir-metadata", "fhir-not-found"}
+
 
 def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
     out: set[str] = set()
@@ -133,7 +159,8 @@ def _names(resolver: URLResolver, prefix: str = "") -> set[str]:
 
 
 def test_the_walker_knows_every_url_pattern() -> None:
-    known = NO_PATIENT_DATA | set(CASES)
+    known = NO_PATIENT_DATA | set(CASES) | set(PATIENT_LINKS) | set(API) | FHIR
+    assert not (NO_PATIENT_DATA & set(CASES))
     unknown = {n for n in _names(get_resolver())
                if n not in known and not n.startswith(ELSEWHERE_PREFIXES)}
     assert unknown == set()
@@ -261,3 +288,140 @@ def test_downloads_and_pages_on_success_write_exactly_one_entry(
     response = getattr(client, method)(_url(name, world), data or {})
     assert response.status_code == 200 and _shows(response, world["patient"])
     assert len(_naming(world["patient"], since, prescriber_a)) == 1
+
+
+# --- the patient's own links, the JSON API and FHIR -------------------------------------
+
+
+@pytest.fixture
+def links(world, prescriber, admin_a, clinic_a):  # type: ignore[no-untyped-def]  # noqa: F811
+    """One open link of each kind for the walked patient."""
+    from tests.consent.test_consent_link import no_witness_version
+
+    from ketacare.accounts.staff import staff_for
+    from ketacare.consent import intake
+    from ketacare.consent import links as consent_links
+
+    no_witness_version(staff_for(admin_a, clinic_a))  # a document signed through a link
+    patient = world["patient"]
+    _, intake_token = intake.start(prescriber, patient)
+    return {
+        "selfreport": make_request(patient)[1], "intake": intake_token,
+        "consent": consent_links.issue(patient, "consent", created_by=prescriber.user,
+                                       route="iv")[1],
+        "aftercare": consent_links.issue(patient, "aftercare", created_by=prescriber.user,
+                                         session=world["session"])[1],
+    }
+
+
+def _naming_anyone(patient: Any, since: int) -> list[AuditEvent]:
+    return [e for e in AuditEvent.objects.filter(id__gt=since)
+            if e.patient_id == patient.pk
+            or str(patient.pk) in (e.detail or {}).get("patient_ids", [])]
+
+
+def test_every_patient_link_page_showing_the_patient_wrote_exactly_one_entry(
+        world, links) -> None:
+    """GET and an invalid (empty) POST, from a browser without an account."""
+    from django.test import Client
+    from django.urls import reverse
+
+    patient = world["patient"]
+    shown: set[str] = set()
+    wrong: list[str] = []
+    for name, kinds in PATIENT_LINKS.items():
+        for kind in kinds:
+            url = reverse(name, kwargs={"token": links[kind]})
+            for method in ("get", "post"):
+                since = _last_id()
+                response = getattr(Client(), method)(url, {})
+                if response.status_code == 405:
+                    continue
+                if patient.given_name.encode() not in response.content:
+                    continue
+                shown.add(f"{method} {name} {kind}")
+                entries = _naming_anyone(patient, since)
+                if len(entries) != 1:
+                    wrong.append(f"{method.upper()} {name} ({kind}) {response.status_code}: "
+                                 f"{[(e.action, e.object_type) for e in entries]}")
+    assert wrong == [], "\n".join(wrong)
+    assert {"get selfreport-link selfreport", "post selfreport-link-submit selfreport",
+            "get patient-link intake", "get patient-link consent",
+            "get patient-link aftercare", "post consent-link-submit consent"} <= shown
+
+
+def _api_url(name: str, world: dict[str, Any]) -> str:
+    from django.urls import reverse
+
+    build = API[name]
+    return reverse(name, kwargs=build(world) if build else {})
+
+
+def test_every_api_operation_showing_a_patient_wrote_exactly_one_entry_and_no_store(
+        world, client, prescriber_a, prescriber_b, clinic_a, clinic_b) -> None:
+    from ketacare.interop.auth import create_token
+
+    patient = world["patient"]
+    own = {"HTTP_AUTHORIZATION": f"Bearer {create_token(prescriber_a, clinic_a, 'walk')[1]}"}
+    other = {"HTTP_AUTHORIZATION": f"Bearer {create_token(prescriber_b, clinic_b, 'b')[1]}"}
+    wrong: list[str] = []
+    for name, build in API.items():
+        url = _api_url(name, world)
+        since = _last_id()
+        response = client.get(url, **own)
+        if build is None:  # the schema, its docs page, the root (a 404)
+            assert response.status_code < 500, name
+            assert patient.mrn.encode() not in response.content, name
+            continue
+        assert response.status_code == 200, name
+        assert response["Cache-Control"] == "no-store", name
+        assert str(patient.pk).encode() in response.content, name
+        entries = _naming_anyone(patient, since)
+        if len(entries) != 1:
+            wrong.append(f"{name}: {[(e.action, e.object_type) for e in entries]}")
+        kwargs = build(world)
+        if kwargs:  # another clinic's token asking for this object: 404, audited as denied
+            since = _last_id()
+            refused = client.get(url, **other)
+            assert refused.status_code == 404, name
+            assert refused["Cache-Control"] == "no-store", name
+            denied = list(AuditEvent.objects.filter(id__gt=since))
+            assert [(e.action, e.user_id, e.object_id, e.patient_id) for e in denied] == [
+                ("denied", prescriber_b.pk, str(next(iter(kwargs.values()))), None)], name
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_fhir_type_search_and_read_wrote_exactly_one_entry(
+        world, links, client, prescriber_a, clinic_a, prescriber_b, clinic_b) -> None:
+    """And another clinic's token reading the resource: 404, one `denied` entry."""
+    from ketacare.interop.auth import create_token
+    from ketacare.interop.fhir.registry import load
+
+    patient = world["patient"]
+    own = {"HTTP_AUTHORIZATION": f"Bearer {create_token(prescriber_a, clinic_a, 'walk')[1]}"}
+    other = {"HTTP_AUTHORIZATION": f"Bearer {create_token(prescriber_b, clinic_b, 'b')[1]}"}
+    wrong: list[str] = []
+    for rtype, handler in sorted(load().items()):
+        query = {"patient": str(patient.pk)} if "patient" in handler.param_names else {}
+        since = _last_id()
+        found = client.get(f"/fhir/{rtype}", query, **own)
+        assert found.status_code == 200, rtype
+        assert found["Cache-Control"] == "no-store", rtype
+        resources = [e["resource"] for e in found.json().get("entry", [])]
+        if handler.perm is None:
+            continue  # definitions (Questionnaire): nobody's data
+        assert resources, rtype  # the walked patient has one of each
+        if len(_naming_anyone(patient, since)) != 1:
+            wrong.append(f"search {rtype}")
+        since = _last_id()
+        read = client.get(f"/fhir/{rtype}/{resources[0]['id']}", **own)
+        assert read.status_code == 200, rtype
+        if len(_naming_anyone(patient, since)) != 1:
+            wrong.append(f"read {rtype}")
+        since = _last_id()
+        assert client.get(f"/fhir/{rtype}/{resources[0]['id']}", **other).status_code == 404
+        denied = [(e.action, e.user_id, e.object_id, e.patient_id)
+                  for e in AuditEvent.objects.filter(id__gt=since)]
+        if denied != [("denied", prescriber_b.pk, resources[0]["id"], None)]:
+            wrong.append(f"denied {rtype}: {denied}")
+    assert wrong == [], "\n".join(wrong)

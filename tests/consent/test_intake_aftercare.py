@@ -100,6 +100,20 @@ def test_bad_and_expired_links(client, eligible_patient, nurse_a) -> None:
     assert client.post(f"/p/{token}/intake", ANSWERS).status_code == 410
 
 
+def test_a_used_link_shows_the_neutral_page_with_nothing_about_the_patient(
+        client, eligible_patient, nurse_a) -> None:
+    token = _token_of(client, nurse_a, eligible_patient)
+    assert client.post(f"/p/{token}/intake", ANSWERS).status_code == 200
+    for response in (client.get(f"/p/{token}/"), client.post(f"/p/{token}/intake", ANSWERS),
+                     client.post(f"/p/{token}/consent", {})):
+        body = response.content.decode()
+        assert response.status_code == 410 and "This link has been used" in body
+        assert "988" in body and "contact your clinic" in body
+        for secret in (eligible_patient.given_name, eligible_patient.family_name,
+                       "jordan@example.org", "sertraline"):
+            assert secret not in body
+
+
 def test_discharge_sends_the_aftercare_link(nurse, prescriber, prescriber_a, eligible_patient,
                                             iv_course, stock, client, settings,
                                             tmp_path,

@@ -22,7 +22,14 @@ from .test_fhir_read_search import is_outcome
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.interop.urls")]
 
 TYPES = ("Patient", "Observation", "QuestionnaireResponse", "Questionnaire", "Encounter",
-         "MedicationAdministration")
+         "MedicationAdministration", "Consent")
+
+
+def test_every_served_type_is_walked() -> None:
+    """A new FHIR type gets the extreme-date and fuzz tests below, or this fails."""
+    from ketacare.interop.fhir.registry import load
+
+    assert set(TYPES) == set(load())
 
 
 def post(client, rtype: str, body: Any, token: str):  # type: ignore[no-untyped-def]

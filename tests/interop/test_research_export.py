@@ -185,9 +185,13 @@ def test_export_refuses_a_used_directory(clinic_a, tmp_path) -> None:
 
 
 def test_cli_and_page(client, clinic_a, analyst_a, nurse_a, prescriber_b, tmp_path) -> None:
+    """Both write the export to the audit trail: who, clinic, row counts, date mode."""
+    from ketacare.audit.models import AuditEvent
+
     call_command("export", "research", "--out", str(tmp_path / "cli"), "--clinic", "Clinic A",
-                 stdout=io.StringIO())
-    assert (tmp_path / "cli" / "manifest.json").exists()
+                 "--dates", "shifted", stdout=io.StringIO())
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert manifest["dates"] == "shifted"
     client.force_login(nurse_a)
     assert client.post("/interop/research-export/").status_code == 403
     client.force_login(analyst_a)
@@ -195,6 +199,11 @@ def test_cli_and_page(client, clinic_a, analyst_a, nurse_a, prescriber_b, tmp_pa
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "manifest.json" in names and "assessments.parquet" in names
+    exports = list(AuditEvent.objects.filter(action="export", object_type="research_export")
+                   .order_by("id"))
+    assert [(e.username.split(":")[0], e.clinic_id, e.detail["dates"]) for e in exports] == [
+        ("cli", clinic_a.pk, "shifted"), (analyst_a.username, clinic_a.pk, "relative")]
+    assert all(e.detail["rows"] == manifest["rows"] for e in exports)
 
 
 def test_cli_bad_clinic_exits_2(clinic_a, tmp_path) -> None:

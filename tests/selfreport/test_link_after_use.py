@@ -102,3 +102,15 @@ def test_the_cookie_of_one_link_does_not_open_another(client, reachable) -> None
     other, token = make_request(reachable)
     actions.submit(other, answers([0] * 9))  # answered elsewhere (another device)
     _neutral(client.get(f"/r/{token}/"))
+
+
+def test_an_unsigned_or_forged_cookie_opens_nothing(client, reachable) -> None:
+    """The cookie is signed: its plain value (the link's hash, which is in the database and
+    the redacted logs) or another link's signed value does not open the page."""
+    token = _submitted_twice(client, reachable)
+    for value in (tokens.digest(token),
+                  client.cookies["ketacare_answered"].value.replace(tokens.digest(token)[:8],
+                                                                    "0" * 8)):
+        forged = Client()
+        forged.cookies["ketacare_answered"] = value
+        _neutral(forged.get(f"/r/{token}/"))

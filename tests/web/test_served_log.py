@@ -1,5 +1,7 @@
 """A real `ketacare serve` process: its access log and Django's request log, read back,
-hold no self-report link token, only the redacted form /r/#<6 hash chars>."""
+hold no secret from a path: no self-report link token (/r/), no patient link token (/p/,
+intake, consent and aftercare) and no set-password token, only the redacted form
+/r/#<6 hash chars>."""
 
 from __future__ import annotations
 
@@ -32,6 +34,11 @@ today = clinic.today()
 req = actions.new_request(clinic, patient, "phq9", kind="manual", key="", opens=today,
                            closes=today + timedelta(days=3), source="manual")
 print(actions.issue_link(req, "email"))
+from django.contrib.auth.models import User
+from ketacare.accounts.invites import set_password_link
+from ketacare.consent import links
+print(links.issue(patient, "intake", created_by=None)[1])
+print(set_password_link(User.objects.create(username="newcomer")).split("/", 3)[3])
 """
 
 
@@ -54,6 +61,16 @@ def test_redact_keeps_the_hash_prefix_only() -> None:
     assert redact(f"GET /r/{token}/submit HTTP/1.1") == (
         f"GET /r/#{digest(token)[:6]}/submit HTTP/1.1")
     assert redact("/patients/") == "/patients/"
+    assert redact(f"GET /p/{token}/intake HTTP/1.1") == (
+        f"GET /p/#{digest(token)[:6]}/intake HTTP/1.1")
+    reset = "ct4j5a-0123456789abcdef0123456789abcdef"
+    assert redact(f"/accounts/set-password/MQ/{reset}/") == (
+        f"/accounts/set-password/MQ/#{digest(reset)[:6]}/")
+    # What Django redirects to once the token is in the session: nothing secret to hide.
+    assert redact("/accounts/set-password/MQ/set-password/") == (
+        "/accounts/set-password/MQ/set-password/")
+    assert redact("/accounts/set-password/done/") == "/accounts/set-password/done/"
+    assert redact("/set-password/MQ/set-passwordX/") == f"/set-password/MQ/#{digest('set-passwordX')[:6]}/"
 
 
 def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
@@ -62,9 +79,11 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
            "DJANGO_SETTINGS_MODULE": "ketacare.config.settings",
            "KETACARE_SECRET_KEY": "served-log-test-" + "x" * 40}
     subprocess.run([KETACARE, "migrate", "-v0"], env=env, check=True, timeout=120)
-    token = subprocess.run([sys.executable, "-c", MAKE_LINK], env=env, check=True,
-                           timeout=60, capture_output=True, text=True).stdout.strip()
-    assert len(token) == 43
+    made = subprocess.run([sys.executable, "-c", MAKE_LINK], env=env, check=True,
+                          timeout=60, capture_output=True, text=True).stdout.split()
+    token, patient_token, reset_path = made
+    assert len(token) == len(patient_token) == 43
+    reset_token = reset_path.rstrip("/").rsplit("/", 1)[1]
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
@@ -80,14 +99,21 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
                     time.sleep(0.5)
             assert _get(f"{base}/r/{token}/") == 200  # the questionnaire itself
             assert _get(f"{base}/r/{token}/no-such-page") == 404  # Django logs "Not Found"
+            assert _get(f"{base}/p/{patient_token}/") == 200  # the intake form
+            assert _get(f"{base}/p/{patient_token}/no-such-page") == 404
+            assert _get(f"{base}/{reset_path}") == 200  # followed: token kept in the session
         finally:
             server.terminate()
             server.wait(timeout=30)
     text = log.read_text()
     short = digest(token)[:6]
-    assert token not in text
+    for secret in (token, patient_token, reset_token):
+        assert secret not in text
     assert f'"GET /r/#{short}/" 200' in text  # gunicorn's access line, redacted
     assert f"Not Found: /r/#{short}/no-such-page" in text  # Django's request log, redacted
+    assert f'"GET /p/#{digest(patient_token)[:6]}/" 200' in text
+    assert f"Not Found: /p/#{digest(patient_token)[:6]}/no-such-page" in text
+    assert f"/set-password/{reset_path.split('/')[2]}/#{digest(reset_token)[:6]}/" in text
 
 
 def test_gunicorns_error_log_is_redacted_too() -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.audit.log import record, record_patient
+from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
 from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Medication as MedicationEntry
@@ -170,20 +170,19 @@ def start(staff: Staff, patient: Patient, *,
     return link, token
 
 
-def _audit_patient(link: PatientLink, step: str, request: HttpRequest | None) -> None:
-    record(Action.UPDATE, request=request, user=None, username=selfreport.PATIENT_LINK,
-           role="patient", clinic_id=link.clinic_id, patient_id=link.patient_id, obj=link,
-           detail={"step": step})
-
-
-@transaction.atomic
-def save(link: PatientLink, raw: Any, *, request: HttpRequest | None = None) -> PatientLink:
+def _store(link: PatientLink, raw: Any) -> PatientLink:
     link = PatientLink.objects.select_for_update().get(pk=link.pk)
     link.answers = clean_answers(raw)
     if link.opened_at is None:
         link.opened_at = timezone.now()
     link.save(update_fields=["answers", "opened_at"])
-    _audit_patient(link, "intake_save", request)
+    return link
+
+
+@transaction.atomic
+def save(link: PatientLink, raw: Any, *, request: HttpRequest | None = None) -> PatientLink:
+    link = _store(link, raw)
+    links.audit(Action.UPDATE, link, request, {"step": "intake_save"})
     return link
 
 
@@ -192,7 +191,7 @@ def submit(link: PatientLink, raw: Any, *,
            request: HttpRequest | None = None) -> tuple[PatientLink, list[str]]:
     """Close the intake; returns tokens of the baseline questionnaires (primary
     condition's instruments) for the patient to answer next."""
-    link = save(link, raw, request=request)
+    link = _store(link, raw)
     link.submitted_at = timezone.now()
     link.save(update_fields=["submitted_at"])
     today = link.clinic.today()
@@ -203,7 +202,7 @@ def submit(link: PatientLink, raw: Any, *,
             opens=today, closes=today + timedelta(days=links.LINK_DAYS["intake"]),
             source=Source.MANUAL)
         tokens.append(selfreport.issue_link(req, "intake"))
-    _audit_patient(link, "intake_submit", request)
+    links.audit(Action.UPDATE, link, request, {"step": "intake_submit"})
     return link, tokens
 
 

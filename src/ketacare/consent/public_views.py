@@ -1,6 +1,8 @@
 """Pages without an account: the education pages of a clinic (nothing about any patient),
-and the patient's secret link (intake or aftercare), which never caches and keeps its
-token out of the request log (as selfreport.public_views does)."""
+and the patient's secret link (intake, consent or aftercare), which never caches and keeps
+its token out of the request log (as selfreport.public_views does). Every response of a
+link that shows the patient writes one audit entry as the patient: the save or signature
+that the response reports, or else a view."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from ketacare.audit.models import Action
 from ketacare.clinical.eligibility import ROUTES
 from ketacare.selfreport.config import for_clinic
 from ketacare.selfreport.public_views import PROBLEM_STATUS, _quiet
@@ -97,6 +100,7 @@ def patient_link(request: HttpRequest, token: str) -> HttpResponse:
         return _problem(request, state.problem, state.link)
     PatientLink.objects.filter(pk=state.link.pk, opened_at__isnull=True).update(
         opened_at=timezone.now())
+    links.audit(Action.VIEW, state.link, request, {"purpose": state.link.purpose})
     return _link_page(request, state.link, token)
 
 
@@ -135,7 +139,8 @@ def consent_submit(request: HttpRequest, token: str) -> HttpResponse:
             link, posted, typed_name=request.POST.get("typed_name", ""),
             signed_on=form_date(request.POST.get("signed_on", "")), signature_png=png,
             request=request)
-    except ValidationError as exc:
+    except ValidationError as exc:  # nothing written: the page shown again is a read
+        links.audit(Action.VIEW, link, request, {"purpose": link.purpose, "refused": True})
         return _consent_page(request, link, token, form_errors(exc))
     return _quiet(render(request, "consent/sign_link_done.html", {
         "clinic": link.clinic, "first_name": link.patient.given_name, "consent": consent,

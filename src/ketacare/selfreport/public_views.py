@@ -128,6 +128,7 @@ def save(request: HttpRequest, token: str) -> HttpResponse:
         return _problem(request, state)
     req = actions.save_progress(state.req, request.POST, request=request)
     if not request.htmx:  # type: ignore[attr-defined]
+        _unless_saved(request, state.req, req)
         return _page(request, token, req)
     answers = {int(k): v for k, v in req.progress.items()}
     instrument = get(req.instrument)
@@ -150,15 +151,21 @@ def submit(request: HttpRequest, token: str) -> HttpResponse:
     if state.problem or state.req is None:
         return _problem(request, state)
     # Saved first, in its own transaction: answers survive a submit that is refused.
-    actions.save_progress(state.req, request.POST, request=request)
+    saved = actions.save_progress(state.req, request.POST, request=request)
     try:
         response = actions.submit(state.req, request=request)
     except InstrumentInputError as exc:
-        state.req.refresh_from_db()
-        return _page(request, token, state.req, error=exc, status=422)
+        _unless_saved(request, state.req, saved)
+        return _page(request, token, saved, error=exc, status=422)
     page = _thanks(request, response)
     _remember_answered(page, token, response.request)
     return page
+
+
+def _unless_saved(request: HttpRequest, before: ReportRequest, after: ReportRequest) -> None:
+    """The page shown again names the patient: one entry, the save's if it wrote one."""
+    if after.progress == before.progress:
+        actions.audit_link(Action.VIEW, after, request, {"instrument": after.instrument})
 
 
 def _thanks_again(request: HttpRequest, req: ReportRequest) -> HttpResponse:

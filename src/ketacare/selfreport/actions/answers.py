@@ -52,12 +52,13 @@ def _clean_answers(req: ReportRequest, raw: Mapping[str, Any]) -> dict[str, int]
 def save_progress(
     req: ReportRequest, raw: Mapping[str, Any], *, request: HttpRequest | None = None
 ) -> ReportRequest:
-    """Merge answers into the saved progress (a dropped connection loses nothing saved)."""
+    """Merge answers into the saved progress (a dropped connection loses nothing saved).
+    Audited when the progress changed; the caller audits a page it shows otherwise."""
     locked = ReportRequest.objects.select_for_update().get(pk=req.pk)
     if locked.completed_at is not None:
         return locked
     answers = _clean_answers(locked, raw)
-    if answers:
+    if answers and {**locked.progress, **answers} != locked.progress:
         locked.progress = {**locked.progress, **answers}
         locked.save(update_fields=["progress"])
         audit_link(Action.UPDATE, locked, request, {"saved_items": sorted(answers, key=int)})
