@@ -61,10 +61,10 @@ def test_every_setting_the_code_reads_is_on_the_page() -> None:
     from ketacare.accounts.two_factor import REQUIRE_SETTING
     from ketacare.patients.models import SCREENING_VALID_SETTING
     from ketacare.rems.prefill import PHONE_SETTING
+    from ketacare.selfreport.letter import PAPER_SETTING
     from ketacare.treatment.actions.alerts import ON_DUTY_SETTING
     from ketacare.treatment.actions.discharge import SPO2_SETTING
     from ketacare.treatment.dose_step import BAG_SETTING
-    from ketacare.treatment.letter import PAPER_SETTING
 
     declared = {s.key for s in SETTINGS}
     for key in (REQUIRE_SETTING, SCREENING_VALID_SETTING, PHONE_SETTING, ON_DUTY_SETTING,

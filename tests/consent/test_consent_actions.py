@@ -143,8 +143,7 @@ def test_withdrawal_stops_future_doses(nurse, eligible_patient, iv_course) -> No
     consent.withdraw(nurse, c, reason="Patient no longer wishes treatment")
     status = consent.status_for(eligible_patient, "iv")
     assert status.problem == "withdrawn" and "withdrew consent" in status.message
-    with pytest.raises(ValidationError, match="withdrew consent"):
-        consent.require_current_consent(iv_course.sessions.first())
+    assert "withdrew consent" in (consent.consent_refusal(iv_course.sessions.first()) or "")
     c.refresh_from_db()
     assert c.pdf_sha256 == consent.sha256(bytes(c.pdf))  # the signed PDF stays as it was
 

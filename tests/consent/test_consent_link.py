@@ -99,6 +99,7 @@ def test_patient_reads_and_signs_through_the_link(client, admin_a, nurse_a, clin
 
 
 def test_a_document_that_needs_a_witness_is_not_sent(client, nurse_a, eligible_patient) -> None:
+    consent.ensure_documents(eligible_patient.clinic)  # the shipped IV text needs a witness
     response = _link(client, nurse_a, eligible_patient)
     assert response.status_code == 302
     assert not PatientLink.objects.filter(purpose="consent").exists()

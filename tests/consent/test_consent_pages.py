@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from ketacare.audit.models import AuditEvent
 from ketacare.consent import actions as consent
-from ketacare.consent.models import Consent, EducationParagraph
+from ketacare.consent.models import Consent, ConsentDocument, EducationParagraph
+from ketacare.consent.shipped import DOCUMENTS
 from ketacare.interop.auth import create_token
 
 from .conftest import data_url, sign_for, signature_png
@@ -36,8 +37,8 @@ def _sign_url(patient) -> str:
 def test_sign_page_access_and_post(client, request, eligible_patient, clinic_a, persona, page,
                                    post) -> None:
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(_sign_url(eligible_patient)).status_code == page
     consent.ensure_documents(clinic_a)
+    assert client.get(_sign_url(eligible_patient)).status_code == page
     document = consent.document_for_route(clinic_a, "iv")
     response = client.post(_sign_url(eligible_patient), {
         "document": document.pk, "signature": data_url(signature_png()),
@@ -45,6 +46,35 @@ def test_sign_page_access_and_post(client, request, eligible_patient, clinic_a, 
         "witnessed": "on"})
     assert response.status_code == post
     assert Consent.objects.filter(patient=eligible_patient).exists() == (post == 302)
+
+
+def test_no_page_installs_documents_on_a_get_the_admin_installs_them(
+        client, nurse_a, admin_a, eligible_patient, clinic_a) -> None:
+    """A clinic made outside `ketacare setup` and the demo has no documents: reading the
+    consent pages writes nothing, the sign page says where they are installed, a nurse
+    cannot install them, and the admin's button does, audited."""
+    client.force_login(nurse_a)
+    for url in (_sign_url(eligible_patient), f"/consent/patient/{eligible_patient.pk}/",
+                "/consent/documents/"):
+        client.get(url)
+    assert not ConsentDocument.objects.filter(clinic=clinic_a).exists()
+    response = client.get(_sign_url(eligible_patient), follow=True)
+    assert "installs the consent documents at /consent/documents/" in \
+        response.content.decode()
+    assert "A clinic admin installs them on this page." in \
+        client.get("/consent/documents/").content.decode()
+    assert client.post("/consent/documents/", {"install": "1"}).status_code == 403
+    assert not ConsentDocument.objects.filter(clinic=clinic_a).exists()
+    client.force_login(admin_a)
+    assert "Install the shipped consent documents" in \
+        client.get("/consent/documents/").content.decode()
+    response = client.post("/consent/documents/", {"install": "1"}, follow=True)
+    shipped = len(DOCUMENTS)
+    assert f"Installed {shipped} shipped consent documents." in response.content.decode()
+    assert ConsentDocument.objects.filter(clinic=clinic_a).count() == shipped
+    entry = AuditEvent.objects.filter(object_type="consent_documents").get()
+    assert entry.detail == {"installed": shipped} and entry.username == admin_a.username
+    assert "documents-missing" not in client.get("/consent/documents/").content.decode()
 
 
 def test_sign_form_errors_name_the_fields(client, nurse_a, eligible_patient, clinic_a) -> None:
@@ -102,6 +132,7 @@ def test_documents_page_publishes_for_admins_only(client, admin_a, nurse_a, clin
     assert "Publish a new version" not in client.get("/consent/documents/").content.decode()
     assert client.post("/consent/documents/", {"kind": "ketamine_offlabel"}).status_code == 403
     client.force_login(admin_a)
+    consent.ensure_documents(clinic_a)
     current = consent.current_document(clinic_a, "ketamine_offlabel")
     response = client.post("/consent/documents/", {
         "kind": "ketamine_offlabel", "title": current.title, "body": current.body + " Also.",

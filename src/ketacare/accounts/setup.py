@@ -10,10 +10,10 @@ from django.db import transaction
 
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
-from ketacare.consent.actions import ensure_documents
 
 from . import invites
 from .models import Clinic, Membership, Role, validate_time_zone
+from .signals import clinic_created
 from .staff_admin import clean_email, clean_username
 
 
@@ -52,9 +52,9 @@ def create_clinic(*, clinic_name: str, time_zone: str, admin: str, admin_email: 
     invites.void_links(user)
     user.save()
     Membership.objects.create(user=user, clinic=clinic, role=Role.ADMIN)
-    # A clinic that goes live has its consent documents from the start, so no first dose
-    # is ever given without the patient's signed consent (consent.require_current_consent).
-    ensure_documents(clinic)
+    # Consent gives a clinic that goes live its documents from the start, so no first dose
+    # is ever given without the patient's signed consent (consent.hooks).
+    clinic_created.send(sender=Clinic, clinic=clinic)
     record(Action.CREATE, username=operator, clinic_id=clinic.pk, obj=clinic,
            detail={"setup": "clinic", "name": name, "time_zone": time_zone,
                    "admin": username})

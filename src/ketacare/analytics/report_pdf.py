@@ -15,8 +15,9 @@ from fpdf.fonts import FontFace
 
 from ketacare.charts import png
 from ketacare.charts.outcomes import funnel_chart, km_chart
+from ketacare.clinical.instruments import short_name as instrument_name
+from ketacare.patients.models import condition_name
 from ketacare.pdf import image_height, latin1, table
-from ketacare.web.templatetags.ketacare import condition_name, instrument_name
 
 from .published import BENCHMARKS
 from .suppression import rate_words

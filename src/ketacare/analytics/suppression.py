@@ -123,15 +123,6 @@ def suppress_report(report: dict[str, Any], k_min: int) -> dict[str, Any]:
             "km_note": km_note(rows, k_min), "funnel_note": funnel_note(everyone, k_min)}
 
 
-def step_label(step: dict[str, Any]) -> str:
-    """How a funnel step reads on its bar: "12 (80%)", "<5", "<5 lost since session 2"."""
-    if step["patients"] is not None:
-        return f"{step['patients']} ({step['share']:.0%})"
-    if step["hidden"] == "count":
-        return f"<{step['fewer_than']}"
-    return f"<{step['fewer_than']} lost since session {step['since']}"
-
-
 def rate_words(rate: dict[str, Any]) -> str:
     """How a suppressed rate reads, on the page and in the PDF."""
     k_min = rate["fewer_than"]

@@ -107,7 +107,28 @@ class Writers:
             w.close()
 
 
+@dataclass
+class _Cohort:
+    """One chunk's patients as the tables are written, in the order the random draws are
+    made (the same seed gives the same registry)."""
+
+    pid: np.ndarray
+    clinic: np.ndarray
+    cond: np.ndarray
+    t0: np.ndarray  # first session, epoch seconds
+    dropout: np.ndarray
+    n_sess: np.ndarray
+    sess_t: np.ndarray  # (n, MAX_SESSIONS) session times
+    sess_mask: np.ndarray  # (n, MAX_SESSIONS) sessions that happened
+
+
 def _chunk(rng: np.random.Generator, first_id: int, n: int, clinics: int, out: Writers) -> None:
+    cohort = _patients_and_courses(rng, first_id, n, clinics, out)
+    _assessments(rng, cohort, out)
+
+
+def _patients_and_courses(rng: np.random.Generator, first_id: int, n: int, clinics: int,
+                          out: Writers) -> _Cohort:
     pid = np.arange(first_id, first_id + n, dtype=np.int64)
     clinic = rng.integers(1, clinics + 1, size=n).astype(np.int32)
     cond = rng.choice(3, size=n, p=CONDITION_P)
@@ -125,14 +146,13 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, clinics: int, out: W
     day0 = EPOCH_START + rng.integers(0, SPAN_S // DAY, size=n) * DAY
     t0 = day0 + rng.integers(13 * HOUR, 22 * HOUR, size=n)  # clinic hours, UTC
     col = lambda i: np.array([p[i] for p in PROTOCOLS])[proto]  # noqa: E731
-    route, drug, per_kg = col(1), col(2), col(4).astype(float)
     out.write(
         "courses",
         {
             "course_id": pid,
             "patient_id": pid,
             "protocol": col(0),
-            "route": route,
+            "route": col(1),
             "started_at": _ts(t0 - rng.integers(1, 14, size=n) * DAY),
         },
     )
@@ -145,17 +165,25 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, clinics: int, out: W
     gaps[:, 6:] += rng.integers(14, 35, size=(n, MAX_SESSIONS - 6)) * DAY  # boosters
     sess_t = t0[:, None] + np.cumsum(gaps, axis=1)
     sess_mask = np.arange(MAX_SESSIONS)[None, :] < n_sess[:, None]
+    cohort = _Cohort(pid, clinic, cond, t0, dropout, n_sess, sess_t, sess_mask)
+    _sessions_and_vitals(rng, cohort, col(1), col(2), col(4).astype(float), out)
+    return cohort
+
+
+def _sessions_and_vitals(rng: np.random.Generator, c: _Cohort, route: np.ndarray,
+                         drug: np.ndarray, per_kg: np.ndarray, out: Writers) -> None:
+    n = len(c.pid)
     weight = np.clip(rng.normal(80, 16, n), 45, 160)
     dose = np.where(per_kg > 0, per_kg * weight, rng.choice([56.0, 84.0], size=n))
-    rows, num = np.nonzero(sess_mask)
-    st = sess_t[rows, num]
-    sid = pid[rows] * 16 + num
+    rows, num = np.nonzero(c.sess_mask)
+    st = c.sess_t[rows, num]
+    sid = c.pid[rows] * 16 + num
     out.write(
         "sessions",
         {
             "session_id": sid,
-            "course_id": pid[rows],
-            "patient_id": pid[rows],
+            "course_id": c.pid[rows],
+            "patient_id": c.pid[rows],
             "number": (num + 1).astype(np.int16),
             "started_at": _ts(st),
             "route": route[rows],
@@ -170,7 +198,7 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, clinics: int, out: W
         "vitals",
         {
             "session_id": np.tile(sid, 2),
-            "patient_id": np.tile(pid[rows], 2),
+            "patient_id": np.tile(c.pid[rows], 2),
             "measured_at": _ts(vt),
             "systolic_mmhg": _pre_post(rng, (124, 12), (138, 15), nv),
             "diastolic_mmhg": _pre_post(rng, (78, 8), (86, 10), nv),
@@ -178,21 +206,61 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, clinics: int, out: W
             "spo2_pct": np.clip(rng.normal(98, 1, 2 * nv), 88, 100).astype(np.int16),
         },
     )
+
+
+def _assessments(rng: np.random.Generator, c: _Cohort, out: Writers) -> None:
+    at, done, gain = _assessment_slots(rng, c)
+    n, n_slots = at.shape
+    has = {
+        "phq9": np.ones(n, bool),
+        "pcl5": c.cond == 1,
+        "gad7": c.cond == 2,
+        "qids-sr16": (c.cond == 0) & (c.clinic % 4 == 0),
+        "madrs": (c.cond == 0) & (c.clinic % 5 == 0),
+    }
+    for inst, who in has.items():
+        spec = SPECS[inst]
+        top = 27 if inst == "qids-sr16" else spec.n_items * spec.item_max
+        b = np.clip(rng.normal(spec.baseline_mean, spec.baseline_sd, n), 0, top)
+        mask = done & who[:, None]
+        if inst == "madrs":  # clinician-rated: baseline, 24 h, post-induction only
+            mask &= np.isin(np.arange(n_slots), [0, 1, MAX_SESSIONS + 1])[None, :]
+        r, s = np.nonzero(mask)
+        g = np.minimum(gain[r, s] * spec.effect, 1.0)
+        totals = np.clip(np.rint(b[r] * (1 - g) + rng.normal(0, spec.noise_sd, len(r))), 0, top)
+        totals = totals.astype(np.int64)
+        out.write(
+            "assessments",
+            {
+                "patient_id": c.pid[r],
+                "instrument": np.full(len(r), inst, dtype=object),
+                "completed_at": _ts(at[r, s]),
+                "total": totals.astype(np.int16),
+                "items": _items(rng, totals, inst),
+            },
+        )
+
+
+def _assessment_slots(rng: np.random.Generator,
+                      c: _Cohort) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When each patient could answer (n x slots), which they answered, and the share of
+    their plateau improvement reached by then."""
+    n = len(c.pid)
     # Latent response: plateau m (dropouts benefit less), share u reached at 24 h.
-    m = np.where(dropout, rng.beta(1.4, 2.6, n), rng.beta(1.9, 1.6, n))
+    m = np.where(c.dropout, rng.beta(1.4, 2.6, n), rng.beta(1.9, 1.6, n))
     u = rng.beta(3.5, 2.0, n)
     decay_days = rng.lognormal(np.log(120), 0.6, n)
-    last_sess = sess_t[np.arange(n), n_sess - 1]
-    induction_end = sess_t[np.arange(n), np.minimum(n_sess, 6) - 1]
+    last_sess = c.sess_t[np.arange(n), c.n_sess - 1]
+    induction_end = c.sess_t[np.arange(n), np.minimum(c.n_sess, 6) - 1]
     # Assessment slots: baseline, 24 h, before sessions 2..10, post-induction, 12 weekly.
-    base_t = t0 - np.where(
+    base_t = c.t0 - np.where(
         rng.random(n) < 0.06, rng.integers(31, 45, n) * DAY, rng.integers(10 * 60, 7 * DAY, n)
     )
     slots = [
         base_t[:, None],
-        (t0 + rng.integers(14 * HOUR, 40 * HOUR, n))[:, None],
-        sess_t[:, 1:] - rng.integers(5 * 60, 2 * HOUR, (n, MAX_SESSIONS - 1)),
-        (t0 + rng.integers(15 * DAY, 31 * DAY, n))[:, None],
+        (c.t0 + rng.integers(14 * HOUR, 40 * HOUR, n))[:, None],
+        c.sess_t[:, 1:] - rng.integers(5 * 60, 2 * HOUR, (n, MAX_SESSIONS - 1)),
+        (c.t0 + rng.integers(15 * DAY, 31 * DAY, n))[:, None],
         induction_end[:, None]
         + np.arange(1, 13)[None, :] * 7 * DAY
         + rng.integers(-2 * DAY, 2 * DAY, (n, 12)),
@@ -210,42 +278,15 @@ def _chunk(rng: np.random.Generator, first_id: int, n: int, clinics: int, out: W
     )
     done = rng.random((n, n_slots)) < p_done[None, :]
     pre_mask = np.concatenate(
-        [np.ones((n, 2), bool), sess_mask[:, 1:], np.ones((n, 1 + 12), bool)], axis=1
+        [np.ones((n, 2), bool), c.sess_mask[:, 1:], np.ones((n, 1 + 12), bool)], axis=1
     )
-    gone = dropout[:, None] & (at > last_sess[:, None] + 7 * DAY)
+    gone = c.dropout[:, None] & (at > last_sess[:, None] + 7 * DAY)
     done &= pre_mask & ~(gone & (rng.random((n, n_slots)) < 0.8))
-    k = (sess_t[:, None, :] <= at[:, :, None]).__and__(sess_mask[:, None, :]).sum(axis=2)
+    k = (c.sess_t[:, None, :] <= at[:, :, None]).__and__(c.sess_mask[:, None, :]).sum(axis=2)
     gain = np.where(k == 0, 0.0, m[:, None] * (1 - (1 - u[:, None]) * np.exp(-(k - 1) / 1.3)))
     after = np.maximum(0, at - last_sess[:, None] - 7 * DAY) / DAY
     gain *= np.exp(-after / decay_days[:, None])
-    has = {
-        "phq9": np.ones(n, bool),
-        "pcl5": cond == 1,
-        "gad7": cond == 2,
-        "qids-sr16": (cond == 0) & (clinic % 4 == 0),
-        "madrs": (cond == 0) & (clinic % 5 == 0),
-    }
-    for inst, who in has.items():
-        spec = SPECS[inst]
-        top = 27 if inst == "qids-sr16" else spec.n_items * spec.item_max
-        b = np.clip(rng.normal(spec.baseline_mean, spec.baseline_sd, n), 0, top)
-        mask = done & who[:, None]
-        if inst == "madrs":  # clinician-rated: baseline, 24 h, post-induction only
-            mask &= np.isin(np.arange(n_slots), [0, 1, MAX_SESSIONS + 1])[None, :]
-        r, s = np.nonzero(mask)
-        g = np.minimum(gain[r, s] * spec.effect, 1.0)
-        totals = np.clip(np.rint(b[r] * (1 - g) + rng.normal(0, spec.noise_sd, len(r))), 0, top)
-        totals = totals.astype(np.int64)
-        out.write(
-            "assessments",
-            {
-                "patient_id": pid[r],
-                "instrument": np.full(len(r), inst, dtype=object),
-                "completed_at": _ts(at[r, s]),
-                "total": totals.astype(np.int16),
-                "items": _items(rng, totals, inst),
-            },
-        )
+    return at, done, gain
 
 
 def synthesise(

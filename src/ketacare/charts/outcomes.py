@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ketacare.analytics.suppression import step_label
 from ketacare.clinical.instruments import get
 
 from . import PALETTE, values
 
 if TYPE_CHECKING:
     import altair as alt
+
+
+def step_label(step: dict[str, Any]) -> str:
+    """How a funnel step reads on its bar: "12 (80%)", "<5", "<5 lost since session 2"."""
+    if step["patients"] is not None:
+        return f"{step['patients']} ({step['share']:.0%})"
+    if step["hidden"] == "count":
+        return f"<{step['fewer_than']}"
+    return f"<{step['fewer_than']} lost since session {step['since']}"
 
 
 def km_chart(rows: list[dict[str, Any]], *, width: int = 560,

@@ -48,6 +48,22 @@ def ensure_documents(clinic: Clinic) -> None:
                 text_sha256=ConsentDocument.text_hash(doc.title, doc.body))
 
 
+@transaction.atomic
+def install_documents(staff: Staff, *, request: HttpRequest | None = None) -> int:
+    """The documents page's button (admins): the shipped documents a clinic lacks become its
+    version 1. A clinic made by `ketacare setup` or the demo has them already; no page
+    installs them on a GET."""
+    staff.require(Perm.MANAGE_CLINIC)
+    before = ConsentDocument.objects.filter(clinic=staff.clinic).count()
+    ensure_documents(staff.clinic)
+    installed = ConsentDocument.objects.filter(clinic=staff.clinic).count() - before
+    if installed:
+        record(Action.CREATE, request=request, user=staff.user, clinic_id=staff.clinic.pk,
+               object_type="consent_documents", object_id=str(staff.clinic.pk),
+               detail={"installed": installed})
+    return installed
+
+
 def current_document(clinic: Clinic, kind: str) -> ConsentDocument | None:
     return ConsentDocument.objects.filter(clinic=clinic, kind=kind).order_by("-version").first()
 
@@ -156,18 +172,17 @@ def sign_url(patient: Patient, route: str) -> str:
     return reverse("consent-sign", args=[patient.pk, route])
 
 
-def require_current_consent(session: Any) -> None:
-    """The dose step's gate (one line in treatment.actions.give_dose): no dose without a
-    current consent for the course's route. Raises the treatment action's ValidationError
-    with the reason and where to take consent."""
+def consent_refusal(session: Any, today: date | None = None) -> str | None:
+    """The dose gate consent registers in treatment.hooks: no dose without a current
+    consent for the course's route. The reason, with where to take consent, or None."""
     course = session.course
     status = status_for(course.patient, course.protocol().route)
     if status.problem == "no_document":
-        raise ValidationError(status.message)
+        return status.message
     if not status.ok:
-        raise ValidationError(
-            f"{status.message} Dosing needs the patient's current signed consent: take it at "
-            f"{sign_url(course.patient, status.route)}")
+        return (f"{status.message} Dosing needs the patient's current signed consent: take "
+                f"it at {sign_url(course.patient, status.route)}")
+    return None
 
 
 # --- signing ---------------------------------------------------------------------------

@@ -11,3 +11,6 @@ class ConsentConfig(AppConfig):
         # the intake answers join its Questionnaire(Response) types, so the FHIR package
         # needs no edit to serve them.
         from . import fhir, fhir_intake  # noqa: F401
+        from .hooks import register
+
+        register()

@@ -56,9 +56,10 @@ def sign(request: HttpRequest, patient_id: str, route: str) -> HttpResponse:
     if route not in ROUTES:
         raise Http404("No such route")
     patient = patient_for(staff, patient_id, write=request.method == "POST", request=request)
-    actions.ensure_documents(staff.clinic)
     document = actions.document_for_route(staff.clinic, route)
-    assert document is not None
+    if document is None:  # the message says where an admin installs them
+        messages.error(request, actions.status_for(patient, route).message)
+        return redirect(reverse("consent-patient", args=[patient.pk]))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -92,7 +93,6 @@ def sign_link(request: HttpRequest, patient_id: str, route: str) -> HttpResponse
     """A secure link for the patient to read and sign on their own device."""
     staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True, request=request)
-    actions.ensure_documents(staff.clinic)
     try:
         link, token = actions.issue_link(staff, patient, route, request=request)
     except ValidationError as exc:
@@ -109,7 +109,6 @@ def sign_link(request: HttpRequest, patient_id: str, route: str) -> HttpResponse
 def patient_consents(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request, audit_as="consents")
-    actions.ensure_documents(staff.clinic)
     return render(request, "consent/patient.html", {
         "patient": patient, "data": chart_consents(patient),
         "can_edit": staff.can(Perm.EDIT_PATIENT),
@@ -144,8 +143,12 @@ def withdraw(request: HttpRequest, consent_id: str) -> HttpResponse:
 def documents(request: HttpRequest) -> HttpResponse:
     """The clinic's consent documents, every version; admins publish a new one here."""
     staff = staff_of(request)
-    actions.ensure_documents(staff.clinic)
     errors: dict[str, list[str]] = {}
+    if request.method == "POST" and "install" in request.POST:
+        installed = actions.install_documents(staff, request=request)
+        messages.success(request, f"Installed {installed} shipped consent document"
+                                  f"{'' if installed == 1 else 's'}.")
+        return redirect("consent-documents")
     if request.method == "POST":
         try:
             document = actions.publish_version(
@@ -160,9 +163,10 @@ def documents(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Published {document}.")
             return redirect("consent-documents")
     rows = ConsentDocument.objects.filter(clinic=staff.clinic).select_related("created_by")
+    current = {k: actions.current_document(staff.clinic, k) for k in shipped.DOCUMENTS}
     return render(request, "consent/documents.html", {
-        "documents": rows, "current": {k: actions.current_document(staff.clinic, k)
-                                       for k in shipped.DOCUMENTS},
+        "documents": rows, "current": current,
+        "missing": [shipped.DOCUMENTS[k].title for k, doc in current.items() if doc is None],
         "can_manage": staff.can(Perm.MANAGE_CLINIC), "errors": errors,
         "posted": request.POST, "routes": ROUTES,
         "paragraphs": {p.route: p for p in

@@ -41,6 +41,15 @@ class Condition(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def condition_name(code: str) -> str:
+    """"ptsd" -> "PTSD", "all" -> "All conditions", nothing -> "Not recorded" (pages, PDFs)."""
+    if code == "all":
+        return "All conditions"
+    if code == "unspecified":
+        return "Not recorded"
+    return str(dict(Condition.choices).get(code, code or "Not recorded"))
+
+
 class Patient(models.Model):
     # Random ids: URLs carry no identifier and cannot be enumerated.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

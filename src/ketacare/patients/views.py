@@ -24,7 +24,6 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import eligibility, routes
 from ketacare.form_errors import apply_errors
-from ketacare.selfreport.trajectories import patient_trajectories
 
 from . import actions
 from .access import entry_for, patient_for, patients_of, screening_for
@@ -170,8 +169,6 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
         "can_edit": staff.can(Perm.EDIT_PATIENT), "can_screen": staff.can(Perm.SCREEN),
         "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY),
         "can_order": staff.can(Perm.SIGN_ORDERS),
-        "trajectories": (patient_trajectories(patient) if tab == "summary"
-                         and staff.can(Perm.SELFREPORT_VIEW) else []),
         **(extra or {}),
     }, status=status)
 

@@ -53,12 +53,6 @@ def dose_refusal(session: Session, today: date) -> str | None:
     )
 
 
-def require_enrolled_for_dose(session: Session, today: date) -> None:
-    """The give_dose hook: a ValidationError with the reason, if any."""
-    why = dose_refusal(session, today)
-    if why:
-        raise ValidationError(why)
-
 
 @transaction.atomic
 def enroll(

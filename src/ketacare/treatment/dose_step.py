@@ -12,8 +12,8 @@ from ketacare.clinical.iv_prep import IV_BAG_VOLUME_ML, IvPreparation, iv_prepar
 from ketacare.ledger.models import StockItem
 from ketacare.patients.chart import Chart
 from ketacare.patients.interactions import patient_interactions
-from ketacare.rems.enrollment import dose_refusal
 
+from . import hooks
 from .models import Session
 
 # Clinic setting: the IV bag volume in mL ([clinic default] 100 mL; `clinical.iv_prep`).
@@ -68,7 +68,8 @@ def notes_for(session: Session) -> DoseStepNotes:
     today = patient.clinic.today()
     notes = DoseStepNotes(
         interactions=patient_interactions(patient, today, protocol.route),
-        rems_refusal=None if hasattr(session, "dose") else dose_refusal(session, today),
+        rems_refusal=(None if hasattr(session, "dose")
+                      else hooks.dose_refusals(session, today).get("rems")),
     )
     if protocol.route != "iv":
         return notes

@@ -1,11 +1,9 @@
 from django.urls import path
 
-from . import letter_views, protocol_views, review_views, views
+from . import protocol_views, review_views, views
 
 urlpatterns = [
     path("patients/<uuid:patient_id>/courses/new/", views.course_new, name="course-new"),
-    path("patients/<uuid:patient_id>/letter/", letter_views.progress_letter,
-         name="progress-letter"),
     path("protocols/", protocol_views.protocol_list, name="protocol-list"),
     path("protocols/<int:protocol_id>/edit/", protocol_views.protocol_edit, name="protocol-edit"),
     path("protocols/<int:protocol_id>/copy/", protocol_views.protocol_copy, name="protocol-copy"),

@@ -29,6 +29,14 @@ def all_instruments() -> list[Instrument]:
     return list(_registry().values())
 
 
+def short_name(instrument_id: str) -> str:
+    """"phq9" -> "PHQ-9"; an unknown id is shown as it is (pages, PDFs)."""
+    try:
+        return get(instrument_id).short_name
+    except InstrumentInputError:
+        return instrument_id
+
+
 def get(instrument_id: str) -> Instrument:
     try:
         return _registry()[instrument_id]

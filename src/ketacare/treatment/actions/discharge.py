@@ -12,8 +12,8 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit.models import Action
 from ketacare.clinical import discharge as discharge_rules
 from ketacare.clinical import safety
-from ketacare.consent import hooks as consent
 
+from .. import hooks
 from ..models import (
     AlertKind,
     Amendment,
@@ -118,7 +118,7 @@ def discharge(
             session.status = SessionStatus.DISCHARGED
             session.save()
             _audit(staff, Action.UPDATE, session, session, request, {"step": "discharge"})
-            consent.after_discharge(staff, session, request)
+            hooks.after_discharge(staff, session, request)
             return session
     refused = ValidationError("Not ready for discharge: " + checklist.message())
     due = checklist.earliest_at

@@ -19,12 +19,11 @@ from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.models import Action
 from ketacare.clinical import dosing, safety
-from ketacare.consent import hooks as consent
 from ketacare.ledger import actions as ledger
 from ketacare.ledger.models import StockItem
 from ketacare.patients.chart import Chart
-from ketacare.rems.enrollment import require_enrolled_for_dose
 
+from .. import hooks
 from ..models import (
     Dose,
     Session,
@@ -125,9 +124,9 @@ def _check_stock(staff: Staff, session: Session, stock_item: StockItem | None) -
 
 def _may_dose(session: Session, today: date) -> None:
     """The patient-level gates, refused at preview already: a current signed consent
-    (consent.hooks) and, for esketamine, REMS enrollment (issue 14 item 7)."""
-    consent.before_dose(session)
-    require_enrolled_for_dose(session, today)
+    and, for esketamine, REMS enrollment (issue 14 item 7): the gates consent and REMS
+    register in treatment.hooks."""
+    hooks.require_dose_allowed(session, today)
 
 
 def preview_dose(staff: Staff, session: Session, *, mg_per_kg: float | None = None,

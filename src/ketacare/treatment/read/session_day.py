@@ -20,9 +20,8 @@ from ketacare.clinical import eligibility, protocols
 from ketacare.clinical.session_day import DueReading, current_step, monitoring_due
 from ketacare.patients.chart import Chart
 from ketacare.patients.models import Patient
-from ketacare.rems.enrollment import dose_refusal
 
-from .. import actions
+from .. import actions, hooks
 from ..models import (
     AdverseEvent,
     Amendment,
@@ -123,6 +122,7 @@ def session_day(staff: Staff, session: Session, *,
             predose_vitals=bool(predose), hold_cleared=session.hold_cleared,
             discharged=session.discharged_at is not None,
             discharge_ready=bool(discharge and discharge.ready)),
-        dose_refusal=dose_refusal(session, today) if dose is None else None,
+        dose_refusal=(None if dose is not None
+                      else hooks.dose_refusals(session, today).get("rems")),
         can_run=staff.can(Perm.RUN_SESSION), can_override=staff.can(Perm.SIGN_ORDERS),
         can_ack=staff.can(Perm.SIGN_ORDERS))

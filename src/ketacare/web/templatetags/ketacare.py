@@ -3,9 +3,8 @@ from typing import Any
 from django import template
 
 from ketacare.analytics.suppression import rate_words as _rate_words
-from ketacare.clinical.instruments import InstrumentInputError
-from ketacare.clinical.instruments import get as get_instrument
-from ketacare.patients.models import Condition
+from ketacare.clinical.instruments import short_name
+from ketacare.patients.models import condition_name
 
 register = template.Library()
 
@@ -27,23 +26,8 @@ def field(form: object, name: str) -> object:
     return form[name]  # type: ignore[index]
 
 
-@register.filter
-def instrument_name(instrument_id: str) -> str:
-    """"phq9" -> "PHQ-9"; an unknown id is shown as it is."""
-    try:
-        return get_instrument(instrument_id).short_name
-    except InstrumentInputError:
-        return instrument_id
-
-
-@register.filter
-def condition_name(code: str) -> str:
-    """"ptsd" -> "PTSD", "all" -> "All conditions"."""
-    if code == "all":
-        return "All conditions"
-    if code == "unspecified":
-        return "Not recorded"
-    return str(dict(Condition.choices).get(code, code or "Not recorded"))
+register.filter("instrument_name", short_name)
+register.filter("condition_name", condition_name)
 
 
 @register.filter

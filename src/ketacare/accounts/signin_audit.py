@@ -8,10 +8,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from ketacare.accounts.staff import clinics_of
+from ketacare.audit.log import record
+from ketacare.audit.models import Action
 
-from .log import record
-from .models import Action
+from .staff import clinics_of
 
 
 @receiver(user_logged_in)

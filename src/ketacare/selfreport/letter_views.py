@@ -55,5 +55,5 @@ def progress_letter(request: HttpRequest, patient_id: str) -> HttpResponse:
                    "instruments": [o.instrument.id for o in letter.outcomes],
                    "doses": len(letter.doses), "adverse_events": len(letter.events)})
         return response
-    return render(request, "treatment/letter_form.html", {"patient": patient, "form": form},
+    return render(request, "selfreport/letter_form.html", {"patient": patient, "form": form},
                   status=400 if request.method == "POST" else 200)

@@ -23,11 +23,11 @@ from ketacare.clinical.outcomes import Outcome, OutcomeRules, classify
 from ketacare.ledger.models import plain
 from ketacare.patients.models import Patient
 from ketacare.pdf import HEAD_FILL, image_height, latin1, person, table
-from ketacare.selfreport import actions as selfreport
-from ketacare.selfreport.models import Response
-from ketacare.selfreport.trajectories import Trajectory, patient_trajectories
+from ketacare.treatment.models import AdverseEvent, Course, CourseStatus, Dose, Severity
 
-from .models import AdverseEvent, Course, CourseStatus, Dose, Severity
+from . import actions as selfreport
+from .models import Response
+from .trajectories import Trajectory, patient_trajectories
 
 PAPER_SETTING = "letter_paper"  # clinic setting: "letter" (default) or "a4"
 CATEGORY_LABELS = {"remission": "Remission", "response": "Response",

@@ -22,11 +22,10 @@ from django.views.decorators.http import require_http_methods
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires
+from ketacare.audit.log import record
+from ketacare.audit.models import Action, AuditEvent
 from ketacare.patients.access import patients_of
 from ketacare.patients.models import Patient
-
-from .log import record
-from .models import Action, AuditEvent
 
 PAGE_SIZE = 50
 

@@ -18,9 +18,9 @@ from ketacare.audit.models import AuditEvent
 from ketacare.demo import treatment as demo
 from ketacare.pdf import latin1
 from ketacare.selfreport import actions as selfreport
+from ketacare.selfreport.letter import gather_letter, letter_pdf
 from ketacare.selfreport.models import Response
 from ketacare.treatment import actions as treatment
-from ketacare.treatment.letter import gather_letter, letter_pdf
 from ketacare.treatment.models import AdverseEvent, Session
 from tests.pdf import pdf_pages, pdf_text, pdf_to_png
 from tests.selfreport.conftest import answers, make_request, start_course
