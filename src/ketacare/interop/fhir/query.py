@@ -130,7 +130,7 @@ def _requested(params: SearchParams, id_keys: tuple[str, ...]) -> list[Any]:
 def _slots(sources: list[Source], staff: Staff) -> list[tuple[str, bool, list[Any]]]:
     """The tie-break columns of a UNION: each table's `order`, one column per term, NULL in
     the other tables' rows (their order comes after `_t`, so the NULLs never compare)."""
-    tables = list(dict.fromkeys(s.rows for s in sources))
+    tables = _tables(sources)
     out: list[tuple[str, bool, list[Any]]] = []
     for t, rows in enumerate(tables):
         model = rows(staff).model
@@ -144,10 +144,15 @@ def _slots(sources: list[Source], staff: Staff) -> list[tuple[str, bool, list[An
     return out
 
 
+def _tables(sources: list[Source]) -> list[Any]:
+    """The tables of a type's sources (by their `rows`), in order: `_t` indexes this."""
+    return list(dict.fromkeys(s.rows for s in sources))
+
+
 def _union(sources: list[Source], staff: Staff, params: SearchParams,
-           ) -> tuple[QuerySet[Any] | None, list[Any], list[Source]]:
-    """(the UNION ALL of the matching rows or None, its order, the sources by `_s`)."""
-    tables = list(dict.fromkeys(s.rows for s in sources))
+           ) -> tuple[QuerySet[Any] | None, list[Any]]:
+    """(the UNION ALL of the matching rows of every source, or None, and its order)."""
+    tables = _tables(sources)
     slots = _slots(sources, staff)
     parts = []
     for i, source in enumerate(sources):
@@ -159,20 +164,20 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
                              **{name: values[i] for name, _, values in slots})
         parts.append(rows.order_by().values(*SHARED, *(name for name, _, _ in slots)))
     if not parts:
-        return None, [], sources
+        return None, []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     order = [*_requested(params, ID_KEYS), F("_t").asc(),
              *(F(name).desc() if desc else F(name).asc() for name, desc, _ in slots),
              F("_s").asc()]
-    return union, order, sources
+    return union, order
 
 
 def _fetch(sources: list[Source], staff: Staff, found: list[dict[str, Any]]) -> list[Entry]:
     """The page's resources: one query per table on the page."""
+    tables = _tables(sources)
     rows: dict[int, dict[Any, Any]] = {}
     for t in sorted({r["_t"] for r in found}):
-        of_table = [s for s in sources if s.rows is sources[next(
-            r["_s"] for r in found if r["_t"] == t)].rows]
+        of_table = [s for s in sources if s.rows is tables[t]]
         related = sorted({name for s in of_table for name in s.related})
         rows[t] = of_table[0].rows(staff).select_related(*related).in_bulk(
             [r["_pk"] for r in found if r["_t"] == t])
@@ -199,7 +204,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
         entries = [source.build(r) for r in found[:params.count]]
         patients = rows.order_by().values_list(source.patient, flat=True).distinct()
     else:
-        union, order, _ = _union(list(sources), staff, params)
+        union, order = _union(list(sources), staff, params)
         if union is None:
             return [], 0 if params.total else None, False, set()
         found = list(union.order_by(*order)[params.offset:params.offset + want]) \
