@@ -8,6 +8,7 @@ replaced."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -202,7 +203,8 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
         found = list(ordered[params.offset:params.offset + want]) if want else []
         total = rows.count() if params.total else None
         entries = [source.build(r) for r in found[:params.count]]
-        patients = rows.order_by().values_list(source.patient, flat=True).distinct()
+        def patients() -> Any:
+            return rows.order_by().values_list(source.patient, flat=True).distinct()
     else:
         union, order = _union(list(sources), staff, params)
         if union is None:
@@ -211,19 +213,30 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
             if want else []
         total = union.count() if params.total else None
         entries = _fetch(list(sources), staff, found[:params.count])
-        patient_rows = [m.order_by().values_list(s.patient, flat=True) for s in sources
-                        if (m := matching(s, staff, params)) is not None]
-        patients = patient_rows[0].union(*patient_rows[1:])
+        def patients() -> Any:
+            each = [m.order_by().values_list(s.patient, flat=True) for s in sources
+                    if (m := matching(s, staff, params)) is not None]
+            return each[0].union(*each[1:])
     more = (params.offset + params.count < total) if total is not None \
         else len(found) > params.count
-    named: set[str] = set()
-    if params.patients is not None or (params.ids is not None
-                                       and any(s.patient == "pk" for s in sources)):
-        if params.offset == 0 and not more:  # every match is on this page
-            named = {e.patient_id for e in entries if e.patient_id}
-        else:
-            named = {str(p) for p in patients}
-    return entries, total, more, named
+    return entries, total, more, _named(sources, params, entries, total, more, patients)
+
+
+def _named(sources: tuple[Source, ...], params: SearchParams, entries: list[Entry],
+           total: int | None, more: bool, patients: Callable[[], Any]) -> set[str]:
+    """The patients the search named that have a match; `patients()` (a query of the
+    matches' patients) runs only when the page cannot tell."""
+    if params.patients is None and not (params.ids is not None
+                                        and any(s.patient == "pk" for s in sources)):
+        return set()
+    shown = {e.patient_id for e in entries if e.patient_id}
+    if params.offset == 0 and not more:  # every match is on this page
+        return shown
+    if params.patients is not None:
+        wanted = {str(u) for u in canonical_uuids(params.patients)}
+        if wanted <= shown or (len(wanted) == 1 and (total or entries)):
+            return wanted  # every named patient is on the page, or the one has matches
+    return {str(p) for p in patients()}
 
 
 def one(sources: tuple[Source, ...], staff: Staff, resource_id: str) -> Entry | None:
