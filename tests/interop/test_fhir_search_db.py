@@ -132,7 +132,7 @@ def test_patient_search_queries_do_not_grow_with_the_page(client, clinic_a, clin
                                                            token_a, path: str) -> None:
     bulk_patients(clinic_a, 120)
     small, large = (_queries(client, path.format(n=n), token_a) for n in (5, 100))
-    assert small == large, (path, small, large)
+    assert large <= small, (path, small, large)  # a page that ends the result skips the count
 
 
 @pytest.mark.parametrize("kind", ["Observation", "Encounter", "MedicationAdministration",
@@ -142,7 +142,7 @@ def test_every_search_type_queries_do_not_grow_with_the_page(client, charted, to
     pid = charted.patient.pk
     small, large = (_queries(client, f"/fhir/{kind}?_count={n}" + (
         f"&patient={pid}" if kind != "Questionnaire" else ""), token_a) for n in (50, 100))
-    assert small == large, (kind, small, large)
+    assert large <= small, (kind, small, large)
 
 
 def test_a_count_zero_patient_search_names_the_patients_it_asked_for(

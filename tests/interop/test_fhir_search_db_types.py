@@ -203,4 +203,4 @@ def test_search_queries_do_not_grow_with_the_page(client, data, token_a, kind: s
                  if kind != "Consent" else f"/fhir/{kind}?_count={{n}}&_offset=3",
                  f"/fhir/{kind}?_count={{n}}&patient={p1},{p2}&_offset=1"):
         small, large = (_queries(client, path.format(n=n), token_a) for n in (150, 400))
-        assert small == large, (path, small, large)
+        assert large <= small, (path, small, large)  # a page that ends the result skips the count

@@ -151,8 +151,8 @@ def _tables(sources: list[Source]) -> list[Any]:
 
 
 def _union(sources: list[Source], staff: Staff, params: SearchParams,
-           ) -> tuple[QuerySet[Any] | None, list[Any]]:
-    """(the UNION ALL of the matching rows of every source, or None, and its order)."""
+           ) -> tuple[QuerySet[Any] | None, list[str]]:
+    """(the UNION ALL of the matching rows of every source, or None, and its ORDER BY)."""
     tables = _tables(sources)
     slots = _slots(sources, staff)
     parts = []
@@ -167,10 +167,47 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
     if not parts:
         return None, []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    order = [*_requested(params, ID_KEYS), F("_t").asc(),
-             *(F(name).desc() if desc else F(name).asc() for name, desc, _ in slots),
-             F("_s").asc()]
+    quote = connection.ops.quote_name
+    order = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'} NULLS LAST"
+             for term in _requested(params, ID_KEYS)]
+    order += [quote("_t"), *(f"{quote(name)} {'DESC' if desc else 'ASC'}"
+                             for name, desc, _ in slots), quote("_s")]
     return union, order
+
+
+def _total(params: SearchParams, shown: int, count: Callable[[], int]) -> int | None:
+    """The total: from the page when it ends the result (`shown` rows read of the `_count`
+    + 1 asked for), else counted; None for `_total=none`."""
+    if not params.total:
+        return None
+    if shown <= params.count and (shown or params.offset == 0):
+        return params.offset + shown
+    return count()
+
+
+def _union_page(union: QuerySet[Any], order: list[str], params: SearchParams, want: int,
+                ) -> tuple[list[dict[str, Any]], int | None]:
+    """The page's rows of a UNION and the total, from one query: the union is compiled
+    once (Django takes a while over seven parts), the total is a window count over it.
+    Only a page past the end needs a second query for the total. The text around the
+    compiled union is fixed column names; every value is a parameter."""
+    sql, args = union.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("_s", "_t", "_pk"))
+    window = ", COUNT(*) OVER ()" if params.total else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}{window} FROM ({sql}) u ORDER BY "  # noqa: S608
+                       f"{', '.join(order)} LIMIT %s OFFSET %s", [*args, want, params.offset])
+        rows = cursor.fetchall()
+
+        def count() -> int:
+            if rows:
+                return int(rows[0][3])
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) u", args)  # noqa: S608
+            return int(cursor.fetchone()[0])
+
+        total = _total(params, len(rows), count)
+    return [{"_s": r[0], "_t": r[1], "_pk": r[2]} for r in rows], total
 
 
 def _fetch(sources: list[Source], staff: Staff, found: list[dict[str, Any]]) -> list[Entry]:
@@ -189,7 +226,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
          ) -> tuple[list[Entry], int | None, bool, set[str]]:
     """(entries of the page, total or None when `_total=none`, whether more follow, the
     patients named by the search that have a match)."""
-    want = params.count + (0 if params.total else 1)  # one more row tells if a page follows
+    want = params.count + 1  # one more row tells whether a page follows
     if len(sources) == 1:
         source = sources[0]
         rows = matching(source, staff, params)
@@ -200,25 +237,24 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
             rows = rows.annotate(**_id_keys(source))
         ordered = rows.select_related(*source.related).order_by(
             *_requested(params, id_keys), *source.order)
-        found = list(ordered[params.offset:params.offset + want]) if want else []
-        total = rows.count() if params.total else None
+        found: list[Any] = list(ordered[params.offset:params.offset + want])
+        total = _total(params, len(found), rows.count)
         entries = [source.build(r) for r in found[:params.count]]
+
         def patients() -> Any:
             return rows.order_by().values_list(source.patient, flat=True).distinct()
     else:
         union, order = _union(list(sources), staff, params)
         if union is None:
             return [], 0 if params.total else None, False, set()
-        found = list(union.order_by(*order)[params.offset:params.offset + want]) \
-            if want else []
-        total = union.count() if params.total else None
+        found, total = _union_page(union, order, params, want)
         entries = _fetch(list(sources), staff, found[:params.count])
+
         def patients() -> Any:
             each = [m.order_by().values_list(s.patient, flat=True) for s in sources
                     if (m := matching(s, staff, params)) is not None]
             return each[0].union(*each[1:])
-    more = (params.offset + params.count < total) if total is not None \
-        else len(found) > params.count
+    more = len(found) > params.count
     return entries, total, more, _named(sources, params, entries, total, more, patients)
 
 
