@@ -135,3 +135,36 @@ def test_a_write_in_a_view_is_found(tmp_path: Path) -> None:
                     "    patient.weights.create(kg=1)\n")
     assert [(f, line) for f, line, _ in _writes(view)] == [
         ("edit", 2), ("edit", 3), ("edit", 4), ("edit", 7)]
+
+
+# Module and function sizes (#18): an action module past ~400 lines is split into a
+# package with a module per sub-domain; a function past ~80 lines is split into named
+# steps. Migrations are generated; data tables are module-level constants, not functions.
+MAX_ACTION_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+
+
+def _source_modules() -> list[Path]:
+    return [p for p in sorted((SRC / "ketacare").rglob("*.py")) if "migrations" not in p.parts]
+
+
+def test_action_modules_stay_small() -> None:
+    big = {}
+    for path in _source_modules():
+        module = path.relative_to(SRC)
+        if _where_writes_belong(module) and not fnmatch(module.as_posix(), "ketacare/demo/*"):
+            lines = len(path.read_text().splitlines())
+            if lines > MAX_ACTION_MODULE_LINES:
+                big[module.as_posix()] = lines
+    assert not big, f"action modules over {MAX_ACTION_MODULE_LINES} lines: {big}"
+
+
+def test_functions_stay_short() -> None:
+    long = {}
+    for path in _source_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long[f"{path.relative_to(SRC).as_posix()}::{node.name}"] = lines
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"

@@ -9,6 +9,7 @@ from tests.conftest import make_staff
 
 from ketacare.accounts.models import Membership
 from ketacare.audit.models import AuditEvent
+from ketacare.consent.models import EducationParagraph
 from ketacare.treatment.models import ClinicProtocol
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,10 @@ def _requests(world) -> list[tuple[str, str, dict[str, str], bool]]:  # type: ig
         ("post", f"/treatment/protocols/{p}/copy/", {"key": "x", "name": "X"}, True),
         ("post", "/treatment/protocols/import/", {"protocol_json": "{}"}, False),
         ("post", "/treatment/protocols/use/oral/", {}, False),
+        ("post", "/treatment/protocols/esketamine-label/", {"variant": "eu"}, False),
+        ("post", "/consent/documents/", {"kind": "iv", "title": "T", "body": "B",
+                                         "change_note": "x"}, False),
+        ("post", "/consent/documents/paragraph/iv/", {"text": "Our clinic."}, False),
     ]
 
 
@@ -66,6 +71,10 @@ def test_admin_pages_refused(client, world, persona) -> None:
     assert Membership.objects.get(user=world["member"]).role == "nurse"
     assert world["protocol"].version == ClinicProtocol.objects.get(
         pk=world["protocol"].pk).version
+    clinic_a = world["member"].memberships.get().clinic
+    clinic_a.refresh_from_db()
+    assert "esketamine_label" not in clinic_a.settings
+    assert not EducationParagraph.objects.filter(clinic=clinic_a).exists()
     if persona != "other_admin":
         assert AuditEvent.objects.count() == events
 

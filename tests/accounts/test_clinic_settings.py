@@ -58,6 +58,7 @@ def iv_session(prescriber, nurse, ready_patient, clinic_a):  # type: ignore[no-u
 
 
 def test_every_setting_the_code_reads_is_on_the_page() -> None:
+    from ketacare.accounts.middleware import IDLE_SETTING
     from ketacare.accounts.two_factor import REQUIRE_SETTING
     from ketacare.patients.models import SCREENING_VALID_SETTING
     from ketacare.rems.prefill import PHONE_SETTING
@@ -71,7 +72,8 @@ def test_every_setting_the_code_reads_is_on_the_page() -> None:
                 SPO2_SETTING, BAG_SETTING, PAPER_SETTING, "analytics_min_patients",
                 "aftercare_send", "selfreport_psychosis_rise_points",
                 "selfreport_dissociation_above", "selfreport_rise_points",
-                "selfreport_baseline_lead_days", "selfreport_maintenance_window_days"):
+                "selfreport_baseline_lead_days", "selfreport_maintenance_window_days",
+                IDLE_SETTING, "selfreport_instruments"):
         assert key in declared, key
 
 
@@ -191,6 +193,9 @@ def test_change_is_saved_used_and_audited(client, admin_a, clinic_a) -> None:
     ("on_duty_prescriber", "noah", "Select a valid choice"),
     ("on_duty_prescriber", "bert", "Select a valid choice"),
     ("selfreport_dissociation_above__cadss6", "-1", "greater than or equal to 0"),
+    ("session_idle_minutes", "2", "greater than or equal to 5"),
+    ("session_idle_minutes", "600", "less than or equal to 240"),
+    ("selfreport_instruments__ptsd", "madrs", "Select a valid choice"),
 ])
 def test_bad_input_saves_nothing(client, admin_a, nurse_a, prescriber_b, clinic_a, clinic_b,
                                  key, value, message) -> None:
@@ -205,3 +210,73 @@ def test_bad_input_saves_nothing(client, admin_a, nurse_a, prescriber_b, clinic_
     clinic_a.refresh_from_db()
     assert clinic_a.settings == {} and clinic_a.name == "Clinic A"
     assert AuditEvent.objects.count() == events
+
+
+def test_questionnaires_per_condition_are_chosen_on_the_page(client, admin_a,
+                                                             clinic_a) -> None:
+    """Which questionnaires a patient is sent follows their primary condition; the
+    clinic chooses them here (self-report instruments only), audited old and new."""
+    from ketacare.clinical.measurement_schedule import DEFAULT_INSTRUMENTS
+
+    assert for_clinic(clinic_a).rules.instruments_for("depression") == ("phq9",)
+    assert for_clinic(clinic_a).rules.instruments_for("") == DEFAULT_INSTRUMENTS["other"]
+    client.force_login(admin_a)
+    page = client.get("/clinic/settings/").content.decode()
+    assert 'name="selfreport_instruments__depression" value="qids-sr16"' in page
+    assert 'value="madrs"' not in page  # clinician-rated: not a patient questionnaire
+    data = _current(clinic_a)
+    data.update({"selfreport_instruments__depression": ["phq9", "qids-sr16"],
+                 "selfreport_instruments__other": ["gad7"]})
+    response = client.post("/clinic/settings/", data)
+    assert response.status_code == 302, response.content.decode()
+    clinic_a.refresh_from_db()
+    rules = for_clinic(clinic_a).rules
+    assert rules.instruments_for("depression") == ("phq9", "qids-sr16")
+    assert rules.instruments_for("other") == ("gad7",)
+    assert rules.instruments_for("") == ("gad7",)  # no condition recorded: as "other"
+    assert rules.instruments_for("ptsd") == ("pcl5",)
+    entry = AuditEvent.objects.filter(object_type="clinic").last()
+    assert entry is not None
+    assert entry.detail["settings"] == {
+        "selfreport_instruments__depression": {"old": ["phq9"], "new": ["phq9", "qids-sr16"]},
+        "selfreport_instruments__other": {"old": ["phq9"], "new": ["gad7"]}}
+    none = dict(data)
+    none.pop("selfreport_instruments__anxiety")
+    response = client.post("/clinic/settings/", none)
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+
+
+def test_session_idle_timeout_is_the_clinics(client, admin_a, clinic_a, prescriber_a) -> None:
+    """The clinic's idle timeout signs its members out; it may be longer than the
+    installation's default (KETACARE_SESSION_IDLE_MIN), and the server keeps such a
+    session alive that long."""
+    import time
+
+    from django.conf import settings
+    from django.test import Client
+
+    from ketacare.accounts.middleware import SESSION_TOUCHED_AT
+
+    def idle_for(c: Client, minutes: float) -> None:
+        session = c.session
+        session[SESSION_TOUCHED_AT] = time.time() - minutes * 60
+        session.save()
+
+    client.force_login(admin_a)
+    assert form_for(clinic_a).initial["session_idle_minutes"] == (
+        settings.KETACARE_SESSION_IDLE_SECONDS // 60)
+    _save(client, clinic_a, session_idle_minutes="90")
+    entry = AuditEvent.objects.filter(object_type="clinic").last()
+    assert entry is not None
+    assert entry.detail["settings"] == {"session_idle_minutes": {"old": 30, "new": 90}}
+    priya = Client()
+    priya.force_login(prescriber_a)
+    assert priya.get("/").status_code == 200
+    assert priya.session.get_expiry_age() >= 90 * 60
+    idle_for(priya, 80)
+    assert priya.get("/patients/").status_code == 200
+    _save(client, clinic_a, session_idle_minutes="10")
+    idle_for(priya, 11)
+    response = priya.get("/patients/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert priya.get("/").status_code == 302  # really signed out

@@ -91,3 +91,25 @@ def test_setup_without_a_terminal_needs_every_option(tmp_path) -> None:
                             timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: setup: --clinic-name is required"
+
+
+def test_setup_can_require_two_factor_from_the_start(client, capsys) -> None:
+    """--require-two-factor: the new clinic's policy is on, so the first admin enrols an
+    authenticator right after choosing a password, before any other page."""
+    code, out, _ = _setup(capsys, *ARGS, "--require-two-factor")
+    assert code == 0 and "requires two-factor sign-in" in out
+    clinic = Clinic.objects.get(name="Lakeside Clinic")
+    assert clinic.settings["require_two_factor"] is True
+    entry = AuditEvent.objects.get(detail__setup="clinic")
+    assert entry.detail["require_two_factor"] is True
+    link = re.search(r"http\S+(/accounts/set-password/\S+/)", out)
+    assert link
+    form = client.get(link.group(1), follow=True)
+    password = "quiet-river-stone-42"
+    client.post(form.redirect_chain[-1][0], {"new_password1": password,
+                                             "new_password2": password})
+    assert client.post("/accounts/login/", {"username": "alex",
+                                            "password": password}).status_code == 302
+    response = client.get("/clinic/staff/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/")

@@ -139,7 +139,8 @@ def test_give_refusals(stocked, nurse_a, patient_a, as_staff, monkeypatch) -> No
         actions.administer(nurse, stocked, "1", patient_a, session_ref="x", lot="L-100")
     assert "session_ref" in _errors(exc)
     # The lot expires: it can no longer be given (waste stays possible).
-    monkeypatch.setattr(actions, "clinic_today", lambda staff: IN_DATE + timedelta(days=1))
+    monkeypatch.setattr(actions._common, "clinic_today",
+                        lambda staff: IN_DATE + timedelta(days=1))
     with pytest.raises(ValidationError) as exc:
         actions.administer(nurse, stocked, "1", patient_a, lot="L-100")
     assert "expired" in _errors(exc)["lot"][0]

@@ -6,8 +6,5 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class KetaCareAdminConfig(AdminConfig):
+    # Superusers with two-factor only; every change audited (accounts/django_admin.py).
     default_site = "ketacare.accounts.django_admin.KetaCareAdminSite"
-
-    def ready(self) -> None:
-        super().ready()
-        from . import django_admin  # noqa: F401  (connects the audit receiver)

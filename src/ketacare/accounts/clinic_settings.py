@@ -22,12 +22,13 @@ from django.http import HttpRequest
 
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.clinical import instruments
 
 from .models import Clinic, Membership, validate_time_zone
 from .permissions import MATRIX, Perm
 from .staff import Staff
 
-Kind = Literal["text", "textarea", "int", "bool", "choice", "prescriber"]
+Kind = Literal["text", "textarea", "int", "bool", "choice", "choices", "prescriber"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ class Setting:
         if self.model_field:
             return getattr(clinic, self.key)
         if self.subkey:
-            return {**self.default(), **clinic.setting(self.key, {})}.get(self.subkey)
+            value = {**self.default(), **clinic.setting(self.key, {})}.get(self.subkey)
+            # Several choices are stored (and compared) as a JSON list.
+            return list(value or ()) if self.kind == "choices" else value
         return clinic.setting(self.key, self.default())
 
     def form_field(self, clinic: Clinic) -> forms.Field:
@@ -72,6 +75,9 @@ class Setting:
                                       **common)
         if self.kind == "choice":
             return forms.ChoiceField(choices=self.choices, **common)
+        if self.kind == "choices":
+            return forms.MultipleChoiceField(choices=self.choices, **common,
+                                             widget=forms.CheckboxSelectMultiple)
         if self.kind == "prescriber":
             return forms.ChoiceField(choices=[("", "Nobody")] + prescribers(clinic), **common)
         widget = forms.Textarea(attrs={"rows": 3}) if self.kind == "textarea" else None
@@ -109,6 +115,9 @@ DETAILS = "Clinic details"
 SECURITY = "Sign-in and security"
 SAFETY = "Safety"
 SELFREPORT = "Patient self-report"
+SR_SCHEDULE = "Self-report: questionnaires and reminders"
+SR_INSTRUMENTS = "Self-report: questionnaires per condition"
+SR_ALERTS = "Self-report: alert thresholds"
 DOCUMENTS = "Documents"
 TREATMENT = "Treatment day"
 ANALYTICS = "Analytics"
@@ -116,8 +125,14 @@ _RULES = "ketacare.clinical.answer_alerts"
 _SCHEDULE = "ketacare.clinical.measurement_schedule"
 
 
+# Questionnaires a patient answers alone (the self-report forms); clinician-rated scales
+# (MADRS, CADSS, BPRS) are scored in the session, never sent.
+_SELF_REPORT_INSTRUMENTS = tuple((i.id, i.short_name) for i in instruments.all_instruments()
+                                 if i.rater == "self")
+
+
 def _schedule_days(name: str, label: str, low: int, help: str) -> Setting:
-    return Setting(f"selfreport_{name}", label, SELFREPORT, "int",
+    return Setting(f"selfreport_{name}", label, SR_SCHEDULE, "int",
                    lambda: getattr(importlib.import_module(_SCHEDULE).Rules(), name),
                    min_value=low, max_value=30, required=True, help=help,
                    source="[clinic default]")
@@ -125,7 +140,7 @@ def _schedule_days(name: str, label: str, low: int, help: str) -> Setting:
 
 def _per_instrument(key: str, instrument: str, label: str, default: str, low: int,
                     high: int, help: str) -> Setting:
-    return Setting(key, label, SELFREPORT, "int", _lazy(_RULES, default), subkey=instrument,
+    return Setting(key, label, SR_ALERTS, "int", _lazy(_RULES, default), subkey=instrument,
                    min_value=low, max_value=high, required=True, help=help,
                    source="[clinic default; check with your medical director]")
 
@@ -153,6 +168,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("require_two_factor", "Require two-factor sign-in", SECURITY, "bool",
             _const(False),
             help="Every member must set up an authenticator app before using KetaCare."),
+    Setting("session_idle_minutes", "Sign out after inactivity (minutes)", SECURITY, "int",
+            lambda: django_settings.KETACARE_SESSION_IDLE_SECONDS // 60, min_value=5,
+            max_value=240, required=True,
+            help="Whoever does nothing for this long is signed out: longer suits a tablet "
+                 "watched through a two-hour observation, shorter a shared front-desk "
+                 "computer. After "
+                 f"{django_settings.KETACARE_SESSION_ABSOLUTE_SECONDS // 3600} hours everyone "
+                 "is signed out whatever they do."),
     Setting("weight_max_age_days", "Weight must be recorded within (days)", SAFETY, "int",
             _lazy("ketacare.patients.chart", "WEIGHT_MAX_AGE_DAYS"), min_value=1,
             max_value=365, required=True,
@@ -196,13 +219,13 @@ SETTINGS: tuple[Setting, ...] = (
             SELFREPORT, "int", _setting_default("KETACARE_SELFREPORT_ESCALATE_MINUTES"),
             min_value=5, max_value=1440, required=True,
             help="Then the clinic's admins are emailed."),
-    Setting("selfreport_reminder_hours", "Reminder after (hours)", SELFREPORT, "int",
+    Setting("selfreport_reminder_hours", "Reminder after (hours)", SR_SCHEDULE, "int",
             _setting_default("KETACARE_SELFREPORT_REMINDER_HOURS"), min_value=1,
             max_value=168, required=True),
-    Setting("selfreport_reminders", "Reminders at most", SELFREPORT, "int",
+    Setting("selfreport_reminders", "Reminders at most", SR_SCHEDULE, "int",
             _setting_default("KETACARE_SELFREPORT_REMINDERS"), min_value=0, max_value=10,
             required=True),
-    Setting("selfreport_grace_days", "Link stays open after its window (days)", SELFREPORT,
+    Setting("selfreport_grace_days", "Link stays open after its window (days)", SR_SCHEDULE,
             "int", _setting_default("KETACARE_SELFREPORT_GRACE_DAYS"), min_value=0,
             max_value=14, required=True),
     _schedule_days("baseline_lead_days", "Baseline questionnaire opens before session 1 "
@@ -215,13 +238,23 @@ SETTINGS: tuple[Setting, ...] = (
                    "During maintenance."),
     _schedule_days("maintenance_window_days", "Maintenance questionnaire open for (days)", 1,
                    "Each time it is sent."),
+    *(Setting("selfreport_instruments", f"Questionnaires for {label}", SR_INSTRUMENTS,
+              "choices", _lazy(_SCHEDULE, "DEFAULT_INSTRUMENTS"), subkey=condition,
+              choices=_SELF_REPORT_INSTRUMENTS, required=True,
+              help=f"Sent to {who}: at baseline, before sessions and in maintenance.")
+      for condition, label, who in (
+          ("depression", "depression", "patients treated for depression"),
+          ("anxiety", "anxiety", "patients treated for anxiety"),
+          ("ptsd", "PTSD", "patients treated for PTSD"),
+          ("other", "other conditions", "patients with another primary condition, or none "
+                                        "recorded"))),
     *(_per_instrument("selfreport_rise_points", i, f"{name} rise above baseline that "
                       "alerts (points)", "DEFAULT_RISE_POINTS", 1, high,
                       "A rise of at least this many points raises an alert.")
       for i, name, high in (("phq9", "PHQ-9", 27), ("gad7", "GAD-7", 21),
                             ("pcl5", "PCL-5", 80), ("qids-sr16", "QIDS-SR16", 27))),
     Setting("selfreport_psychosis_rise_points", "BPRS positive rise that alerts (points)",
-            SELFREPORT, "int", _lazy(_RULES, "DEFAULT_PSYCHOSIS_RISE_POINTS"),
+            SR_ALERTS, "int", _lazy(_RULES, "DEFAULT_PSYCHOSIS_RISE_POINTS"),
             min_value=1, max_value=24, required=True,
             help="Rise above baseline on the BPRS positive subscale (4-28) that raises a "
                  "possible-psychotic-symptoms alert.",

@@ -18,10 +18,11 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import two_factor
-from .staff import resolve
+from .staff import Staff, resolve
 
 SESSION_SIGNED_IN_AT = "ketacare_signed_in_at"
 SESSION_TOUCHED_AT = "ketacare_touched_at"
+IDLE_SETTING = "session_idle_minutes"  # clinic setting; default KETACARE_SESSION_IDLE_MIN
 
 
 class StaffMiddleware:
@@ -40,27 +41,39 @@ class StaffMiddleware:
             return self.get_response(request)
 
 
+def idle_seconds(staff: Staff | None) -> int:
+    """The active clinic's idle timeout (clinic setting `session_idle_minutes`), else the
+    installation's default (KETACARE_SESSION_IDLE_MIN)."""
+    default: int = settings.KETACARE_SESSION_IDLE_SECONDS
+    if staff is None:
+        return default
+    return int(staff.clinic.setting(IDLE_SETTING, default // 60)) * 60
+
+
 class SessionSafetyMiddleware:
-    """Absolute session lifetime; the idle timeout (the session age, pushed forward by
-    activity: a session written at most once a KETACARE_SESSION_TOUCH_SECONDS, so a
-    session idle for SESSION_COOKIE_AGE minus that at most ends); no caching of any page a
-    signed-in person sees."""
+    """Absolute session lifetime; the idle timeout (the active clinic's, counted from the
+    session's last touch: a session is written at most once a
+    KETACARE_SESSION_TOUCH_SECONDS, so a session idle for the timeout minus that at most
+    ends); no caching of any page a signed-in person sees."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
+            now = time.time()
             signed_in_at = request.session.get(SESSION_SIGNED_IN_AT)
+            touched_at = request.session.get(SESSION_TOUCHED_AT, 0)
             if signed_in_at is None:
-                request.session[SESSION_SIGNED_IN_AT] = time.time()
-            elif time.time() - signed_in_at > settings.KETACARE_SESSION_ABSOLUTE_SECONDS:
+                request.session[SESSION_SIGNED_IN_AT] = now
+            elif (now - signed_in_at > settings.KETACARE_SESSION_ABSOLUTE_SECONDS
+                  or (touched_at and now - touched_at
+                      > idle_seconds(getattr(request, "staff", None)))):
                 logout(request)
                 return redirect_to_login(request.get_full_path())
-            touched_at = request.session.get(SESSION_TOUCHED_AT, 0)
-            if time.time() - touched_at >= settings.KETACARE_SESSION_TOUCH_SECONDS:
+            if now - touched_at >= settings.KETACARE_SESSION_TOUCH_SECONDS:
                 # A change: the session is saved, with its expiry a full age from now.
-                request.session[SESSION_TOUCHED_AT] = time.time()
+                request.session[SESSION_TOUCHED_AT] = now
         response = self.get_response(request)
         if request.user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store on patient pages

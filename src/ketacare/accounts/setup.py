@@ -15,6 +15,7 @@ from . import invites
 from .models import Clinic, Membership, Role, validate_time_zone
 from .signals import clinic_created
 from .staff_admin import clean_email, clean_username
+from .two_factor import REQUIRE_SETTING
 
 
 def _as_option(clean: Callable[[str], str], value: str, option: str) -> str:
@@ -28,9 +29,11 @@ def _as_option(clean: Callable[[str], str], value: str, option: str) -> str:
 @transaction.atomic
 def create_clinic(*, clinic_name: str, time_zone: str, admin: str, admin_email: str,
                   operator: str, first_name: str = "", last_name: str = "",
-                  ) -> tuple[Clinic, User, str]:
+                  require_two_factor: bool = False) -> tuple[Clinic, User, str]:
     """Returns the clinic, the admin and their one-time set-password link. Any bad value
-    raises ValidationError naming the option before anything is written."""
+    raises ValidationError naming the option before anything is written. With
+    `require_two_factor` the clinic's policy is on from the start, so the admin enrols an
+    authenticator right after choosing a password."""
     name = clinic_name.strip()
     if not name:
         raise ValidationError({"clinic_name": "Give the clinic's name."})
@@ -46,7 +49,8 @@ def create_clinic(*, clinic_name: str, time_zone: str, admin: str, admin_email: 
     username = _as_option(lambda value: clean_username(value, ""), admin, "admin")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"admin": f"a user named {username!r} already exists"})
-    clinic = Clinic.objects.create(name=name, time_zone=time_zone)
+    clinic = Clinic.objects.create(name=name, time_zone=time_zone, settings=(
+        {REQUIRE_SETTING: True} if require_two_factor else {}))
     user = User(username=username, email=email, first_name=first_name.strip(),
                 last_name=last_name.strip())
     invites.void_links(user)
@@ -57,5 +61,5 @@ def create_clinic(*, clinic_name: str, time_zone: str, admin: str, admin_email: 
     clinic_created.send(sender=Clinic, clinic=clinic)
     record(Action.CREATE, username=operator, clinic_id=clinic.pk, obj=clinic,
            detail={"setup": "clinic", "name": name, "time_zone": time_zone,
-                   "admin": username})
+                   "admin": username, "require_two_factor": require_two_factor})
     return clinic, user, invites.set_password_link(user)

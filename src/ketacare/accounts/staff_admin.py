@@ -102,6 +102,10 @@ def _other_active_admins(clinic: Clinic, user: User) -> bool:
 
 
 def _guard_last_admin(clinic: Clinic, user: User, field: str) -> None:
+    """Called inside the action's transaction. The clinic row is locked first, so two
+    admins removing each other at once run one after the other and the second sees the
+    first's change (SQLite serialises writers already)."""
+    Clinic.objects.select_for_update().get(pk=clinic.pk)
     if Role.ADMIN in active_roles(user, clinic) and not _other_active_admins(clinic, user):
         raise ValidationError({field: f"{user.get_full_name() or user.username} is the last "
                                       f"active admin of {clinic}: make someone else an admin "

@@ -249,59 +249,13 @@ def _fixed(
     age_years: int | None,
 ) -> DoseResult:
     rule = protocol.dose
-    assert rule.min_mg is not None and rule.usual_max_mg is not None
-    assert rule.default_mg is not None
+    assert rule.usual_max_mg is not None
     if mg_per_kg is not None:
         raise DoseError(
             "mg_per_kg", f"protocol {protocol.id} is dosed in fixed mg; give fixed_mg instead"
         )
-    older = _older(protocol, age_years)
-    first = rule.first_dose_mg if dose_number == 1 else None
-    if first is not None and older and rule.first_dose_mg_older is not None:
-        first = rule.first_dose_mg_older
-    mg = fixed_mg if fixed_mg is not None else (first or rule.default_mg)
-    if isinstance(mg, bool) or not isinstance(mg, int):
-        raise DoseError("fixed_mg", f"{mg!r} is not a whole number of mg")
-    if mg in rule.older_only_mg and not older:
-        raise DoseError(
-            "fixed_mg",
-            f"{mg} mg is for patients {rule.older_age_years} and over in protocol "
-            f"{protocol.id}; age {age_years}",
-        )
-    if rule.options_mg and mg not in rule.options_mg:
-        raise DoseError(
-            "fixed_mg",
-            f"{mg} mg is not a dose of protocol {protocol.id}; allowed: "
-            f"{', '.join(str(o) for o in rule.options_mg)} mg",
-        )
-    if not rule.min_mg <= mg <= rule.max_mg:
-        raise DoseError(
-            "fixed_mg",
-            f"{mg} mg is outside the range of protocol {protocol.id}: "
-            f"{rule.min_mg} to {rule.max_mg:g} mg",
-        )
-    if rule.device_mg is not None and mg % rule.device_mg:
-        raise DoseError("fixed_mg", f"{mg} mg is not a whole number of {rule.device_mg} mg devices")
-
-    warnings: list[str] = []
-    above_usual = mg > rule.usual_max_mg
-    above_first = first is not None and mg > first
-    needs_override = above_usual or above_first
-    why = (
-        f"{mg} mg is above the usual {rule.usual_max_mg} mg"
-        if above_usual
-        else f"{mg} mg on dose 1 is above the label's first dose of {first} mg"
-    )
-    if needs_override and reason is None:
-        raise DoseError(
-            "override_reason",
-            f"needs prescriber override: {why} for protocol {protocol.id}; give a reason",
-        )
-    if needs_override:
-        warnings.append(f"{why[0].upper()}{why[1:]}: prescriber override ({reason})")
-    elif first is not None and mg < first:
-        warnings.append(f"{mg} mg on dose 1 is below the label's first dose of {first} mg")
-
+    mg, first = _fixed_mg(protocol, fixed_mg, dose_number, age_years)
+    needs_override, warnings = _fixed_override(protocol, mg, first, reason)
     devices: int | None = None
     dose = _dec(mg)
     volume: Decimal | None = None
@@ -333,6 +287,68 @@ def _fixed(
         override_reason=reason if needs_override else None,
         warnings=tuple(warnings),
     )
+
+
+def _fixed_mg(protocol: Protocol, fixed_mg: int | None, dose_number: int,
+              age_years: int | None) -> tuple[int, int | None]:
+    """The fixed dose asked for (or the protocol's first/default dose) after the label's
+    hard checks, and the label's first dose when this is dose 1."""
+    rule = protocol.dose
+    assert rule.min_mg is not None and rule.default_mg is not None
+    older = _older(protocol, age_years)
+    first = rule.first_dose_mg if dose_number == 1 else None
+    if first is not None and older and rule.first_dose_mg_older is not None:
+        first = rule.first_dose_mg_older
+    mg = fixed_mg if fixed_mg is not None else (first or rule.default_mg)
+    if isinstance(mg, bool) or not isinstance(mg, int):
+        raise DoseError("fixed_mg", f"{mg!r} is not a whole number of mg")
+    if mg in rule.older_only_mg and not older:
+        raise DoseError(
+            "fixed_mg",
+            f"{mg} mg is for patients {rule.older_age_years} and over in protocol "
+            f"{protocol.id}; age {age_years}",
+        )
+    if rule.options_mg and mg not in rule.options_mg:
+        raise DoseError(
+            "fixed_mg",
+            f"{mg} mg is not a dose of protocol {protocol.id}; allowed: "
+            f"{', '.join(str(o) for o in rule.options_mg)} mg",
+        )
+    if not rule.min_mg <= mg <= rule.max_mg:
+        raise DoseError(
+            "fixed_mg",
+            f"{mg} mg is outside the range of protocol {protocol.id}: "
+            f"{rule.min_mg} to {rule.max_mg:g} mg",
+        )
+    if rule.device_mg is not None and mg % rule.device_mg:
+        raise DoseError("fixed_mg", f"{mg} mg is not a whole number of {rule.device_mg} mg devices")
+    return mg, first
+
+
+def _fixed_override(protocol: Protocol, mg: int, first: int | None,
+                    reason: str | None) -> tuple[bool, list[str]]:
+    """Whether a fixed dose needs a prescriber's override (above the usual maximum, or
+    above the label's first dose on dose 1), refused without a reason; the warnings."""
+    usual = protocol.dose.usual_max_mg
+    assert usual is not None
+    warnings: list[str] = []
+    above_usual = mg > usual
+    needs_override = above_usual or (first is not None and mg > first)
+    why = (
+        f"{mg} mg is above the usual {usual} mg"
+        if above_usual
+        else f"{mg} mg on dose 1 is above the label's first dose of {first} mg"
+    )
+    if needs_override and reason is None:
+        raise DoseError(
+            "override_reason",
+            f"needs prescriber override: {why} for protocol {protocol.id}; give a reason",
+        )
+    if needs_override:
+        warnings.append(f"{why[0].upper()}{why[1:]}: prescriber override ({reason})")
+    elif first is not None and mg < first:
+        warnings.append(f"{mg} mg on dose 1 is below the label's first dose of {first} mg")
+    return needs_override, warnings
 
 
 # --- pieces ----------------------------------------------------------------------------

@@ -51,8 +51,7 @@ DEFAULT_INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "depression": ("phq9",),
     "anxiety": ("gad7",),
     "ptsd": ("pcl5",),
-    "other": ("phq9",),
-    "": ("phq9",),
+    "other": ("phq9",),  # also a patient with no condition recorded
 }
 
 
@@ -107,7 +106,7 @@ class Rules:
         return cls(**kwargs)
 
     def instruments_for(self, condition: str) -> tuple[str, ...]:
-        return tuple(self.instruments.get(condition, self.instruments.get("", ("phq9",))))
+        return tuple(self.instruments.get(condition) or self.instruments.get("other", ("phq9",)))
 
 
 @dataclass(frozen=True, order=True)

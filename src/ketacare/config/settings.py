@@ -89,8 +89,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "ketacare.accounts.middleware.SessionSafetyMiddleware",
     "ketacare.accounts.middleware.StaffMiddleware",
+    # After StaffMiddleware: the idle timeout is the active clinic's.
+    "ketacare.accounts.middleware.SessionSafetyMiddleware",
     # After OTPMiddleware and StaffMiddleware: the code step and the clinic's 2FA policy.
     "ketacare.accounts.middleware.TwoFactorMiddleware",
     # One audit entry for every response showing a patient, and for every refused attempt.
@@ -190,12 +191,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-SESSION_COOKIE_AGE = env_int("KETACARE_SESSION_IDLE_MIN", 30) * 60
-# Idle timeout: activity pushes the expiry forward, by a session write at most once a
-# KETACARE_SESSION_TOUCH_SECONDS (accounts/middleware.py), not on every request.
+# Idle timeout: each clinic's setting `session_idle_minutes` (default this), measured from
+# the session's last touch, written at most once a KETACARE_SESSION_TOUCH_SECONDS
+# (accounts/middleware.py), not on every request. The stored session lives the absolute
+# lifetime past its last touch, so a clinic may choose a longer idle time than the default.
+KETACARE_SESSION_IDLE_SECONDS = env_int("KETACARE_SESSION_IDLE_MIN", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = False
 KETACARE_SESSION_TOUCH_SECONDS = env_int("KETACARE_SESSION_TOUCH_SECONDS", 60)
 KETACARE_SESSION_ABSOLUTE_SECONDS = env_int("KETACARE_SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = KETACARE_SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

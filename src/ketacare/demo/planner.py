@@ -216,7 +216,13 @@ class Planner:
             trials[i] |= {"started_on": start,
                           "ended_on": None if weeks is None else start + timedelta(weeks=weeks)}
         p.treatments += trials
-        if condition == "depression" and len(drugs) >= 2 and rng.random() < 0.4:
+        self._other_treatments(p, condition, len(drugs))
+        return ongoing
+
+    def _other_treatments(self, p: PatientPlan, condition: str, n_drugs: int) -> None:
+        """Augmentation, psychotherapy, rTMS and ECT, after the antidepressant trials."""
+        rng = self.rng
+        if condition == "depression" and n_drugs >= 2 and rng.random() < 0.4:
             name, dose = rng.choice(AUGMENTATION)
             started, weeks = self._days_ago(400, 1500), rng.randint(6, 16)
             p.treatments.append({
@@ -249,7 +255,6 @@ class Planner:
                 "started_on": started, "ended_on": started + timedelta(weeks=4),
                 "outcome": rng.choice(("partial", "intolerant")),
             })
-        return ongoing
 
     def _medications(self, p: PatientPlan, condition: str, special: str | None,
                      on_antidepressant: bool) -> None:

@@ -163,21 +163,33 @@ def _dose_choice(dose_mg: Decimal) -> tuple[str, int | None]:
 
 def build(session: Session) -> dict[str, Prefill]:
     """key -> Prefill for every field of `ketacare.rems.fields.FIELDS`."""
-    patient = session.course.patient
-    clinic = patient.clinic
-    dose = session.dose
     day = treatment_date(session)
-    out: dict[str, Prefill] = {}
-    record = "Patient record"
-    out["patient_name"] = Prefill(patient.full_name, record)
-    out["date_of_birth"] = Prefill(patient.date_of_birth.isoformat(), record)
-    sex = SEX_ON_FORM.get(patient.sex_at_birth)
-    out["sex"] = Prefill(sex, f"{record} (sex at birth: {patient.get_sex_at_birth_display()})"
-                         if sex else f"{record}: sex at birth unknown; {ASK}")
-    out["first_treatment"] = _first_treatment(session)
-    out["enrolled"] = _enrolled(session, day)
+    out = _patient_part(session, day)
+    out.update(_medication_part(session, day))
+    out.update(_clinician_and_site(session))
+    out.update(_dose_part(session, day))
+    out.update(_vitals_part(session))
+    out.update(_observation_part(session))
+    return out
 
-    meds = current_medications(patient, day)
+
+def _patient_part(session: Session, day: date) -> dict[str, Prefill]:
+    patient = session.course.patient
+    record = "Patient record"
+    sex = SEX_ON_FORM.get(patient.sex_at_birth)
+    return {
+        "patient_name": Prefill(patient.full_name, record),
+        "date_of_birth": Prefill(patient.date_of_birth.isoformat(), record),
+        "sex": Prefill(sex, f"{record} (sex at birth: {patient.get_sex_at_birth_display()})"
+                       if sex else f"{record}: sex at birth unknown; {ASK}"),
+        "first_treatment": _first_treatment(session),
+        "enrolled": _enrolled(session, day),
+    }
+
+
+def _medication_part(session: Session, day: date) -> dict[str, Prefill]:
+    meds = current_medications(session.course.patient, day)
+    out: dict[str, Prefill] = {}
     for key, category in MEDICATION_FIELDS.items():
         found = [m for m in meds if m.category == category]
         label = category.label if category.label.isupper() else category.label.lower()
@@ -185,18 +197,31 @@ def build(session: Session) -> dict[str, Prefill]:
             out[key] = Prefill("yes", "Medication list: " + ", ".join(str(m) for m in found))
         else:
             out[key] = Prefill("no", f"No {label} on the medication list on {day:%Y-%m-%d}")
+    return out
 
-    out["clinician"] = Prefill(person(dose.given_by), "Dose record: given by")
+
+def _clinician_and_site(session: Session) -> dict[str, Prefill]:
+    clinic = session.course.patient.clinic
+    dose = session.dose
     phone = str(clinic.setting(PHONE_SETTING, "")).strip()
-    out["clinician_phone"] = (Prefill(phone, "Clinic phone (clinic setting phone)") if phone
-                              else Prefill(None, f"No clinic phone on file: {ASK}"))
     email = dose.given_by.email.strip()
-    out["clinician_email"] = (Prefill(email, "Dose record: given by (account email)")
-                              if email else Prefill(None, f"No email on the account: {ASK}"))
     site = ", ".join(x for x in (clinic.name, " ".join(clinic.address.split())) if x)
-    out["site"] = Prefill(site, "Clinic name and address" if clinic.address.strip()
-                          else "Clinic name (no address on file: add it)")
-    out.update(_site_parts(clinic.address))
+    return {
+        "clinician": Prefill(person(dose.given_by), "Dose record: given by"),
+        "clinician_phone": (Prefill(phone, "Clinic phone (clinic setting phone)") if phone
+                            else Prefill(None, f"No clinic phone on file: {ASK}")),
+        "clinician_email": (Prefill(email, "Dose record: given by (account email)")
+                            if email else Prefill(None, f"No email on the account: {ASK}")),
+        "site": Prefill(site, "Clinic name and address" if clinic.address.strip()
+                        else "Clinic name (no address on file: add it)"),
+        **_site_parts(clinic.address),
+    }
+
+
+def _dose_part(session: Session, day: date) -> dict[str, Prefill]:
+    clinic = session.course.patient.clinic
+    dose = session.dose
+    out: dict[str, Prefill] = {}
     out["treatment_date"] = Prefill(day.isoformat(),
                                     f"Dose started {local(session, dose.started_at):%H:%M} "
                                     f"({clinic.time_zone})")
@@ -206,7 +231,6 @@ def build(session: Session) -> dict[str, Prefill]:
     out["dose_other_mg"] = Prefill(other, "Dose record" if other is not None
                                    else "Not asked for a 56 or 84 mg dose")
     out["lot"] = Prefill(dose.lot, "Dose record: lot")
-
     first = local(session, dose.started_at)
     if session.discharged_at is not None:
         end = local(session, session.discharged_at)
@@ -217,7 +241,11 @@ def build(session: Session) -> dict[str, Prefill]:
         out["total_minutes"] = Prefill(None, "Not discharged yet: filled in at discharge")
     out["ready_minutes"] = Prefill(None, "Your clinical judgement: never prefilled from the "
                                          "session")
+    return out
 
+
+def _vitals_part(session: Session) -> dict[str, Prefill]:
+    out: dict[str, Prefill] = {}
     vitals = [v for v in session.vitals.all() if v.sbp is not None and v.dbp is not None]
     predose = [v for v in vitals if v.phase == VitalsPhase.PREDOSE]
     monitoring = [v for v in vitals if v.phase == VitalsPhase.MONITORING]
@@ -261,7 +289,11 @@ def build(session: Session) -> dict[str, Prefill]:
         out["bp_discharge"] = Prefill(_bp(last), f"Last monitoring vitals, {_at(session, last)}")
     else:
         out["bp_discharge"] = Prefill(None, ASK)
+    return out
 
+
+def _observation_part(session: Session) -> dict[str, Prefill]:
+    out: dict[str, Prefill] = {}
     ratings = list(session.ratings.all())
     out["sedation"] = _rating_answer(
         [r for r in ratings if r.kind == RatingKind.MOAAS], lambda t: t < MOAAS_ALERT,

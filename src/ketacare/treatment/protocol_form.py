@@ -179,6 +179,8 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
 def _initial(f: F, value: Any) -> Any:
     if f.kind in ("ints", "numbers"):
         return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value or ())
+    if f.kind == "number" and isinstance(value, float) and value.is_integer():
+        return int(value)  # 84, not 84.0, beside the whole-number fields
     return value
 
 

@@ -3,7 +3,7 @@ set-password link (24 h). Asks for anything not given as an option when run at a
 terminal; without a terminal every option is required.
 
     ketacare setup --clinic-name "Lakeside Clinic" --time-zone America/Chicago \
-        --admin alex --admin-email alex@example.org
+        --admin alex --admin-email alex@example.org [--require-two-factor]
 
 Bad input (existing clinic or username, unknown time zone, invalid email) exits 2 with
 one line on stderr, and nothing is written."""
@@ -38,6 +38,9 @@ class Command(KetaCareCommand):
         parser.add_argument("--admin-email", metavar="EMAIL")
         parser.add_argument("--admin-first-name", default="", metavar="NAME")
         parser.add_argument("--admin-last-name", default="", metavar="NAME")
+        parser.add_argument("--require-two-factor", action="store_true",
+                            help="every member (the first admin too) must sign in with an "
+                                 "authenticator app; changeable later on the settings page")
 
     def handle(self, *args: Any, **options: Any) -> None:
         values: dict[str, str] = {}
@@ -51,11 +54,16 @@ class Command(KetaCareCommand):
         try:
             clinic, user, link = create_clinic(
                 **values, first_name=options["admin_first_name"],
-                last_name=options["admin_last_name"], operator=f"cli:{os_user()}")
+                last_name=options["admin_last_name"], operator=f"cli:{os_user()}",
+                require_two_factor=options["require_two_factor"])
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             fail(f"setup: --{field.replace('_', '-')}: {' '.join(messages)}")
+        policy = (" The clinic requires two-factor sign-in: after choosing a password "
+                  f"{user.username} sets up an authenticator app." if
+                  options["require_two_factor"] else "")
         self.stdout.write(
-            f"Created clinic {clinic.name} ({clinic.time_zone}) with admin {user.username}.\n"
+            f"Created clinic {clinic.name} ({clinic.time_zone}) with admin {user.username}."
+            f"{policy}\n"
             f"{user.username} sets their password here (works once, expires in 24 hours):\n"
             f"{link}")
