@@ -196,9 +196,12 @@ def _union_page(union: QuerySet[Any], order: list[str], params: SearchParams, wa
     columns = ", ".join(quote(c) for c in ("_s", "_t", "_pk"))
     window = ", COUNT(*) OVER ()" if params.total else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}{window} FROM ({sql}) u ORDER BY "  # noqa: S608
-                       f"{', '.join(order)} LIMIT %s OFFSET %s", [*args, want, params.offset])
-        rows = cursor.fetchall()
+        rows = []
+        if params.offset <= MAX_ID:  # no table holds more rows (the database's bigint)
+            cursor.execute(f"SELECT {columns}{window} FROM ({sql}) u "  # noqa: S608
+                           f"ORDER BY {', '.join(order)} LIMIT %s OFFSET %s",
+                           [*args, want, params.offset])
+            rows = cursor.fetchall()
 
         def count() -> int:
             if rows:
@@ -237,7 +240,8 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
             rows = rows.annotate(**_id_keys(source))
         ordered = rows.select_related(*source.related).order_by(
             *_requested(params, id_keys), *source.order)
-        found: list[Any] = list(ordered[params.offset:params.offset + want])
+        found: list[Any] = list(ordered[params.offset:params.offset + want]) \
+            if params.offset <= MAX_ID else []
         total = _total(params, len(found), rows.count)
         entries = [source.build(r) for r in found[:params.count]]
 
