@@ -139,7 +139,8 @@ COMMON = ["", "_count=7", "_count=50&_offset=100", "_sort=_id&_count=30&_offset=
           "_lastUpdated=gt2026-03-02&_lastUpdated=le2026-03-06&_sort=-_id", "_count=0",
           "_offset=100000", "patient={p1}", "patient={p1},{p2}&_sort=-_lastUpdated",
           "subject=Patient/{p3}&_sort=_id", "patient={foreign}", "_id={ids}",
-          "_id={ids}&_sort=-_id&_count=2", "_id=12x,0,-1,sr-,intake-,wt-0{one}"]
+          "_id={ids}&_sort=-_id&_count=2", "_id=12x,0,-1,sr-,intake-,wt-0{one}",
+          "_id=12x,sr-,intake-,wt-01"]
 DATED = ["_sort=date&_count=100", "_sort=-date,_id&_count=50&_offset=30", "date=2026-03",
          "date=ge2026-03-07&_sort=date", "date=lt2026-03-03T05:00:00Z&_sort=-date",
          "date=eq2026-03-08&_sort=date", "date=le2026-03-09&date=gt2026-03-07",

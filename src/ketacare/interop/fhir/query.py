@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     CharField,
@@ -191,7 +192,10 @@ def _union_page(union: QuerySet[Any], order: list[str], params: SearchParams, wa
     once (Django takes a while over seven parts), the total is a window count over it.
     Only a page past the end needs a second query for the total. The text around the
     compiled union is fixed column names; every value is a parameter."""
-    sql, args = union.query.sql_with_params()
+    try:
+        sql, args = union.query.sql_with_params()
+    except EmptyResultSet:  # every part filtered to nothing (e.g. `_id` of no such row)
+        return [], 0 if params.total else None
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in ("_s", "_t", "_pk"))
     window = ", COUNT(*) OVER ()" if params.total else ""
