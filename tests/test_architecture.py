@@ -28,6 +28,7 @@ BUILDERS = ("*/migrations/*.py", "ketacare/demo/*")
 # check, one transaction, audit entry), named for what they do rather than actions.py.
 ACTION_MODULES = {
     "ketacare/accounts/clinic_settings.py": "clinic settings page's change_settings action",
+    "ketacare/accounts/personal.py": "own account settings: co-signature PIN, alert mobile",
     "ketacare/accounts/setup.py": "`ketacare setup`: the first clinic and admin, audited",
     "ketacare/accounts/staff_admin.py": "staff admin actions: invite, roles, deactivate",
     "ketacare/accounts/two_factor.py": "two-factor enrolment, recovery codes and reset",

@@ -455,37 +455,62 @@ def run_load(db: str, clients: int, seconds: float, kill_at: float | None,
         }
 
 
-def run_audit_throughput(db: str, clients: int, seconds: float) -> dict[str, Any]:
+def run_audit_throughput(db: str, clients: int, seconds: float, rounds: int = 5
+                         ) -> dict[str, Any]:
     """/health and an audited read (GET /api/v1/patients/ID, one audit entry each) on
-    `ketacare serve`; then the same read on the bench-only server that writes no audit
-    entry (bench.load.noaudit: the same request, authentication and lookup). The entry
-    count before and after the baseline shows it wrote none."""
+    `ketacare serve`, and the same read on the bench-only server that writes no audit entry
+    (bench.load.noaudit: the same request, authentication and lookup), both servers up at
+    once on the same database. The three are measured in `rounds` short turns each, in a
+    rotating order, so a change in the machine's load mid-run hits all three alike (on a
+    shared machine one long phase each gave ratios that swung with the neighbours). The
+    entries written during the run equal the audited requests: the baseline wrote none."""
     with server(db) as srv:
         seed = srv.dbside("seed", "1", "0")
         bearer = {"Authorization": f"Bearer {seed['token']}"}
         patient = f"/api/v1/patients/{seed['clients'][0]['patient']}"
-        rates: dict[str, dict[str, Any]] = {}
-        verified: dict[str, str] = {}
-        for no_audit, runs in ((False, (("health", "/health", {}),
-                                        ("api_patient_audited", patient, bearer))),
-                               (True, (("api_patient_no_audit", patient, bearer),))):
-            srv.start(no_audit=no_audit)
-            endpoint_rate(srv.port, "/health", {}, clients, 2)  # warm up every worker
-            for name, path, headers in runs:
-                with srv.lock_waits() as waits:
-                    rate, statuses = endpoint_rate(srv.port, path, headers, clients, seconds)
-                rates[name] = {"req_per_s": round(rate, 1), "statuses": dict(statuses),
-                               "max_waiting_on_audit_lock": max(waits, default=0)}
+        baseline = Server(db, srv.workdir, db_name=srv.db_name)
+        try:
+            srv.start()
+            baseline.start(no_audit=True)
+            for port in (srv.port, baseline.port):
+                endpoint_rate(port, "/health", {}, clients, 2)  # warm up every worker
+            entries_before = _entries(srv.audit_verify())
+            runs = [("health", srv.port, "/health", {}),
+                    ("api_patient_audited", srv.port, patient, bearer),
+                    ("api_patient_no_audit", baseline.port, patient, bearer)]
+            done: dict[str, list[Any]] = {name: [0.0, Counter(), 0] for name, *_ in runs}
+            for turn in range(rounds):
+                for name, port, path, headers in runs[turn % 3:] + runs[:turn % 3]:
+                    with srv.lock_waits() as waits:
+                        began = time.monotonic()
+                        _, statuses = endpoint_rate(port, path, headers, clients,
+                                                    seconds / rounds)
+                    done[name][0] += time.monotonic() - began
+                    done[name][1].update(statuses)
+                    done[name][2] = max(done[name][2], *waits, 0)
+        finally:
+            baseline.stop()
             srv.stop()
-            verified["after_no_audit" if no_audit else "after_audited"] = srv.audit_verify()
+        verified = srv.audit_verify()
+        rates = {name: {"req_per_s": round(sum(statuses.values()) / took, 1),
+                        "statuses": dict(statuses), "max_waiting_on_audit_lock": waits}
+                 for name, (took, statuses, waits) in done.items()}
         audited = rates["api_patient_audited"]["req_per_s"]
         return {
-            "db": db, "clients": clients, "seconds_each": seconds, **rates,
+            "db": db, "clients": clients, "seconds_each": seconds, "rounds": rounds, **rates,
             "audited_vs_no_audit": round(audited / rates["api_patient_no_audit"]["req_per_s"],
                                          2),
             "audited_vs_health": round(audited / rates["health"]["req_per_s"], 2),
+            "entries_written": _entries(verified) - entries_before,
+            "audited_requests": sum(done["api_patient_audited"][1].values()),
             "audit_verify": verified,
         }
+
+
+def _entries(verify_output: str) -> int:
+    """N from `audit verify`'s "OK: N entries, ..." (-1 when it did not verify)."""
+    head = verify_output.split(" entries", 1)[0]
+    return int(head.rsplit(" ", 1)[-1]) if verify_output.startswith("OK:") else -1
 
 
 def main(argv: list[str] | None = None) -> int:

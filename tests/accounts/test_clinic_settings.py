@@ -73,7 +73,7 @@ def test_every_setting_the_code_reads_is_on_the_page() -> None:
                 "aftercare_send", "selfreport_psychosis_rise_points",
                 "selfreport_dissociation_above", "selfreport_rise_points",
                 "selfreport_baseline_lead_days", "selfreport_maintenance_window_days",
-                IDLE_SETTING, "selfreport_instruments"):
+                IDLE_SETTING, "selfreport_instruments", "outcome_worsened_pct"):
         assert key in declared, key
 
 
@@ -88,6 +88,9 @@ def test_defaults_are_the_reading_codes(clinic_a) -> None:
     assert initial["analytics_min_patients"] == min_patients(clinic_a)
     assert initial["selfreport_dissociation_above__cadss6"] == DEFAULT_DISSOCIATION_ABOVE["cadss6"]
     assert initial["discharge_spo2_min"] is None  # each protocol's own limit
+    from ketacare.clinical.outcomes import DEFAULT_WORSENED_PCT
+
+    assert initial["outcome_worsened_pct"] == DEFAULT_WORSENED_PCT
 
 
 def test_screening_validity_decides_whether_a_course_can_start(
@@ -146,6 +149,9 @@ def test_self_report_and_analytics_thresholds_reach_their_readers(client, admin_
     assert min_patients(clinic_a) == 11
     changes = AuditEvent.objects.filter(object_type="clinic").last().detail["settings"]
     assert changes["selfreport_dissociation_above__cadss"] == {"old": 4, "new": 10}
+    assert config.outcome_rules.worsened_pct == 25  # the product default until changed
+    _save(client, clinic_a, outcome_worsened_pct="40")
+    assert for_clinic(clinic_a).outcome_rules.worsened_pct == 40
 
 
 def test_page_shows_every_setting_grouped_with_sources(client, admin_a) -> None:

@@ -85,6 +85,9 @@ def test_outcome_categories() -> None:
     assert ok_json("outcome", "phq9", "20", "14")["category"] == "partial_response"
     assert ok_json("outcome", "phq9", "20", "19")["category"] == "no_response"
     assert ok_json("outcome", "phq9", "12", "15")["category"] == "worsened"
+    # The clinic's threshold (setting outcome_worsened_pct): +25% is not worsening at 30%.
+    assert ok_json("outcome", "phq9", "12", "15", "--worsened-pct", "30")["category"] == (
+        "no_response")
     madrs = ok_json("outcome", "madrs", "30", "12", "--remission-max", "12")
     assert madrs["remission"] is True
 
@@ -115,6 +118,10 @@ def test_instruments_lists_every_instrument() -> None:
         (["outcome", "phq9", "20"], "the following arguments are required: current"),
         (["outcome", "phq9", "20", "30"], "phq9: current 30 is out of range; totals run from 0 to 27"),
         (["outcome", "asq", "1", "0"], "asq: has no total score"),
+        (["outcome", "phq9", "20", "25", "--worsened-pct", "0"],
+         "worsened_pct: 0.0 is not a percentage from 5 to 100"),
+        (["outcome", "phq9", "20", "25", "--worsened-pct", "x"],
+         "argument --worsened-pct: invalid float value: 'x'"),
         (["score"], "the following arguments are required: instrument"),
     ],
 )

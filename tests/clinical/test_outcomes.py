@@ -6,7 +6,12 @@ from hypothesis import strategies as st
 
 from ketacare.clinical import instruments
 from ketacare.clinical.instruments import InstrumentInputError
-from ketacare.clinical.outcomes import OutcomeRules, classify
+from ketacare.clinical.outcomes import (
+    DEFAULT_WORSENED_PCT,
+    WORSENED_PCT_RANGE,
+    OutcomeRules,
+    classify,
+)
 
 PHQ9 = instruments.get("phq9")
 
@@ -134,3 +139,29 @@ def test_categories_are_exclusive_and_consistent(baseline: int, current: int) ->
         assert out.category == "worsened"
     if baseline < 5:
         assert out.category in ("worsened", "no_response")
+
+
+@pytest.mark.parametrize(
+    ("baseline", "current", "pct", "category"),
+    [
+        (20, 25, 25, "worsened"),  # +25%: the product default
+        (20, 25, 50, "no_response"),  # the same rise under a clinic's 50%
+        (16, 23, 50, "no_response"),  # +43.75%
+        (16, 24, 50, "worsened"),  # exactly +50%
+        (0, 1, 50, "worsened"),  # from the floor any rise worsens, whatever the threshold
+        (4, 5, 50, "no_response"),  # in remission range at baseline, +25% < 50%
+        (4, 6, 50, "worsened"),  # +50%
+    ],
+)
+def test_worsening_follows_the_clinic_threshold(baseline, current, pct, category) -> None:
+    """Issue #14 item 2: "a rise >= the clinic's threshold" (clinic setting
+    `outcome_worsened_pct`, product default 25%, clinical reference s.2)."""
+    assert DEFAULT_WORSENED_PCT == 25 and OutcomeRules().worsened_pct == DEFAULT_WORSENED_PCT
+    assert WORSENED_PCT_RANGE == (5, 100)
+    assert classify(PHQ9, baseline, current, OutcomeRules(worsened_pct=pct)).category == category
+
+
+@pytest.mark.parametrize("pct", [0, 4, 101, -25, float("nan")])
+def test_worsening_threshold_out_of_range_is_refused(pct: float) -> None:
+    with pytest.raises(ValueError, match="^worsened_pct: .* from 5 to 100"):
+        OutcomeRules(worsened_pct=pct)

@@ -57,7 +57,7 @@ def test_receive_and_witnessed_waste(chromium, live_server, sign_in, nurse_a) ->
     page.fill("#id_waste-witness_password", "wrong password")
     page.click("button:has-text('Record waste (witnessed)')")
     expect(page.locator(".ledger-form-waste .field-error")).to_have_text(
-        "Password not right for that username.")
+        "Password or PIN not right for that username.")
     page.fill("#id_waste-witness_username", "noah")
     page.fill("#id_waste-witness_password", PASSWORD)
     page.click("button:has-text('Record waste (witnessed)')")

@@ -173,3 +173,34 @@ def test_site_parts_and_new_field_rules() -> None:
         with pytest.raises(ValueError):
             fields.clean(fields.BY_KEY[key], raw)
     assert [label for _, label in fields.SEX] == ["Male", "Female", "Other"]
+
+
+def test_a_hold_lifted_by_a_recheck_stays_on_the_form_with_its_times(
+        nurse, prescriber, rems_patient, clinic_a, stock) -> None:
+    """Issue 13: holds no longer vanish once cleared; the form keeps the hold, who was
+    notified and who acknowledged it, with the clinic's times."""
+    from ketacare.treatment import actions
+    from ketacare.treatment.models import ClinicalAlert
+    from tests.treatment.conftest import next_monday, protocol
+
+    course = actions.start_course(prescriber, rems_patient, protocol(clinic_a, "esketamine"),
+                                  indication="TRD", start_date=next_monday(),
+                                  weekdays=frozenset({0, 3}))
+    s = course.sessions.first()
+    actions.check_in(nurse, s, escort_present=True, no_driving_ack=True, npo_confirmed=True)
+    actions.record_vitals(nurse, s, sbp=152, dbp=88, hr=70, spo2=98, rr=14)
+    actions.record_vitals(nurse, s, sbp=128, dbp=80, hr=70, spo2=98, rr=14)
+    s.refresh_from_db()
+    assert not s.hold
+    hold = ClinicalAlert.objects.get(session=s, kind="hold")
+    actions.acknowledge_alert(prescriber, hold)
+    actions.give_dose(nurse, s, fixed_mg=56, stock_item=stock["spray"], lot="ES-77",
+                      expiry=stock["expiry"])
+    hold.refresh_from_db()
+    zone = zoneinfo.ZoneInfo(clinic_a.time_zone)
+    source = prefill.build(s)["vitals_ok_predose"].source
+    assert "SBP 152 > 140" in hold.message
+    assert (f"earlier: {hold.message} at {hold.raised_at.astimezone(zone):%H:%M}, prescriber "
+            f"notified, acknowledged by Priya Tester at "
+            f"{hold.acknowledged_at.astimezone(zone):%H:%M}") in source
+    assert "lifted by a recheck below the limits" in source

@@ -314,3 +314,35 @@ def test_prescriber_downloads_the_letter_in_chromium(chromium, live_server, sign
     assert "monthly maintenance sessions" in flat and "Rhea Tester" in flat
     assert "Page 1 of" in flat and _images(body) == 1
     page.close()
+
+
+def test_worsening_follows_the_clinic_threshold(treated, prescriber_a, start, client) -> None:
+    """Issue #14 item 2: worsened is "a rise >= the clinic's threshold" (clinic setting
+    `outcome_worsened_pct`, product default 25%): the letter and the staff self-report page
+    classify with the clinic's number and say it."""
+    from django.urls import reverse
+
+    _score(treated, "phq9", start + timedelta(days=38), [3] * 8 + [1])  # 25: +25% from 20
+
+    def phq9_line(patient):  # type: ignore[no-untyped-def]
+        letter = gather_letter(patient, recipient="Dr Alex Morgan", practice="", comment="",
+                               author=prescriber_a, today=patient.clinic.today())
+        return next(o for o in letter.outcomes if o.instrument.id == "phq9")
+
+    default = phq9_line(treated)
+    assert default.outcome is not None and default.outcome.category == "worsened"
+    assert "worsened: a rise of >= 25%" in default.rule
+    client.force_login(prescriber_a)
+    page = client.get(reverse("selfreport-responses", args=[treated.pk])).content.decode()
+    assert "Worsened" in page and "worsened: 25% rise" in page
+
+    treated.clinic.settings = {**treated.clinic.settings, "outcome_worsened_pct": 50}
+    treated.clinic.save(update_fields=["settings"])
+    treated.refresh_from_db()
+    line = phq9_line(treated)
+    assert line.outcome is not None and line.outcome.category == "no_response"
+    assert "worsened: a rise of >= 50%" in line.rule
+    flat = " ".join(pdf_text(_pdf(treated, prescriber_a)).split())
+    assert "worsened: a rise of >= 50%" in flat
+    page = client.get(reverse("selfreport-responses", args=[treated.pk])).content.decode()
+    assert "worsened: 50% rise" in page and ">Worsened<" not in page

@@ -88,6 +88,17 @@ def test_qids_item12_crisis_text_while_answering(client, reachable) -> None:
 
 
 @pytest.mark.django_db
+def test_asq_declined_shows_the_crisis_text_while_answering(client, reachable) -> None:
+    """Issue #14 item 1: "Declined to answer" is a positive screen at once, like a yes."""
+    req, token = make_request(reachable, "asq")
+    save = reverse("selfreport-link-save", args=[token])
+    quiet = client.post(save, {"item_1": "0"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Need help now" not in quiet
+    body = client.post(save, {"item_2": "2"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "988" in body and "Need help now" in body
+
+
+@pytest.mark.django_db
 def test_qids_item12_submit_alerts_the_inbox(client, reachable, prescriber_a) -> None:
     req, _ = make_request(reachable, "qids-sr16")
     values = [1] * 16

@@ -1,4 +1,4 @@
-"""Eight people press "Record dose", "Discharge" or "Sign" on one session at the same
+"""Eight people press "Record dose", "Stop infusion", "Discharge" or "Sign" on one session at the same
 moment: the session row lock gives exactly one result, the other seven a page that says
 who was first (409), never a server error. On PostgreSQL the requests really race in
 eight threads; SQLite has no row locks (it serialises writers), so there they run one
@@ -52,7 +52,7 @@ def _race(user, url: str, data: dict[str, str]) -> Counter[int]:  # type: ignore
     return Counter(codes)
 
 
-def test_eight_concurrent_dose_discharge_and_sign_requests(nurse, prescriber, nurse_a,
+def test_eight_concurrent_dose_stop_discharge_and_sign_requests(nurse, prescriber, nurse_a,
                                                            prescriber_a, ready_patient,
                                                            clinic_a, stock) -> None:
     s = iv_ready_to_dose(prescriber, nurse, ready_patient, clinic_a)
@@ -65,9 +65,10 @@ def test_eight_concurrent_dose_discharge_and_sign_requests(nurse, prescriber, nu
     assert Dose.objects.filter(session=s).count() == 1
     assert LedgerEntry.objects.filter(kind=Kind.ADMINISTER, session_ref=s.pk).count() == 1
 
-    s = Session.objects.get(pk=s.pk)
-    actions.stop_infusion(nurse, s)
+    stopped = _race(nurse_a, url + "stop/", {"confirm": "on"})
+    assert stopped == Counter({302: 1, 409: N - 1}), stopped
     d = Dose.objects.get(session=s)
+    assert d.stopped_at is not None
     Dose.objects.filter(pk=d.pk).update(started_at=d.started_at - timedelta(minutes=90),
                                         stopped_at=d.stopped_at - timedelta(minutes=45))
     s = Session.objects.get(pk=s.pk)

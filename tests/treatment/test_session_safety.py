@@ -3,6 +3,7 @@ alerts that reach the prescriber, and steps that happen once."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -88,7 +89,7 @@ def test_a_nurse_overrides_a_hold_only_with_a_prescriber_cosigning(nurse, prescr
 
 def test_wrong_password_is_refused_and_throttled(nurse, prescriber_a) -> None:
     for _ in range(5):
-        with pytest.raises(cosign.CosignError, match="Password not right"):
+        with pytest.raises(cosign.CosignError, match="Password or PIN not right"):
             cosign.verify(nurse, cosign.Purpose.SECOND_CHECK, username="priya",
                           password="guess")
     # The sixth try is refused even with the right password, without checking it.
@@ -220,3 +221,53 @@ def test_second_dose_and_second_signature_get_a_clear_message(nurse, prescriber,
         actions.sign(prescriber, iv)
     iv.refresh_from_db()
     assert iv.signed_by == nurse_a
+
+
+def test_the_lot_comes_from_the_ledger_whatever_the_caller_says(nurse, prescriber, prescriber_a,
+                                                                iv, stock, monkeypatch) -> None:
+    """Lot and expiry are the ledger's (issue 13 item 5), enforced in the action: a lot the
+    ledger never received is refused, and so is one the ledger says has expired, whatever
+    expiry the caller (a page, the API, a script) passes."""
+    from ketacare.accounts.models import Clinic
+    from ketacare.ledger import actions as ledger
+
+    before = balance(stock["vial"])
+    with pytest.raises(ValidationError, match="not on hand"):
+        actions.give_dose(nurse, iv, mg_per_kg=0.5, stock_item=stock["vial"], lot="MADE-UP",
+                          expiry=stock["expiry"],
+                          second_check_by=cosigned(nurse, prescriber_a, "second_check"))
+    # A lot received expiring today (usable today), tried tomorrow with a made-up expiry.
+    today = iv.course.patient.clinic.today()
+    ledger.receive(prescriber, stock["vial"], vials=1, lot="OLD-1", expiry=today,
+                   supplier="Acme", invoice="INV-2")
+    real_today = Clinic.today
+    monkeypatch.setattr(Clinic, "today", lambda self: real_today(self) + timedelta(days=1))
+    before = balance(stock["vial"])
+    with pytest.raises(ValidationError, match="expired"):
+        actions.give_dose(nurse, iv, mg_per_kg=0.5, stock_item=stock["vial"], lot="OLD-1",
+                          expiry=today + timedelta(days=300),
+                          second_check_by=cosigned(nurse, prescriber_a, "second_check"))
+    iv.refresh_from_db()
+    assert not hasattr(iv, "dose") and balance(stock["vial"]) == before
+
+
+def test_the_prescribers_home_shows_the_hold_and_the_note_keeps_it(client, nurse, prescriber_a,
+                                                                   iv, clinic_a) -> None:
+    """Found in issue 13: the prescriber's home page showed a patient on hold as "In
+    progress", and a hold vanished from the note once a recheck cleared it."""
+    from ketacare.treatment.models import Session
+
+    Session.objects.filter(pk=iv.pk).update(planned_date=clinic_a.today())
+    actions.record_vitals(nurse, iv, sbp=152, dbp=84, hr=70, spo2=98, rr=14)
+    client.force_login(prescriber_a)
+    home = client.get("/").content.decode()
+    assert 'data-testid="on-hold"' in home
+    assert 'data-testid="home-alerts"' in home and "SBP 152 &gt; 140" in home
+    assert re.search(r'data-testid="session-alert-badge"[^>]*>1<', home)
+    iv.refresh_from_db()
+    actions.record_vitals(nurse, iv, sbp=128, dbp=80, hr=70, spo2=98, rr=14)
+    assert 'data-testid="on-hold"' not in client.get("/").content.decode()
+    page = client.get(f"/treatment/sessions/{iv.pk}/").content.decode()
+    alerts = page[page.index('data-testid="clinical-alerts"'):]
+    assert "Dosing hold" in alerts and "SBP 152 &gt; 140" in alerts
+    assert "notified at" in alerts and "Priya Tester" in alerts

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketacare.accounts.staff import staff_for
+from ketacare.ledger.models import Kind, LedgerEntry
 from ketacare.treatment import actions
 from ketacare.treatment.models import Dose, VitalSigns
 from tests.conftest import PASSWORD, make_staff
@@ -23,6 +24,7 @@ from .conftest import LOT, protocol
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = os.environ.get("KETACARE_SCREENSHOTS", tempfile.gettempdir())
+PIN = "482916"
 VIEWPORTS = {"tablet": {"width": 820, "height": 1180}, "phone": {"width": 390, "height": 844}}
 
 
@@ -34,14 +36,22 @@ def _sign_in(page: Page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+HIDDEN = """() => [...document.querySelectorAll('table td, table th')]
+    .filter(c => getComputedStyle(c).display === 'none' || getComputedStyle(c).visibility === 'hidden')
+    .filter(c => !(c.closest('table.stack') && c.closest('thead')))
+    .map(c => c.textContent.trim())"""
+
+
 def _fits(page: Page) -> None:
-    """No element wider than the viewport (tables scroll inside their own box)."""
+    """No element wider than the viewport (tables scroll inside their own box), and no table
+    cell hidden (stacked tables hide only their header row: each cell carries its label)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right
                 > window.innerWidth + 1)
         .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)""")
     assert overflow <= 0, f"page is {overflow}px wider than the viewport: {wide}"
+    assert page.evaluate(HIDDEN) == []
 
 
 def _vitals(page: Page, sbp: str, dbp: str, hr: str, spo2: str, button: str) -> None:
@@ -87,12 +97,12 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.fill("#id_cosign_username", "rhea")
     page.fill("#id_cosign_password", "not her password")
     page.click("button:has-text('Override hold')")
-    expect(page.locator("#vitals")).to_contain_text("Password not right for that username.")
+    expect(page.locator("#vitals")).to_contain_text("Password or PIN not right for that username.")
     page.fill("#id_override_reason", "Repeat manual BP 138/84; anxious on arrival")
     page.fill("#id_cosign_username", "rhea")
     page.fill("#id_cosign_password", PASSWORD)
     page.click("button:has-text('Override hold')")
-    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by rhea")
+    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by Rhea Tester")
     expect(page).to_have_url(f"{session_url}#dose")
 
     # The dose: previewed first (nothing recorded), above the usual range, co-signed.
@@ -103,6 +113,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     expect(page.get_by_test_id("preview-mg")).to_have_text("48 mg")
     expect(page.get_by_test_id("preview-ml")).to_have_text("4.80 mL")
     expect(page.get_by_test_id("dose-preview")).to_contain_text("80 kg, measured")
+    expect(page.get_by_test_id("preview-lot")).to_contain_text(f"{LOT}, expires ")
     page.screenshot(path=f"{SHOTS}/session-dose-preview-{device}.png", full_page=True)
     _fits(page)
     page.fill("#id_second_check_username", "rhea")
@@ -111,7 +122,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.fill("#id_override_password", PASSWORD)
     page.click("button:has-text('Confirm: record dose given')")
     expect(page.get_by_test_id("dose-mg")).to_have_text("48.00 mg")
-    expect(page.locator("#dose")).to_contain_text("approved by rhea")
+    expect(page.locator("#dose")).to_contain_text("approved by Rhea Tester")
 
     _vitals(page, "184", "102", "90", "97", "Record vitals")
     expect(page).to_have_url(f"{session_url}#monitoring")
@@ -132,10 +143,23 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     doctor.locator("button:has-text('Acknowledge')").first.click()
     doctor.locator("button:has-text('Acknowledge')").first.click()
     expect(doctor.get_by_test_id("home-alerts")).to_have_count(0)
+    # She sets a co-signature PIN on her account page (used for the waste below).
+    doctor.goto(f"{base}/accounts/me/")
+    doctor.fill("#id_current_password", PASSWORD)
+    doctor.fill("#id_pin", "123456")
+    doctor.fill("#id_repeat", "123456")
+    doctor.click("button:has-text('Set PIN')")
+    expect(doctor.locator("#pin .field-error")).to_contain_text("too easy to guess")
+    doctor.fill("#id_current_password", PASSWORD)
+    doctor.fill("#id_pin", PIN)
+    doctor.fill("#id_repeat", PIN)
+    doctor.click("button:has-text('Set PIN')")
+    expect(doctor.get_by_test_id("pin-status")).to_contain_text("PIN set")
+    _fits(doctor)
     desk.close()
     page.reload()
     expect(page.get_by_test_id("alert-status").last).to_contain_text(
-        "acknowledged by rhea at")
+        "acknowledged by Rhea Tester at")
 
     for number, value in enumerate([2, 1, 1, 0, 1, 0], start=1):
         page.fill(f"#id_item_{number}", str(value))
@@ -153,6 +177,10 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     expect(page).to_have_url(f"{session_url}step/discharge/#discharge")
     page.screenshot(path=f"{SHOTS}/session-discharge-refused-{device}.png", full_page=True)
     _fits(page)
+    if device == "tablet":  # the status strip stays in view (on a phone it scrolls away)
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        box = page.get_by_test_id("status-strip").bounding_box()
+        assert box is not None and 0 <= box["y"] < 60, box
 
     # Time passes (the server sets times; the test moves them): the ~40-min BP was taken.
     dose = Dose.objects.get(session__course__patient=ready_patient)
@@ -175,9 +203,12 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.check("#id_sign_confirm")
     page.click("button:has-text('Sign and lock')")
     expect(page.get_by_test_id("session-status")).to_have_text("Signed")
+    # After discharge the strip no longer counts time since the dose.
+    expect(page.get_by_test_id("status-strip").locator(".timer")).to_have_count(0)
     # The signed note keeps the hold, the override and the alerts with their times.
     expect(page.get_by_test_id("clinical-alerts")).to_contain_text("Dosing hold")
-    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by rhea at")
+    expect(page.get_by_test_id("hold")).to_contain_text("Overridden by Rhea Tester at")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky strip in its place on the shot
     page.screenshot(path=f"{SHOTS}/session-signed-{device}.png", full_page=True)
     _fits(page)
 
@@ -188,8 +219,10 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     page.select_option("#id_waste-method", "denaturant")
     page.fill("#id_waste-lot", LOT)
     page.fill("#id_waste-witness_username", "rhea")
-    page.fill("#id_waste-witness_password", PASSWORD)
+    page.fill("#id_waste-witness_password", PIN)  # her co-signature PIN
     page.click("button:has-text('Record waste (witnessed)')")
     expect(page.locator(".ledger-messages")).to_contain_text("Wasted 0.2 mL (2 mg) recorded.")
+    waste = LedgerEntry.objects.get(kind=Kind.WASTE)
+    assert (waste.recorded_by.username, waste.witness.username) == ("noah", "rhea")
     page.screenshot(path=f"{SHOTS}/ledger-waste-cosigned-{device}.png", full_page=False)
     tablet.close()

@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
+from ketacare.clinical.outcomes import WORSENED_PCT_RANGE
 
 from .models import Clinic, Membership, validate_time_zone
 from .permissions import MATRIX, Perm
@@ -201,6 +202,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("on_duty_prescriber", "On-duty prescriber", TREATMENT, "prescriber", _const(""),
             help="Receives every clinical alert of a session besides the course's "
                  "prescriber. Only active prescribers of this clinic can be chosen."),
+    Setting("session_alert_delivery", "Send session alerts to prescribers", TREATMENT,
+            "choice", _const("page"),
+            choices=(("page", "Home page and badge only"), ("email", "Also by email"),
+                     ("sms", "Also by SMS"), ("email_sms", "Also by email and SMS")),
+            help="A dosing hold, a monitoring alert, a serious adverse event or a patient "
+                 "not ready to leave: always on the prescribers' home page; by email to "
+                 "their address and by SMS to the mobile on their account page if chosen "
+                 "here. Messages never say who the patient is."),
     Setting("aftercare_send", "Send the aftercare sheet after discharge", TREATMENT, "bool",
             _const(True),
             help="A link by email and/or SMS to patients with a contact on file."),
@@ -264,6 +273,13 @@ SETTINGS: tuple[Setting, ...] = (
                       "A total above this outside the dosing session raises a dissociation "
                       "alert.")
       for i, name, high in (("cadss", "CADSS", 92), ("cadss6", "CADSS-6", 24))),
+    Setting("outcome_worsened_pct", "Worsened: a rise from baseline of at least (%)",
+            SELFREPORT, "int", _lazy("ketacare.clinical.outcomes", "DEFAULT_WORSENED_PCT"),
+            min_value=WORSENED_PCT_RANGE[0], max_value=WORSENED_PCT_RANGE[1], required=True,
+            help="The outcome category on the staff self-report page and the progress "
+                 "letter: a score this much above the baseline is \"worsened\".",
+            source="[clinic default] 25% (published reliable-change amounts differ by "
+                   "instrument [check])"),
     Setting("analytics_min_patients", "Smallest group shown in analytics (patients)",
             ANALYTICS, "int", _lazy("ketacare.analytics.filters", "MIN_PATIENTS"),
             min_value=2, max_value=50, required=True,

@@ -1,12 +1,13 @@
 """Co-signatures: a second person confirms a step on someone else's device (the IV second
 check, a waste or count witness, a prescriber's override on a nurse's tablet).
 
-The second person authenticates on the spot: their own password, plus a code from their
-authenticator app when they have two-factor. `verify` checks it server-side and returns a
+The second person authenticates on the spot: their own password or the co-signature PIN
+they set on their account page (`personal`), plus a code from their authenticator app when
+they have two-factor. `verify` checks it server-side and returns a
 `Cosignature`; the actions accept only that, so a name picked from a list no longer counts.
 
-Throttling, so a tablet cannot be used to guess a colleague's password:
-- passwords: after `AXES_FAILURE_LIMIT` wrong co-signatures for one person within
+Throttling, so a tablet cannot be used to guess a colleague's password or PIN:
+- passwords and PINs: after `AXES_FAILURE_LIMIT` wrong co-signatures for one person within
   `AXES_COOLOFF_TIME` (django-axes' sign-in settings, 5 in 15 min by default), that
   person cannot co-sign until the window has passed. The failures are counted from the
   audit trail (each one is an entry), so the limit holds across processes and restarts;
@@ -37,7 +38,7 @@ from django.utils import timezone
 from ketacare.audit.log import record as audit
 from ketacare.audit.models import Action, AuditEvent
 
-from . import two_factor
+from . import personal, two_factor
 from .permissions import Perm
 from .staff import Staff, staff_for
 
@@ -80,7 +81,7 @@ class Cosignature:
     clinic_id: int
     first_signer_id: int
     purpose: Purpose
-    method: str  # "password" or "password+totp"
+    method: str  # "password" or "pin", "+totp" when they gave their authenticator code
     at: datetime
     _token: object = field(repr=False, compare=False)
 
@@ -124,7 +125,8 @@ def _log(staff: Staff, user: User | None, purpose: Purpose, outcome: str,
 def verify(staff: Staff, purpose: Purpose, *, username: str, password: str, code: str = "",
            request: HttpRequest | None = None, prefix: str = "cosign") -> Cosignature:
     """The co-signer's credentials checked now, or a `CosignError` naming the field
-    (`<prefix>_username`, `_password` or `_code`)."""
+    (`<prefix>_username`, `_password` or `_code`). `password` is their password or their
+    co-signature PIN."""
     f_user, f_pass, f_code = (f"{prefix}_username", f"{prefix}_password", f"{prefix}_code")
     label = LABEL[purpose]
     username = (username or "").strip()
@@ -148,17 +150,20 @@ def verify(staff: Staff, purpose: Purpose, *, username: str, password: str, code
         minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
         raise CosignError(f_pass, f"Too many wrong co-signatures for {username}: they can "
                                   f"co-sign again after {minutes} min without a failure.")
-    if not password or not user.check_password(password):
+    if password and personal.pin_matches(user, password):
+        method = "pin"
+    elif password and user.check_password(password):
+        method = "password"
+    else:
         _log(staff, user, purpose, "wrong_password", request)
-        raise CosignError(f_pass, "Password not right for that username.")
-    method = "password"
+        raise CosignError(f_pass, "Password or PIN not right for that username.")
     device = two_factor.confirmed_device(user)
     if device is not None:
         check = two_factor.check_code(device, code or "")
         if not check.ok:
             _log(staff, user, purpose, check.outcome.value, request)
             raise CosignError(f_code, check.message)
-        method = "password+totp"
+        method += "+totp"
     _log(staff, user, purpose, "ok", request)
     return Cosignature(user=user, clinic_id=staff.clinic.pk, first_signer_id=staff.user.pk,
                        purpose=purpose, method=method, at=now, _token=_TOKEN)
@@ -171,7 +176,8 @@ def require(staff: Staff, cosignature: object, purpose: Purpose, *, field_name: 
     if cosignature is None:
         raise ValidationError({field_name: message})
     if not isinstance(cosignature, Cosignature) or cosignature._token is not _TOKEN:
-        raise ValidationError({field_name: "The co-signer must confirm with their password."})
+        raise ValidationError({field_name: "The co-signer must confirm with their password "
+                                           "or PIN."})
     if (cosignature.purpose != purpose or cosignature.clinic_id != staff.clinic.pk
             or cosignature.first_signer_id != staff.user.pk):
         raise ValidationError({field_name: "This co-signature was given for another step."})
@@ -205,7 +211,7 @@ def add_fields(form: forms.BaseForm, prefix: str, who: str, *, required: bool) -
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none",
                                       "spellcheck": "false"}))
     form.fields[f"{prefix}_password"] = forms.CharField(
-        label=f"{who}: password", required=False, strip=False,
+        label=f"{who}: password or PIN", required=False, strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     form.fields[f"{prefix}_code"] = forms.CharField(
         label=f"{who}: authenticator code (if they use two-factor)", required=False,

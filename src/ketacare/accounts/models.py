@@ -78,3 +78,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.clinic}"
+
+
+class PersonalSettings(models.Model):
+    """What a member of staff sets for themselves on their account page: a short PIN to
+    co-sign with on a colleague's device (stored hashed, like a password) and a mobile
+    number for session alerts by SMS."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="personal")
+    cosign_pin = models.CharField(max_length=128, blank=True)
+    cosign_pin_set_at = models.DateTimeField(null=True, blank=True)
+    alert_mobile = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"personal settings of {self.user}"

@@ -12,6 +12,8 @@ urlpatterns = [
     path("two-factor/recovery-codes/", two_factor_views.recovery_codes,
          name="two-factor-recovery-codes"),
     path("me/", account_views.account, name="account"),
+    path("me/pin/", account_views.account_pin, name="account-pin"),
+    path("me/alert-mobile/", account_views.account_alert_mobile, name="account-alert-mobile"),
     path("password/", account_views.ChangePasswordView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="accounts/password_change_done.html"), name="password_change_done"),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from ketacare.clinical.baseline import BASELINE_MAX_AGE
 from ketacare.clinical.instruments import get as get_instrument
 
 HOUR = 3600
@@ -33,7 +34,8 @@ DAY = 86400
 KEY = 100  # totals of every outcome instrument are below 100 (PCL-5 max 80, MADRS max 60)
 
 OUTCOME_INSTRUMENTS = ("phq9", "gad7", "pcl5", "qids-sr16", "madrs")
-BASELINE_MAX_AGE_S = 30 * DAY
+# The clinical core's baseline rule (clinical.baseline, reference s.2): one number.
+BASELINE_MAX_AGE_S = int(BASELINE_MAX_AGE.total_seconds())
 RAPID_FROM_S, RAPID_TO_S = 12 * HOUR, 36 * HOUR
 POST_FROM_S, POST_BEFORE_S = 14 * DAY, 32 * DAY  # elapsed days 14..31 inclusive
 # Sustained response: still a responder 4 and 8 weeks after the post-induction assessment,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -89,34 +91,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return clean_ipv6_address(addr) if ":" in addr else addr
 
 
-def _take_lane() -> int:
-    """Lock a lane for the rest of the transaction and return it.
-
-    PostgreSQL: a lane this transaction already holds, else the first free one starting
-    from one picked by the connection (so a connection usually gets the same lane at the
-    first try), else wait for that one. SQLite has one writer at a time anyway (IMMEDIATE
-    transactions): lane 0."""
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        start = connection.connection.info.backend_pid % LANES
-        for step in range(LANES):
-            lane = (start + step) % LANES
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK, lane])
-            if cursor.fetchone()[0]:
-                return lane
-        # Every lane busy (more concurrent writers than lanes). Reuse one we hold, if any:
-        # waiting for a second lane while holding one could deadlock with another writer.
-        cursor.execute(
-            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
-            "AND objsubid = 2 AND pid = pg_backend_pid() LIMIT 1", [_CHAIN_LOCK])
-        held = cursor.fetchone()
-        if held is not None:
-            return int(held[0])
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK, start])
-        return start
-
-
 def entry(
     action: Action | str,
     *,
@@ -157,25 +131,80 @@ def entry(
     )
 
 
+def _chain(events: list[AuditEvent], lane: int, prev: str, key: bytes) -> None:
+    for event in events:
+        event.lane, event.prev_hash = lane, prev
+        event.hash = prev = entry_hash(prev, event.chained_fields(), key)
+
+
+# The hash each PostgreSQL connection last wrote, and on which lane: its guess of that lane's
+# head. Only a guess: the database checks it under the lane lock (migration 0005).
+_last_written: weakref.WeakKeyDictionary[Any, tuple[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _append(lane: int, events: list[AuditEvent]) -> tuple[int, str, list[int] | None]:
+    """`ketacare_audit_append`: lock `lane` (or another if it is busy), and insert `events`
+    if they follow its head. Returns the lane taken, its head, and the new ids (None when
+    nothing was written)."""
+    rows = [{**e.chained_fields(), "prev_hash": e.prev_hash, "hash": e.hash} for e in events]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM ketacare_audit_append(%s, %s, %s, %s::jsonb)",
+                       [_CHAIN_LOCK, LANES, lane, json.dumps(rows)])
+        taken, head, ids = cursor.fetchone()
+    return taken, head, ids
+
+
+def _write_postgresql(events: list[AuditEvent], key: bytes) -> None:
+    """One round trip when this connection's last hash is still its lane's head (outside a
+    transaction the statement is its own); otherwise the head is looked up under the lane
+    lock and the entries inserted in the same transaction."""
+    connection.ensure_connection()
+    pg = connection.connection
+    guess = _last_written.get(pg)
+    if guess is not None:
+        lane, head = guess
+        _chain(events, lane, head, key)
+        ids = _append(lane, events)[2]
+        # Missed: another connection wrote on that lane (or our last entry rolled back).
+        # Start from the next lane, so connections that shared a lane spread out.
+        start = (lane + 1) % LANES
+    else:
+        ids, start = None, pg.info.backend_pid % LANES
+    if ids is None:
+        with transaction.atomic():  # the lane stays locked from the lookup to the insert
+            lane, head, _ = _append(start, [])
+            _chain(events, lane, head, key)
+            ids = _append(lane, events)[2]
+    if ids is None or len(ids) != len(events):  # the lane is held: cannot happen
+        raise RuntimeError("audit entries not written")
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding, event._state.db = False, connection.alias
+    _last_written[pg] = (events[-1].lane, events[-1].hash)
+
+
 def write(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Chain `events` one after the other on one lane and insert them in one statement:
-    one lane lock and one head lookup however many entries a response produces."""
+    """Chain `events` one after the other on one lane and insert them together: on
+    PostgreSQL usually one statement however many entries a response produces; on SQLite
+    (one writer at a time, IMMEDIATE transactions) in lane 0, after one head lookup."""
+    if not events:
+        return events
     key = audit_key()
-    with transaction.atomic():
-        lane = _take_lane()
-        prev = (AuditEvent.objects.filter(lane=lane).order_by("-id")
-                .values_list("hash", flat=True).first()) or GENESIS
+    if connection.vendor == "postgresql":
+        _write_postgresql(events, key)
+    else:
+        with transaction.atomic():
+            prev = (AuditEvent.objects.filter(lane=0).order_by("-id")
+                    .values_list("hash", flat=True).first()) or GENESIS
+            _chain(events, 0, prev, key)
+            # Inserted in list order, so ids ascend along the chain as `verify` walks it.
+            events = AuditEvent.objects.bulk_create(events)
+    named = _named.get()
+    if named is not None:
         for event in events:
-            event.lane, event.prev_hash = lane, prev
-            event.hash = prev = entry_hash(prev, event.chained_fields(), key)
-        # Inserted in list order, so ids ascend along the chain as `verify` walks it.
-        written = AuditEvent.objects.bulk_create(events)
-        named = _named.get()
-        if named is not None:
-            for event in written:
-                if event.patient_id is not None:
-                    named.written(event.patient_id)
-        return written
+            if event.patient_id is not None:
+                named.written(event.patient_id)
+    return events
 
 
 def record(action: Action | str, **fields: Any) -> AuditEvent:

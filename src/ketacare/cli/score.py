@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ketacare.clinical import instruments
 from ketacare.clinical.instruments import InstrumentInputError
-from ketacare.clinical.outcomes import OutcomeRules, classify
+from ketacare.clinical.outcomes import DEFAULT_WORSENED_PCT, OutcomeRules, classify
 
 from .common import Parser, UsageError, print_json
 
@@ -42,15 +42,22 @@ def run_outcome(argv: list[str]) -> int:
         help="override the instrument's remission ceiling (e.g. 12 for MADRS as in the "
         "esketamine trials)",
     )
+    parser.add_argument(
+        "--worsened-pct",
+        type=float,
+        default=DEFAULT_WORSENED_PCT,
+        help=f"rise from baseline, in percent, that counts as worsened (the clinic's "
+        f"setting; default {DEFAULT_WORSENED_PCT})",
+    )
     args = parser.parse_args(argv)
     try:
         outcome = classify(
             instruments.get(args.instrument),
             args.baseline,
             args.current,
-            OutcomeRules(remission_max_total=args.remission_max),
+            OutcomeRules(remission_max_total=args.remission_max, worsened_pct=args.worsened_pct),
         )
-    except InstrumentInputError as exc:
+    except (InstrumentInputError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     print_json(outcome.as_dict())
     return 0

@@ -2,8 +2,9 @@
 
 Product defaults, each configurable through `OutcomeRules`:
 - response: reduction from baseline >= 50%; partial response: 25-49%;
-- worsened: a rise of >= 25% from baseline (clinic default; published reliable-change
-  amounts differ by instrument [check]);
+- worsened: a rise of >= 25% from baseline ([clinic default]: clinic setting
+  `outcome_worsened_pct`, 5-100; published reliable-change amounts differ by instrument
+  [check]);
 - remission: per instrument (`Instrument.remission`), e.g. PHQ-9 < 5, QIDS-SR16 <= 5,
   MADRS <= 10, PCL-5 < 33 with a drop of >= 10 points.
 
@@ -22,6 +23,7 @@ For every scale with a floor of 0 this is the usual (current - baseline) / basel
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,14 +31,27 @@ from .instruments import Instrument, InstrumentInputError
 
 Category = Literal["remission", "response", "partial_response", "no_response", "worsened"]
 
+# Clinical reference s.2: "Worsened: a rise of >= 25% from baseline (clinic default)".
+DEFAULT_WORSENED_PCT = 25
+# What a clinic may set (`outcome_worsened_pct`) [clinic default]: below 5% a one-point
+# wobble on a mid-range score would read as worsening.
+WORSENED_PCT_RANGE = (5, 100)
+
 
 @dataclass(frozen=True)
 class OutcomeRules:
     response_pct: float = 50.0
     partial_response_pct: float = 25.0
-    worsened_pct: float = 25.0
+    worsened_pct: float = DEFAULT_WORSENED_PCT
     # Overrides an instrument's remission ceiling, e.g. MADRS 12 as in the esketamine trials.
     remission_max_total: int | None = None
+
+    def __post_init__(self) -> None:
+        low, high = WORSENED_PCT_RANGE
+        pct = self.worsened_pct
+        if (isinstance(pct, bool) or not isinstance(pct, int | float) or not math.isfinite(pct)
+                or not low <= pct <= high):
+            raise ValueError(f"worsened_pct: {pct!r} is not a percentage from {low} to {high}")
 
 
 @dataclass(frozen=True)

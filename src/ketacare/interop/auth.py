@@ -5,13 +5,17 @@ expires (DEFAULT_EXPIRES_DAYS unless asked otherwise, at most MAX_EXPIRES_DAYS).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any, TypeAlias
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.expressions import Col
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -75,23 +79,70 @@ def bearer(request: HttpRequest) -> str:
     return value.strip()
 
 
+# Each role once, comma separated (roles are fixed names without commas).
+_ROLES = {"postgresql": "string_agg(m.role, ',')", "sqlite": "group_concat(m.role, ',')"}
+# Per model of the row: the model, its fields' attribute names, and per field the column
+# and the converters the ORM would apply to its value.
+_Part: TypeAlias = "tuple[type[Model], list[str], list[tuple[Col, list[Any]]]]"
+
+
+def _part(model: type[Model], alias: str) -> _Part:
+    fields = model._meta.concrete_fields
+    cols = [f.get_col(alias) for f in fields]
+    return model, [f.attname for f in fields], [
+        (col, connection.ops.get_db_converters(col) + f.get_db_converters(connection))
+        for f, col in zip(fields, cols, strict=True)]
+
+
+@functools.cache
+def _token_query(vendor: str) -> tuple[str, list[_Part]]:
+    """The token, its user and clinic, and the user's active roles in that clinic: one
+    statement. Every API and FHIR request starts here, and the ORM's Python work for the
+    two queries it took before (the token with its user and clinic, then the roles) was
+    about a third of an audited API read's cost (docs/audit.md)."""
+    q = connection.ops.quote_name
+    parts = [_part(ApiToken, "t"), _part(User, "u"), _part(Clinic, "c")]
+    select = ", ".join(f"{col.alias}.{q(str(col.target.column))}"
+                       for _, _, cols in parts for col, _ in cols)
+    # Names from the models' metadata only; the token's hash is a parameter.
+    sql = (
+        f"SELECT {select}, (SELECT {_ROLES[vendor]} FROM {Membership._meta.db_table} m "  # noqa: S608
+        "WHERE m.user_id = t.user_id AND m.clinic_id = t.clinic_id AND m.active) "
+        f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        f"JOIN {Clinic._meta.db_table} c ON c.id = t.clinic_id WHERE t.token_hash = %s")
+    return sql, parts
+
+
+def _live_token(secret: str) -> tuple[ApiToken, frozenset[str]] | None:
+    """The token with its user and clinic loaded, and the roles; None if unknown."""
+    sql, parts = _token_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash(secret)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = iter(row)
+    instances: list[Any] = []
+    for model, names, cols in parts:
+        converted = []
+        for (col, converters), value in zip(cols, values, strict=False):
+            for convert in converters:
+                value = convert(value, col, connection)
+            converted.append(value)
+        instances.append(model.from_db(connection.alias, names, converted))
+    token, token.user, token.clinic = instances
+    roles = next(values) or ""
+    return token, frozenset(filter(None, roles.split(",")))
+
+
 def staff_for_token(secret: str) -> Staff:
     """The staff member a live token acts as; a revoked, expired or unknown token, or a
     person who no longer holds a role in the token's clinic, is refused alike."""
-    try:
-        token = ApiToken.objects.select_related("user", "clinic").get(
-            token_hash=token_hash(secret))
-    except ApiToken.DoesNotExist:
-        raise AuthError(REFUSED) from None
-    if not token.active or not token.user.is_active:
+    found = _live_token(secret)
+    if found is None:
         raise AuthError(REFUSED)
-    # The roles by ids, with no join or ordering: every API and FHIR request starts here,
-    # and the ORM's work per query is most of its cost (a single query with a subquery per
-    # role measured three times slower than these two).
-    roles = frozenset(Membership.objects.filter(
-        user_id=token.user_id, clinic_id=token.clinic_id, active=True).order_by()
-        .values_list("role", flat=True))
-    if not roles:
+    token, roles = found
+    if not token.active or not token.user.is_active or not roles:
         raise AuthError(REFUSED)
     staff = Staff(token.user, token.clinic, roles)
     now = timezone.now()

@@ -34,9 +34,13 @@ class Lot:
     def expired(self, today: date) -> bool:
         return self.expiry is not None and self.expiry < today
 
+    @property
+    def remaining_text(self) -> str:
+        return self.item.text(self.remaining)
+
     def label(self) -> str:
         expiry = f"exp {self.expiry:%Y-%m-%d}" if self.expiry else "no expiry recorded"
-        return f"{self.item} · lot {self.lot} · {expiry} · {self.item.text(self.remaining)} left"
+        return f"{self.item} · lot {self.lot} · {expiry} · {self.remaining_text} left"
 
 
 def on_hand(clinic: Clinic, drug: str) -> list[Lot]:
@@ -55,3 +59,9 @@ def on_hand(clinic: Clinic, drug: str) -> list[Lot]:
             if remaining > 0:
                 out.append(Lot(item, row["lot"], row["expiry"], remaining))
     return sorted(out, key=lambda lot: (lot.expiry or date.max, lot.lot))
+
+
+def lot_of(item: StockItem, lot: str) -> Lot | None:
+    """The lot `lot` of `item` if the ledger has some of it on hand, else None."""
+    return next((held for held in on_hand(item.clinic, item.drug)
+                 if held.item.pk == item.pk and held.lot == lot.strip()), None)

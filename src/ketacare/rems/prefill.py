@@ -32,7 +32,8 @@ from ketacare.treatment.models import (
     VitalsPhase,
 )
 
-# The "about 40 minutes" BP: the monitoring reading nearest minute 40 within this window.
+# The "about 40 minutes" BP (reference s.4: BP peaks about 40 min after dosing; the form
+# asks for it): the monitoring reading nearest minute 40 within this window [clinic default].
 BP_40_TARGET_MIN, BP_40_WINDOW = 40, (30, 50)
 # Respiratory depression is prefilled "yes" when any monitoring SpO2 is below this. [check]
 # A KetaCare product rule (it matches the clinic alert default, reference s.4), not a

@@ -13,6 +13,11 @@ from ketacare.clinical.answer_alerts import (
     DEFAULT_DISSOCIATION_ABOVE,
     DEFAULT_PSYCHOSIS_RISE_POINTS,
 )
+from ketacare.clinical.outcomes import DEFAULT_WORSENED_PCT, OutcomeRules
+
+# Clinic setting: the rise from baseline (%) that the outcome category calls worsened
+# (issue #14 item 2; [clinic default] 25%, clinical reference s.2).
+WORSENED_SETTING = "outcome_worsened_pct"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class Config:
     psychosis_rise_points: int = DEFAULT_PSYCHOSIS_RISE_POINTS
     dissociation_above: dict[str, int] = field(
         default_factory=lambda: dict(DEFAULT_DISSOCIATION_ABOVE))
+    # How the staff self-report page and the progress letter classify an outcome.
+    outcome_rules: OutcomeRules = field(default_factory=OutcomeRules)
 
 
 def for_clinic(clinic: Clinic) -> Config:
@@ -57,4 +64,6 @@ def for_clinic(clinic: Clinic) -> Config:
         dissociation_above={**DEFAULT_DISSOCIATION_ABOVE,
                             **{k: int(v) for k, v in
                                s.get("selfreport_dissociation_above", {}).items()}},
+        outcome_rules=OutcomeRules(
+            worsened_pct=int(s.get(WORSENED_SETTING, DEFAULT_WORSENED_PCT))),
     )

@@ -26,6 +26,7 @@ from ketacare.pdf import HEAD_FILL, image_height, latin1, person, table
 from ketacare.treatment.models import AdverseEvent, Course, CourseStatus, Dose, Severity
 
 from . import actions as selfreport
+from .config import for_clinic
 from .models import Response
 from .trajectories import Trajectory, patient_trajectories
 
@@ -183,6 +184,7 @@ def outcome_rule(instrument: Instrument, rules: OutcomeRules | None = None) -> s
 
 def _outcomes(patient: Patient, zone: tzinfo) -> list[OutcomeLine]:
     course = selfreport.latest_course(patient)
+    rules = for_clinic(patient.clinic).outcome_rules
     out = []
     for trajectory in patient_trajectories(patient):
         instrument = trajectory.instrument
@@ -196,19 +198,19 @@ def _outcomes(patient: Patient, zone: tzinfo) -> list[OutcomeLine]:
             out.append(OutcomeLine(
                 instrument=instrument, baseline=None, baseline_at=None, latest=latest.total,
                 latest_at=latest.submitted_at.astimezone(zone), outcome=None,
-                rule=outcome_rule(instrument), trajectory=trajectory))
+                rule=outcome_rule(instrument, rules), trajectory=trajectory))
             continue
         outcome = None
         if latest.pk != base.pk and latest.submitted_at > base.submitted_at:
             try:
-                outcome = classify(instrument, base.total, latest.total)
+                outcome = classify(instrument, base.total, latest.total, rules)
             except InstrumentInputError:
                 outcome = None
         out.append(OutcomeLine(
             instrument=instrument, baseline=base.total,
             baseline_at=base.submitted_at.astimezone(zone), latest=latest.total,
             latest_at=latest.submitted_at.astimezone(zone), outcome=outcome,
-            rule=outcome_rule(instrument), trajectory=trajectory))
+            rule=outcome_rule(instrument, rules), trajectory=trajectory))
     return out
 
 

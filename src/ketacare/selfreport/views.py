@@ -25,11 +25,12 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical.instruments import InstrumentInputError, get
 from ketacare.clinical.measurement_schedule import KIND_LABELS
-from ketacare.clinical.outcomes import classify
+from ketacare.clinical.outcomes import OutcomeRules, classify
 from ketacare.patients.access import patient_for
 from ketacare.patients.models import Patient
 
 from . import access, actions
+from .config import for_clinic
 from .models import Alert, ReportRequest, Response
 from .trajectories import patient_trajectories
 
@@ -102,10 +103,12 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("selfreport-alerts")
 
 
-def _history(patient: Patient, responses: list[Response]) -> list[dict[str, Any]]:
-    """Each response with its change from the baseline and the outcome category. The
-    baseline is the one the alert rules use (`actions.baseline_response`, the clinical
-    core's rule); without one the row says there is no valid baseline."""
+def _history(patient: Patient, responses: list[Response],
+             rules: OutcomeRules) -> list[dict[str, Any]]:
+    """Each response with its change from the baseline and the outcome category (by the
+    clinic's `rules`). The baseline is the one the alert rules use
+    (`actions.baseline_response`, the clinical core's rule); without one the row says
+    there is no valid baseline."""
     course = actions.latest_course(patient)
     baselines: dict[str, Response | None] = {}
     rows: list[dict[str, Any]] = []
@@ -126,7 +129,7 @@ def _history(patient: Patient, responses: list[Response]) -> list[dict[str, Any]
             row["baseline"] = base.total
             row["change"] = response.total - base.total
             try:
-                row["outcome"] = classify(instrument, base.total, response.total)
+                row["outcome"] = classify(instrument, base.total, response.total, rules)
             except InstrumentInputError:
                 row["outcome"] = None
         rows.append(row)
@@ -143,9 +146,11 @@ def patient_page(request: HttpRequest, patient_id: str) -> HttpResponse:
     pending = list(ReportRequest.objects.filter(patient=patient, completed_at__isnull=True)
                    .select_related("clinic").order_by("-opens_on")[:20])
     default = actions.instruments_for(staff.clinic, patient)[0]
+    rules = for_clinic(staff.clinic).outcome_rules
     return render(request, "selfreport/patient.html", {
         "trajectories": patient_trajectories(patient, responses),
-        "patient": patient, "rows": _history(patient, responses), "pending": pending,
+        "patient": patient, "rows": _history(patient, responses, rules), "pending": pending,
+        "outcome_rules": rules,
         "instruments": [get(i) for i in SELF_REPORT_INSTRUMENTS], "default": default,
         "can_manage": staff.can(Perm.SELFREPORT_MANAGE),
         "channels": actions.contact_channels(patient), "kinds": KIND_LABELS,

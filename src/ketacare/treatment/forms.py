@@ -141,6 +141,11 @@ class DoseForm(forms.Form):
             data["stock_item"], data["lot"], data["expiry"] = lot.item, lot.lot, lot.expiry
         return data
 
+    @property
+    def chosen_lot(self) -> lots.Lot | None:
+        """The lot the (valid) form names, for the preview."""
+        return self.lots.get(getattr(self, "cleaned_data", {}).get("source") or "")
+
     def dose_fields(self) -> list[forms.BoundField]:
         return [self[n] for n in ("mg_per_kg", "fixed_mg", "source", "override_reason")
                 if n in self.fields]

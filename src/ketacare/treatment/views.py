@@ -189,8 +189,6 @@ STEPS: dict[str, tuple[Callable[[Staff, Session, Any], BaseForm], Step, str]] = 
     "sign": (lambda st, s, d: ConfirmForm(d), _step_sign, "sign"),
     "amend": (lambda st, s, d: AmendForm(d), _step_amend, "sign"),
 }
-# The form each step shows its errors on.
-FORM_KEY: dict[str, str] = {}
 
 
 @requires(Perm.RUN_SESSION)
@@ -222,7 +220,7 @@ def session_step(request: HttpRequest, session_id: str, step: str) -> HttpRespon
             here = next_step(Session.objects.get(pk=session.pk))
             return redirect(f"{reverse('session-day', args=[session.pk])}#{here}")
     session.refresh_from_db()
-    return _session_page(request, session, {FORM_KEY.get(step, step): form}, status=status,
+    return _session_page(request, session, {step: form}, status=status,
                          failed=form, preview=preview)
 
 

@@ -20,6 +20,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit.models import Action
 from ketacare.clinical import dosing, safety
 from ketacare.ledger import actions as ledger
+from ketacare.ledger import lots
 from ketacare.ledger.models import StockItem
 from ketacare.patients.chart import Chart
 
@@ -167,9 +168,11 @@ def _ready_to_dose(staff: Staff, session: Session) -> None:
 
 def _checked_dose(staff: Staff, session: Session, stock_item: StockItem | None, *, lot: str,
                   expiry: date, second_check_by: object,
-                  ) -> tuple[StockItem, cosign.Cosignature | None]:
-    """The stock and the IV second checker, every problem of the pre-dose checks
-    (`clinical.safety`) at once, each on its field."""
+                  ) -> tuple[StockItem, cosign.Cosignature | None, date]:
+    """The stock, the IV second checker and the lot's expiry, every problem of the pre-dose
+    checks (`clinical.safety`) at once, each on its field. The lot must be on hand in the
+    ledger and its expiry is the ledger's: whoever calls cannot give a lot the ledger does
+    not hold, nor pass a later expiry for an expired one."""
     errors: dict[str, str] = {}
     checker: cosign.Cosignature | None = None
     if safety.needs_second_check(session.course.protocol().route):
@@ -179,15 +182,22 @@ def _checked_dose(staff: Staff, session: Session, stock_item: StockItem | None, 
                 field_name="second_check_username", message=safety.SECOND_CHECK_MESSAGE)
         except ValidationError as exc:
             errors["second_check_username"] = " ".join(exc.messages)
-    errors.update(safety.lot_problems(lot, expiry, staff.clinic.today()))
     try:
         stock_item = _check_stock(staff, session, stock_item)
     except ValidationError as exc:
         errors["stock_item"] = " ".join(exc.messages)
+    else:
+        held = lots.lot_of(stock_item, lot) if lot.strip() else None
+        if lot.strip() and held is None:
+            errors["lot"] = (f"Lot {lot.strip()} of {stock_item} is not on hand in the "
+                             "ledger: choose one of the lots the ledger holds.")
+        elif held is not None and held.expiry is not None:
+            expiry = held.expiry
+    errors.update(safety.lot_problems(lot, expiry, staff.clinic.today()))
     if errors:
         raise ValidationError(errors)
     assert stock_item is not None
-    return stock_item, checker
+    return stock_item, checker, expiry
 
 
 def _new_dose(staff: Staff, session: Session, result: dosing.DoseResult, *, lot: str,
@@ -237,8 +247,9 @@ def give_dose(
     staff.require_own(patient.clinic_id)
     session = _claim(session, _already_dosed(staff))
     _ready_to_dose(staff, session)
-    stock_item, checker = _checked_dose(staff, session, stock_item, lot=lot, expiry=expiry,
-                                        second_check_by=second_check_by)
+    stock_item, checker, expiry = _checked_dose(staff, session, stock_item, lot=lot,
+                                                expiry=expiry,
+                                                second_check_by=second_check_by)
     result = _calculate(staff, session, stock_item, mg_per_kg=mg_per_kg, fixed_mg=fixed_mg,
                         override_reason=override_reason).result
     approver: User | None = None

@@ -5,6 +5,7 @@ from django import template
 from ketacare.analytics.suppression import rate_words as _rate_words
 from ketacare.clinical.instruments import short_name
 from ketacare.patients.models import condition_name
+from ketacare.pdf import person as _person
 
 register = template.Library()
 
@@ -13,6 +14,17 @@ register = template.Library()
 def words(code: str) -> str:
     """snake_case code to a readable label: "moderately_severe" -> "Moderately severe"."""
     return str(code).replace("_", " ").capitalize()
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A member of staff as the note names them: full name, else the username."""
+    return _person(user)
+
+
+@register.filter
+def people(users: Any) -> str:
+    return ", ".join(_person(u) for u in users)
 
 
 @register.filter
