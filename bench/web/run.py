@@ -70,6 +70,10 @@ def endpoints(t: dict[str, Any]) -> list[Endpoint]:
         Endpoint("/api/v1/patients?limit=50", "GET", "/api/v1/patients?limit=50", "bearer"),
         Endpoint("/fhir/Observation?patient=X", "GET",
                  f"/fhir/Observation?patient={t['patient']}", "bearer"),
+        # Clinic-wide searches of the types derived from treatment and self-report rows.
+        *(Endpoint(f"/fhir/{kind}?_count=50", "GET", f"/fhir/{kind}?_count=50", "bearer")
+          for kind in ("Observation", "Encounter", "MedicationAdministration",
+                       "QuestionnaireResponse")),
     ]
 
 
@@ -145,7 +149,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                        env=srv.env(), cwd=srv.workdir, check=True, capture_output=True)
         generated_s = time.monotonic() - began
         t = dbside(srv, "targets")
-        eps = endpoints(t)
+        eps = [e for i, e in enumerate(endpoints(t))
+               if i == 0 or not args.only or any(o in e.name for o in args.only)]
         queries: dict[str, Any] = {}
         if not args.skip_queries:
             spec = [{"name": e.name, "method": e.method, "path": e.path, "form": e.form,
@@ -206,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a client waits for one answer")
     parser.add_argument("--skip-queries", action="store_true",
                         help="do not count SQL statements (slow endpoints at 100k)")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="only the endpoints whose name contains TEXT (repeatable; the "
+                             "trivial page always runs)")
     parser.add_argument("--json", action="store_true", help="print JSON, not a table")
     args = parser.parse_args(argv)
     report = run(args)

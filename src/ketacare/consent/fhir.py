@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from datetime import datetime
 
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from ketacare.accounts.staff import Staff
@@ -17,10 +18,8 @@ from ketacare.interop.fhir.common import (
     LOCAL_CODES,
     coding,
     instant,
-    ints,
     meta,
     patient_ref,
-    uuids,
 )
 from ketacare.interop.fhir.registry import (
     SUBJECT,
@@ -28,7 +27,7 @@ from ketacare.interop.fhir.registry import (
     Param,
     Resource,
     ResourceType,
-    Scope,
+    Source,
     register,
 )
 
@@ -74,20 +73,19 @@ def to_fhir(c: Consent) -> Resource:
     }
 
 
-def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = Consent.objects.filter(patient__clinic=staff.clinic).select_related("document")
-    pids = uuids(scope.patients)
-    if pids is not None:
-        rows = rows.filter(patient_id__in=pids)
-    ids = ints(scope.ids)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    for c in rows.order_by("signed_at", "id"):
-        yield Entry(str(c.pk), to_fhir(c), str(c.patient_id), c.signed_at, last_updated(c))
+def consents_of(staff: Staff) -> QuerySet[Consent]:
+    return Consent.objects.filter(patient__clinic=staff.clinic)
+
+
+def entry(c: Consent) -> Entry:
+    return Entry(str(c.pk), to_fhir(c), str(c.patient_id))
 
 
 register(ResourceType(
-    name="Consent", collect=collect,
+    name="Consent",
+    sources=(Source(rows=consents_of, build=entry, patient="patient_id", when="signed_at",
+                    updated=lambda staff: Coalesce("withdrawn_at", "signed_at"),
+                    order=("signed_at", "pk"), related=("document",)),),
     params=SUBJECT + (Param("date", "date", "When the consent was signed; prefixes eq, lt, "
                             "le, gt, ge."),),
     sorts=frozenset({"_id", "_lastUpdated", "date"}),

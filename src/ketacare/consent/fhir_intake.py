@@ -12,18 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 from ketacare.accounts.staff import Staff
 from ketacare.interop.fhir.common import (
     LOCAL_CODES,
     coding,
+    fixed_code,
     instant,
-    ints,
     meta,
     patient_ref,
     questionnaire_url,
-    uuids,
 )
-from ketacare.interop.fhir.registry import Entry, Resource, Scope, extend
+from ketacare.interop.fhir.registry import Entry, Resource, Scope, Source, extend
 
 from . import intake
 from .models import PatientLink, Purpose
@@ -122,30 +123,25 @@ def to_fhir(link: PatientLink) -> Resource:
     return resource
 
 
-def responses(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    if scope.identifiers is not None:
-        return  # intake answers carry no business identifier
-    rows = PatientLink.objects.filter(clinic=staff.clinic, patient__clinic=staff.clinic,
+def submitted_intakes(staff: Staff) -> QuerySet[PatientLink]:
+    return PatientLink.objects.filter(clinic=staff.clinic, patient__clinic=staff.clinic,
                                       purpose=Purpose.INTAKE, submitted_at__isnull=False)
-    pids = uuids(scope.patients)
-    if pids is not None:
-        rows = rows.filter(patient_id__in=pids)
-    ids = ints(scope.ids, prefix=ID_PREFIX)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    for link in rows.order_by("submitted_at", "id"):
-        yield Entry(f"{ID_PREFIX}{link.pk}", to_fhir(link), str(link.patient_id),
-                    link.submitted_at, link.submitted_at,
-                    frozenset({(CODE["system"], CODE["code"])}))
+
+
+def entry(link: PatientLink) -> Entry:
+    return Entry(f"{ID_PREFIX}{link.pk}", to_fhir(link), str(link.patient_id))
 
 
 def questionnaires(staff: Staff, scope: Scope) -> Iterator[Entry]:
     if scope.ids is None or QUESTIONNAIRE_ID in scope.ids:
-        yield Entry(QUESTIONNAIRE_ID, questionnaire(), None, None, None,
+        yield Entry(QUESTIONNAIRE_ID, questionnaire(), None,
                     frozenset({(CODE["system"], CODE["code"])}))
 
 
-extend("QuestionnaireResponse", responses,
+extend("QuestionnaireResponse",
+       Source(rows=submitted_intakes, build=entry, patient="patient_id", prefix=ID_PREFIX,
+              when="submitted_at", updated="submitted_at",
+              codes=fixed_code(CODE["system"], CODE["code"]), order=("submitted_at", "pk")),
        "Submitted intake answers are QuestionnaireResponses too (id intake-N, questionnaire "
        f"{questionnaire_url(QUESTIONNAIRE_ID)}): the patient's words before review.")
 extend("Questionnaire", questionnaires,

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import operator
 import uuid
-from collections.abc import Iterable
-from datetime import date, datetime
+import zoneinfo
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import reduce
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import DateTimeField, Func, Q, Value
 from django.utils import timezone
-
-from ketacare.ids import MAX_ID
 
 from .outcome import FhirError
 
@@ -92,19 +91,54 @@ def canonical_uuids(values: set[str]) -> list[uuid.UUID]:
     return [u for u in uuids(values) or [] if str(u) in values]
 
 
-def ints(values: Iterable[str] | None, prefix: str = "") -> list[int] | None:
-    if values is None:
+def has_token(wanted: list[tuple[str | None, str]], have: Iterable[tuple[str, str]]) -> bool:
+    """Token search: `system|value` matches that pair, a bare value any system."""
+    pairs = set(have)
+    return any((system is None and value in {v for _, v in pairs}) or (system, value) in pairs
+               for system, value in wanted)
+
+
+def fixed_code(system: str, code: str) -> Callable[[list[tuple[str | None, str]]], Q | None]:
+    """`Source.codes` of resources that all carry one code."""
+    return lambda tokens: Q() if has_token(tokens, {(system, code)}) else None
+
+
+def code_by(column: str, codes: dict[str, tuple[str, str]],
+            ) -> Callable[[list[tuple[str | None, str]]], Q | None]:
+    """`Source.codes` of resources whose code follows from a column (value -> code)."""
+    def rows(tokens: list[tuple[str | None, str]]) -> Q | None:
+        values = [v for v, pair in codes.items() if has_token(tokens, {pair})]
+        return Q(**{f"{column}__in": values}) if values else None
+    return rows
+
+
+class LocalMidnight(Func):
+    """The instant a date column's day starts in a time zone (`datetime.combine(day,
+    time.min, zone)` in the database)."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, day: str, zone: str) -> None:
+        super().__init__(day, Value(zone))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        (day, day_params), (zone, zone_params) = (
+            compiler.compile(e) for e in self.get_source_expressions())
+        return f"(({day})::timestamp AT TIME ZONE {zone})", [*day_params, *zone_params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        connection.ensure_connection()
+        connection.connection.create_function("ketacare_local_midnight", 2, _local_midnight,
+                                              deterministic=True)
+        return self.as_sql(compiler, connection, function="ketacare_local_midnight", **extra)
+
+
+def _local_midnight(day: str | None, zone: str) -> str | None:
+    """SQLite's LocalMidnight, as Django stores an instant there (UTC, no zone)."""
+    if day is None:
         return None
-    out = []
-    for value in values:
-        if prefix:
-            if not value.startswith(prefix):
-                continue
-            value = value[len(prefix):]
-        # a number larger than a row id matches nothing
-        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-            out.append(int(value))
-    return out
+    start = datetime.combine(date.fromisoformat(day), time.min, zoneinfo.ZoneInfo(zone))
+    return start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- business identifiers (identifier_system / identifier_value columns) ----------------
@@ -123,10 +157,6 @@ def identifier_in(raw: Any, element: str) -> tuple[str, str]:
 
 def identifier_out(system: str, value: str) -> dict[str, str]:
     return {"system": system, "value": value} if system else {"value": value}
-
-
-def identifier_pairs(system: str, value: str) -> frozenset[tuple[str, str]]:
-    return frozenset({(system, value)}) if value else frozenset()
 
 
 def identifier_q(tokens: list[tuple[str | None, str]]) -> Q:

@@ -1,7 +1,6 @@
-"""Search and read over the registry: clinic scoping comes from the handlers, the shared
-filters (_id, patient, code, date, _lastUpdated), sorting and paging from here. A type
-with `Columns` is searched in the database (query.py); the others (resources derived from
-several rows or columns, e.g. Observation) are collected and filtered here."""
+"""Search and read over the registry: clinic scoping comes from the handlers. Types with
+sources are searched in the database (query.py); the others (the Questionnaire library,
+which is code, not rows) are collected, filtered, sorted and paged here."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from django.utils.http import urlencode
 from ketacare.accounts.staff import Staff
 
 from . import query
+from .common import has_token
 from .registry import Entry, ResourceType, Scope
 from .search import SearchParams
 
@@ -28,55 +28,35 @@ class Page:
     patients: frozenset[str] = frozenset()
 
 
-def _has_token(wanted: list[tuple[str | None, str]], have: frozenset[tuple[str, str]]) -> bool:
-    """Token search: `system|value` matches that pair, a bare value any system."""
-    return any((system is None and value in {v for _, v in have}) or (system, value) in have
-               for system, value in wanted)
-
-
 def _matches(entry: Entry, params: SearchParams) -> bool:
+    """The library's resources have no patient, date or lastUpdated: a search by one of
+    those matches none of them."""
     if params.ids is not None and entry.id not in params.ids:
         return False
-    if params.patients is not None and entry.patient_id not in params.patients:
+    if params.codes is not None and not has_token(params.codes, entry.codes):
         return False
-    if params.codes is not None and not _has_token(params.codes, entry.codes):
-        return False
-    if params.identifiers is not None and not _has_token(params.identifiers, entry.identifiers):
-        return False
-    if not all(f.matches(entry.when) for f in params.dates):
-        return False
-    return all(f.matches(entry.last_updated) for f in params.last_updated)
+    return not (params.patients is not None or params.identifiers is not None
+                or params.dates or params.last_updated)
 
 
-def _sort_key(key: str, entry: Entry) -> tuple[int, object]:
-    if key == "_id":
-        # Numeric ids in number order, then other ids (a type may serve both, e.g.
-        # QuestionnaireResponse's self-report rows and `intake-N`) in text order.
-        return (0, (0, len(entry.id), entry.id) if entry.id.isdigit() else (1, 0, entry.id))
-    value = entry.when if key == "date" else entry.last_updated
-    return (0, value.timestamp()) if value is not None else (1, 0)
+def _id_key(entry: Entry) -> tuple[int, int, str]:
+    """Numeric ids in number order, then other ids in text order."""
+    return (0, len(entry.id), entry.id) if entry.id.isdigit() else (1, 0, entry.id)
 
 
 def run(rt: ResourceType, staff: Staff, params: SearchParams) -> Page:
-    if rt.columns is not None:
-        entries, total, more, named = query.page(rt.columns, staff, params)
+    if rt.sources:
+        entries, total, more, named = query.page(rt.sources, staff, params)
         return Page(entries, total, more, frozenset(named))
     assert rt.collect is not None, rt.name
-    scope = Scope(ids=params.ids, patients=params.patients, identifiers=params.identifiers)
-    found = [e for e in rt.collect(staff, scope) if _matches(e, params)]
+    found = [e for e in rt.collect(staff, Scope(ids=params.ids)) if _matches(e, params)]
     sorts = params.sort or [("_lastUpdated", False), ("_id", False)]
     for key, desc in reversed(sorts):  # stable sorts, last key first
-        present: list[Entry] = []
-        missing: list[Entry] = []
-        for e in found:
-            (present if key == "_id" or _sort_key(key, e)[0] == 0 else missing).append(e)
-        present.sort(key=lambda e, k=key: _sort_key(k, e), reverse=desc)  # type: ignore[misc]
-        found = present + missing  # no value sorts last either way
-    named = ({e.patient_id for e in found if e.patient_id in params.patients}
-             if params.patients is not None else set())
+        if key == "_id":  # nothing else has a value to sort by
+            found.sort(key=_id_key, reverse=desc)
     return Page(found[params.offset:params.offset + params.count],
                 len(found) if params.total else None,
-                params.offset + params.count < len(found), frozenset(named))
+                params.offset + params.count < len(found))
 
 
 def bundle(base: str, rt_name: str, page: Page, params: SearchParams,
@@ -103,8 +83,8 @@ def bundle(base: str, rt_name: str, page: Page, params: SearchParams,
 
 
 def read(rt: ResourceType, staff: Staff, resource_id: str) -> Entry | None:
-    if rt.columns is not None:
-        return query.one(rt.columns, staff, resource_id)
+    if rt.sources:
+        return query.one(rt.sources, staff, resource_id)
     assert rt.collect is not None, rt.name
     return next((e for e in rt.collect(staff, Scope(ids={resource_id}))
                  if e.id == resource_id), None)

@@ -1,23 +1,41 @@
-"""Search in the database for resource types with `Columns`: the filters, `_sort`,
-`_count` and `_offset` become one queryset (a stable order: the requested keys, then the
-order `collect` yields, then the primary key), the total is counted by the database, and
-only the rows of the page are turned into resources. Results are the ones the in-memory
-search (engine.py) gives; tests/interop/test_fhir_search_db.py compares the two."""
+"""Search in the database for resource types with sources (registry.Source): the filters,
+`_sort`, `_count` and `_offset` become one query (a source's queryset, or the UNION ALL of
+a type's sources), in a stable order: the requested keys, then the order the rows of each
+table come in, then the key. The total is counted by the database, and only the rows of
+the page are turned into resources (one query per table on the page).
+tests/interop/test_fhir_search_db*.py compare the results with the in-memory search this
+replaced."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    F,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Collate, Concat
 
 from ketacare.accounts.staff import Staff
+from ketacare.ids import MAX_ID
 
-from .common import canonical_uuids
-from .registry import Columns, Entry
+from .common import canonical_uuids, identifier_q
+from .registry import Column, Entry, Source
 from .search import LAST, DateFilter, SearchParams
 
 FIRST = datetime.min.replace(tzinfo=UTC)
+# Columns every source gives in a UNION: which source and table, the row, the patient, the
+# dates, and the id's sort key (numbers in number order before other ids in text order).
+ID_KEYS = ("_k0", "_k1", "_k2")
+SHARED = ("_s", "_t", "_pk", "_patient", "_when", "_updated", *ID_KEYS)
 
 
 def _utc(value: datetime) -> datetime:
@@ -43,49 +61,232 @@ def date_q(column: str, f: DateFilter) -> Q:
     return Q(**{f"{column}__gte": start})  # ge
 
 
-def matching(columns: Columns, staff: Staff, params: SearchParams) -> QuerySet[Any]:
-    rows = columns.rows(staff)
+def _pk(source: Source, value: str) -> int | None:
+    """The row of `prefix + pk + suffix`, as the id is written (no leading zero)."""
+    head, tail = source.prefix, source.suffix
+    if not (value.startswith(head) and value.endswith(tail)):
+        return None
+    middle = value[len(head):len(value) - len(tail)]
+    if middle.isascii() and middle.isdigit() and str(int(middle)) == middle \
+            and int(middle) <= MAX_ID:
+        return int(middle)
+    return None
+
+
+def with_ids(source: Source, ids: set[str]) -> Q:
+    if source.ids is not None:
+        return source.ids(ids)
+    return Q(pk__in=[pk for pk in (_pk(source, v) for v in ids) if pk is not None])
+
+
+def _column(value: Column | None, staff: Staff) -> Any:
+    if value is None:
+        return Value(None, output_field=DateTimeField())
+    return F(value) if isinstance(value, str) else value(staff)
+
+
+def _id_keys(source: Source) -> dict[str, Any]:
+    if not (source.prefix or source.suffix or source.ids):
+        return {"_k0": Value(0), "_k1": F("pk"), "_k2": Value("")}
+    text = Concat(Value(source.prefix), Cast("pk", CharField()), Value(source.suffix),
+                  output_field=CharField())
+    # Text order is code point order, whatever the database's collation.
+    binary = "C" if connection.vendor == "postgresql" else "BINARY"
+    return {"_k0": Value(1), "_k1": Value(0), "_k2": Collate(text, binary)}
+
+
+def matching(source: Source, staff: Staff, params: SearchParams) -> QuerySet[Any] | None:
+    """The source's rows that match, or None when none can."""
+    rows = source.rows(staff).filter(source.where)
+    if params.codes is not None:
+        codes = source.codes(params.codes) if source.codes is not None else None
+        if codes is None:
+            return None
+        rows = rows.filter(codes)
+    if params.identifiers is not None:
+        if not source.identifier:
+            return None
+        rows = rows.filter(identifier_q(params.identifiers))
     if params.ids is not None:
-        rows = rows.filter(columns.ids(params.ids))
+        rows = rows.filter(with_ids(source, params.ids))
     if params.patients is not None:
-        rows = rows.filter(**{f"{columns.patient}__in": canonical_uuids(params.patients)})
-    for name, filters in (("date", params.dates), ("_lastUpdated", params.last_updated)):
+        rows = rows.filter(**{f"{source.patient}__in": canonical_uuids(params.patients)})
+    rows = rows.annotate(_when=_column(source.when, staff),
+                         _updated=_column(source.updated, staff))
+    for name, filters in (("_when", params.dates), ("_updated", params.last_updated)):
         for f in filters:
-            rows = rows.filter(date_q(columns.dates[name], f))
+            rows = rows.filter(date_q(name, f))
     return rows
 
 
-def ordered(columns: Columns, rows: QuerySet[Any], params: SearchParams) -> QuerySet[Any]:
-    keys = []
+def _requested(params: SearchParams, id_keys: tuple[str, ...]) -> list[Any]:
+    """The requested sort; no value sorts last either way, as in the in-memory search."""
+    terms = []
     for key, desc in params.sort or [("_lastUpdated", False), ("_id", False)]:
-        column = F("pk" if key == "_id" else columns.dates[key])
-        # No value sorts last either way, as in the in-memory search.
-        keys.append(column.desc(nulls_last=True) if desc else column.asc(nulls_last=True))
-    return rows.order_by(*keys, *columns.order)
+        names = id_keys if key == "_id" else ("_when" if key == "date" else "_updated",)
+        terms += [F(n).desc(nulls_last=True) if desc else F(n).asc(nulls_last=True)
+                  for n in names]
+    return terms
 
 
-def page(columns: Columns, staff: Staff, params: SearchParams,
+def _slots(sources: list[Source], staff: Staff) -> list[tuple[str, bool, list[Any]]]:
+    """The tie-break columns of a UNION: each table's `order`, one column per term, NULL in
+    the other tables' rows (their order comes after `_t`, so the NULLs never compare)."""
+    tables = _tables(sources)
+    out: list[tuple[str, bool, list[Any]]] = []
+    for t, rows in enumerate(tables):
+        model = rows(staff).model
+        first = next(s for s in sources if s.rows is rows)
+        for j, term in enumerate(first.order):
+            name = term.lstrip("-")
+            field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            values = [F(name) if s.rows is rows else Cast(Value(None), output_field=field)
+                      for s in sources]
+            out.append((f"_o{t}_{j}", term.startswith("-"), values))
+    return out
+
+
+def _tables(sources: list[Source]) -> list[Any]:
+    """The tables of a type's sources (by their `rows`), in order: `_t` indexes this."""
+    return list(dict.fromkeys(s.rows for s in sources))
+
+
+def _union(sources: list[Source], staff: Staff, params: SearchParams,
+           ) -> tuple[QuerySet[Any] | None, list[str]]:
+    """(the UNION ALL of the matching rows of every source, or None, and its ORDER BY)."""
+    tables = _tables(sources)
+    slots = _slots(sources, staff)
+    parts = []
+    for i, source in enumerate(sources):
+        rows = matching(source, staff, params)
+        if rows is None:
+            continue
+        rows = rows.annotate(_s=Value(i), _t=Value(tables.index(source.rows)), _pk=F("pk"),
+                             _patient=F(source.patient), **_id_keys(source),
+                             **{name: values[i] for name, _, values in slots})
+        parts.append(rows.order_by().values(*SHARED, *(name for name, _, _ in slots)))
+    if not parts:
+        return None, []
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    quote = connection.ops.quote_name
+    order = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'} NULLS LAST"
+             for term in _requested(params, ID_KEYS)]
+    order += [quote("_t"), *(f"{quote(name)} {'DESC' if desc else 'ASC'}"
+                             for name, desc, _ in slots), quote("_s")]
+    return union, order
+
+
+def _total(params: SearchParams, shown: int, count: Callable[[], int]) -> int | None:
+    """The total: from the page when it ends the result (`shown` rows read of the `_count`
+    + 1 asked for), else counted; None for `_total=none`."""
+    if not params.total:
+        return None
+    if shown <= params.count and (shown or params.offset == 0):
+        return params.offset + shown
+    return count()
+
+
+def _union_page(union: QuerySet[Any], order: list[str], params: SearchParams, want: int,
+                ) -> tuple[list[dict[str, Any]], int | None]:
+    """The page's rows of a UNION and the total, from one query: the union is compiled
+    once (Django takes a while over seven parts), the total is a window count over it.
+    Only a page past the end needs a second query for the total. The text around the
+    compiled union is fixed column names; every value is a parameter."""
+    try:
+        sql, args = union.query.sql_with_params()
+    except EmptyResultSet:  # every part filtered to nothing (e.g. `_id` of no such row)
+        return [], 0 if params.total else None
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("_s", "_t", "_pk"))
+    window = ", COUNT(*) OVER ()" if params.total else ""
+    with connection.cursor() as cursor:
+        rows = []
+        if params.offset <= MAX_ID:  # no table holds more rows (the database's bigint)
+            cursor.execute(f"SELECT {columns}{window} FROM ({sql}) u "  # noqa: S608
+                           f"ORDER BY {', '.join(order)} LIMIT %s OFFSET %s",
+                           [*args, want, params.offset])
+            rows = cursor.fetchall()
+
+        def count() -> int:
+            if rows:
+                return int(rows[0][3])
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) u", args)  # noqa: S608
+            return int(cursor.fetchone()[0])
+
+        total = _total(params, len(rows), count)
+    return [{"_s": r[0], "_t": r[1], "_pk": r[2]} for r in rows], total
+
+
+def _fetch(sources: list[Source], staff: Staff, found: list[dict[str, Any]]) -> list[Entry]:
+    """The page's resources: one query per table on the page."""
+    tables = _tables(sources)
+    rows: dict[int, dict[Any, Any]] = {}
+    for t in sorted({r["_t"] for r in found}):
+        of_table = [s for s in sources if s.rows is tables[t]]
+        related = sorted({name for s in of_table for name in s.related})
+        rows[t] = of_table[0].rows(staff).select_related(*related).in_bulk(
+            [r["_pk"] for r in found if r["_t"] == t])
+    return [sources[r["_s"]].build(rows[r["_t"]][r["_pk"]]) for r in found]
+
+
+def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
          ) -> tuple[list[Entry], int | None, bool, set[str]]:
     """(entries of the page, total or None when `_total=none`, whether more follow, the
     patients named by the search that have a match)."""
-    rows = matching(columns, staff, params)
-    want = params.count + (0 if params.total else 1)  # one more row tells if a page follows
-    found = list(ordered(columns, rows, params)[params.offset:params.offset + want]) \
-        if want else []
-    total = rows.count() if params.total else None
-    more = (params.offset + params.count < total) if total is not None \
-        else len(found) > params.count
-    entries = [columns.build(r) for r in found[:params.count]]
-    named: set[str] = set()
-    if params.patients is not None or (params.ids is not None and columns.patient == "pk"):
-        if params.offset == 0 and not more:  # every match is on this page
-            named = {e.patient_id for e in entries if e.patient_id}
-        else:
-            named = {str(p) for p in rows.order_by().values_list(columns.patient, flat=True)
-                     .distinct()}
-    return entries, total, more, named
+    want = params.count + 1  # one more row tells whether a page follows
+    if len(sources) == 1:
+        source = sources[0]
+        rows = matching(source, staff, params)
+        if rows is None:
+            return [], 0 if params.total else None, False, set()
+        id_keys = ("pk",) if source.ids or not (source.prefix or source.suffix) else ID_KEYS
+        if id_keys == ID_KEYS:
+            rows = rows.annotate(**_id_keys(source))
+        ordered = rows.select_related(*source.related).order_by(
+            *_requested(params, id_keys), *source.order)
+        found: list[Any] = list(ordered[params.offset:params.offset + want]) \
+            if params.offset <= MAX_ID else []
+        total = _total(params, len(found), rows.count)
+        entries = [source.build(r) for r in found[:params.count]]
+
+        def patients() -> Any:
+            return rows.order_by().values_list(source.patient, flat=True).distinct()
+    else:
+        union, order = _union(list(sources), staff, params)
+        if union is None:
+            return [], 0 if params.total else None, False, set()
+        found, total = _union_page(union, order, params, want)
+        entries = _fetch(list(sources), staff, found[:params.count])
+
+        def patients() -> Any:
+            each = [m.order_by().values_list(s.patient, flat=True) for s in sources
+                    if (m := matching(s, staff, params)) is not None]
+            return each[0].union(*each[1:])
+    more = len(found) > params.count
+    return entries, total, more, _named(sources, params, entries, total, more, patients)
 
 
-def one(columns: Columns, staff: Staff, resource_id: str) -> Entry | None:
-    row = columns.rows(staff).filter(columns.ids({resource_id})).first()
-    return columns.build(row) if row is not None else None
+def _named(sources: tuple[Source, ...], params: SearchParams, entries: list[Entry],
+           total: int | None, more: bool, patients: Callable[[], Any]) -> set[str]:
+    """The patients the search named that have a match; `patients()` (a query of the
+    matches' patients) runs only when the page cannot tell."""
+    if params.patients is None and not (params.ids is not None
+                                        and any(s.patient == "pk" for s in sources)):
+        return set()
+    shown = {e.patient_id for e in entries if e.patient_id}
+    if params.offset == 0 and not more:  # every match is on this page
+        return shown
+    if params.patients is not None:
+        wanted = {str(u) for u in canonical_uuids(params.patients)}
+        if wanted <= shown or (len(wanted) == 1 and (total or entries)):
+            return wanted  # every named patient is on the page, or the one has matches
+    return {str(p) for p in patients()}
+
+
+def one(sources: tuple[Source, ...], staff: Staff, resource_id: str) -> Entry | None:
+    for source in sources:
+        row = source.rows(staff).filter(source.where, with_ids(source, {resource_id})) \
+            .select_related(*source.related).first()
+        if row is not None:
+            return source.build(row)
+    return None

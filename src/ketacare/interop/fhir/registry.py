@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,24 +19,20 @@ Resource = dict[str, Any]
 
 @dataclass(frozen=True)
 class Entry:
-    """One resource as the search engine sees it."""
+    """One resource as the search engine returns it."""
 
     id: str
     resource: Resource
     patient_id: str | None
-    when: datetime | None  # what the `date` parameter compares
-    last_updated: datetime | None
+    # What `code` matches, for the types searched in memory (the Questionnaire library).
     codes: frozenset[tuple[str, str]] = frozenset()
-    identifiers: frozenset[tuple[str, str]] = frozenset()  # (system, value) pairs
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Narrowing a handler may apply in the database before the shared filters run."""
+    """Narrowing a handler may apply before the in-memory filters run."""
 
     ids: set[str] | None = None
-    patients: set[str] | None = None
-    identifiers: list[tuple[str | None, str]] | None = None  # (system or any, value)
 
 
 @dataclass(frozen=True)
@@ -48,21 +43,37 @@ class Param:
 
 
 Collect = Callable[[Staff, Scope], Iterable[Entry]]
+Token = tuple[str | None, str]  # (system or any, value)
+# A column name, or the expression of one for the searching staff (e.g. in the clinic's zone).
+Column = str | Callable[[Staff], Any]
 
 
 @dataclass(frozen=True)
-class Columns:
-    """A resource type whose search runs in the database (query.py): one row per resource,
-    its parameters on columns of that row. Types without it are searched by `collect`."""
+class Source:
+    """Resources searched in the database (query.py): each row of `rows` that meets `where`
+    is one resource, its search parameters on columns of that row. A type has one source,
+    or several merged into one result (Observation: self-report totals, PHQ-9 item 9, each
+    vital sign, body weights)."""
 
     rows: Callable[[Staff], QuerySet[Any]]  # the clinic's rows (an access helper's `*_of`)
     build: Callable[[Any], Entry]  # one row's resource, for the rows of the page only
-    ids: Callable[[set[str]], Q]  # the rows whose resource id is one of these
     patient: str  # the column holding the patient id
-    # Column of `_lastUpdated` and `date` (either may be absent).
-    dates: dict[str, str] = field(default_factory=dict)
-    # Tie-break after the requested sort: the order `collect` yields rows in, then the key.
+    where: Q = field(default_factory=Q)  # the rows that are this resource
+    # Resource id: prefix + primary key + suffix; `ids` for another kind (Patient's UUIDs).
+    prefix: str = ""
+    suffix: str = ""
+    ids: Callable[[set[str]], Q] | None = None
+    when: Column | None = None  # what `date` compares
+    updated: Column | None = None  # `_lastUpdated`
+    # The rows whose code is one of the tokens; None when no row of this source can match.
+    codes: Callable[[list[Token]], Q | None] | None = None
+    identifier: bool = False  # identifier_system / identifier_value columns
+    # Tie-break after the requested sort: the order rows of this table come in (every
+    # source of one table gives the same), then the key.
     order: tuple[str, ...] = ("pk",)
+    related: tuple[str, ...] = ()  # select_related to build
+
+
 Create = Callable[[Staff, Resource, HttpRequest], Entry]
 
 COMMON = (
@@ -82,14 +93,14 @@ SUBJECT = (
 @dataclass(frozen=True)
 class ResourceType:
     name: str
-    collect: Collect | None = None  # in-memory search, for types without `columns`
+    collect: Collect | None = None  # in-memory search, for types not in the database
     params: tuple[Param, ...] = ()
     create: Create | None = None
     perm: Perm | None = Perm.VIEW_CHART
     create_perm: Perm = Perm.SELFREPORT_MANAGE
     documentation: str = ""
     sorts: frozenset[str] = field(default_factory=lambda: frozenset({"_id", "_lastUpdated"}))
-    columns: Columns | None = None
+    sources: tuple[Source, ...] = ()  # searched in the database
 
     @property
     def all_params(self) -> tuple[Param, ...]:
@@ -113,21 +124,27 @@ def register(resource_type: ResourceType) -> ResourceType:
     return resource_type
 
 
-def extend(name: str, collect: Collect, documentation: str) -> None:
+def extend(name: str, more: Source | Collect, documentation: str) -> None:
     """Another app serves more resources of a type registered here (consent: intake answers
-    are QuestionnaireResponses of its intake Questionnaire). Reads and searches see both
-    collections; create, parameters and permission stay the type's own."""
+    are QuestionnaireResponses of its intake Questionnaire). Reads and searches see both;
+    create, parameters and permission stay the type's own. A type searched in the database
+    takes another Source, one searched in memory another Collect."""
     base = load()[name]
+    text = f"{base.documentation} {documentation}".strip()
+    if isinstance(more, Source):
+        if not base.sources:
+            raise TypeError(f"{name} is searched in memory; extend it with a Collect")
+        REGISTRY[name] = replace(base, sources=(*base.sources, more), documentation=text)
+        return
     first = base.collect
     if first is None:
-        raise TypeError(f"{name} is searched in the database; extend its columns instead")
+        raise TypeError(f"{name} is searched in the database; extend it with a Source")
 
     def both(staff: Staff, scope: Scope) -> Iterable[Entry]:
         yield from first(staff, scope)
-        yield from collect(staff, scope)
+        yield from more(staff, scope)
 
-    REGISTRY[name] = replace(base, collect=both,
-                             documentation=f"{base.documentation} {documentation}".strip())
+    REGISTRY[name] = replace(base, collect=both, documentation=text)
 
 
 def load() -> dict[str, ResourceType]:

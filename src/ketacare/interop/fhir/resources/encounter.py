@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from django.utils import timezone
+from django.db.models import DateTimeField, F
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from ketacare.accounts.staff import Staff
 from ketacare.treatment.access import sessions_of
 from ketacare.treatment.models import Session, SessionStatus
 
-from ..common import ACT_CODE, LOCAL_CODES, coding, day, instant, ints, meta, patient_ref, uuids
-from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
+from ..common import ACT_CODE, LOCAL_CODES, coding, day, instant, meta, patient_ref
+from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Source, register
 
 _STATUS = {
     SessionStatus.PLANNED: "planned",
@@ -22,12 +23,6 @@ _STATUS = {
     SessionStatus.MISSED: "cancelled",
     SessionStatus.CANCELLED: "cancelled",
 }
-
-
-def when(s: Session) -> datetime:
-    if s.checked_in_at is not None:
-        return s.checked_in_at
-    return timezone.make_aware(datetime.combine(s.planned_date, datetime.min.time()))
 
 
 def last_updated(s: Session) -> datetime:
@@ -62,20 +57,26 @@ def to_fhir(s: Session) -> Resource:
     return out
 
 
-def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = sessions_of(staff).select_related("course")
-    pids = uuids(scope.patients)
-    if pids is not None:
-        rows = rows.filter(course__patient_id__in=pids)
-    ids = ints(scope.ids)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    for s in rows.order_by("planned_date", "id"):
-        yield Entry(str(s.pk), to_fhir(s), str(s.course.patient_id), when(s), last_updated(s))
+def entry(s: Session) -> Entry:
+    return Entry(str(s.pk), to_fhir(s), str(s.course.patient_id))
+
+
+def when(staff: Staff) -> Any:
+    """Check-in time, else the planned day's start (TIME_ZONE, UTC)."""
+    return Coalesce("checked_in_at", Cast("planned_date", DateTimeField()))
+
+
+def updated(staff: Staff) -> Any:
+    """last_updated in the database."""
+    created = F("course__created_at")
+    return Greatest(*(Coalesce(c, created) for c in
+                      ("checked_in_at", "override_at", "discharged_at", "signed_at")), created)
 
 
 register(ResourceType(
-    name="Encounter", collect=collect,
+    name="Encounter",
+    sources=(Source(rows=sessions_of, build=entry, patient="course__patient_id", when=when,
+                    updated=updated, order=("planned_date", "pk"), related=("course",)),),
     params=SUBJECT + (Param("date", "date", "Check-in time, else the planned day; prefixes "
                             "eq, lt, le, gt, ge."),),
     sorts=frozenset({"_id", "_lastUpdated", "date"}),

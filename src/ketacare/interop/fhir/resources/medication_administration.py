@@ -5,9 +5,8 @@ current RxNorm release; not verified from a primary source while writing this]."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from django.db.models.functions import Coalesce
 
-from ketacare.accounts.staff import Staff
 from ketacare.treatment.access import doses_of
 from ketacare.treatment.models import Dose
 
@@ -15,15 +14,14 @@ from ..common import (
     RXNORM,
     SNOMED,
     UCUM,
+    code_by,
     concept,
     instant,
-    ints,
     meta,
     number,
     patient_ref,
-    uuids,
 )
-from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
+from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Source, register
 
 DRUGS = {
     "racemic_ketamine": ("6130", "ketamine"),
@@ -73,24 +71,16 @@ def to_fhir(d: Dose) -> Resource:
     return out
 
 
-def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = doses_of(staff).select_related("session__course")
-    pids = uuids(scope.patients)
-    if pids is not None:
-        rows = rows.filter(session__course__patient_id__in=pids)
-    ids = ints(scope.ids)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    for d in rows.order_by("started_at", "id"):
-        resource = to_fhir(d)
-        codes = frozenset((c["system"], c["code"])
-                          for c in resource["medicationCodeableConcept"].get("coding", []))
-        yield Entry(str(d.pk), resource, str(d.session.course.patient_id), d.started_at,
-                    d.stopped_at or d.started_at, codes)
+def entry(d: Dose) -> Entry:
+    return Entry(str(d.pk), to_fhir(d), str(d.session.course.patient_id))
 
 
 register(ResourceType(
-    name="MedicationAdministration", collect=collect,
+    name="MedicationAdministration",
+    sources=(Source(rows=doses_of, build=entry, patient="session__course__patient_id",
+                    when="started_at", updated=lambda staff: Coalesce("stopped_at", "started_at"),
+                    codes=code_by("drug", {k: (RXNORM, code) for k, (code, _) in DRUGS.items()}),
+                    order=("started_at", "pk"), related=("session__course",)),),
     params=SUBJECT + (
         Param("code", "token", "RxNorm ingredient: "
               "http://www.nlm.nih.gov/research/umls/rxnorm|6130 (ketamine) or |2103181 "

@@ -6,19 +6,19 @@ Ids say where a value comes from: `sr-<response>-total`, `sr-<response>-item9`,
 
 from __future__ import annotations
 
-import zoneinfo
-from collections.abc import Iterator
-from datetime import date, datetime, time
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
-from ketacare.clinical.instruments import get
+from ketacare.clinical.instruments import all_instruments, get
 from ketacare.patients.access import patient_for, weights_of
 from ketacare.patients.models import Weight
 from ketacare.selfreport.access import responses_of
@@ -32,21 +32,30 @@ from ..common import (
     LOINC,
     OBS_CATEGORY,
     UCUM,
+    LocalMidnight,
+    code_by,
     coding,
     concept,
+    fixed_code,
     identifier_in,
     identifier_out,
-    identifier_pairs,
-    identifier_q,
     instant,
-    ints,
     meta,
     number,
     patient_ref,
-    uuids,
 )
 from ..outcome import FhirError, from_validation
-from ..registry import IDENTIFIER, SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
+from ..registry import (
+    IDENTIFIER,
+    SUBJECT,
+    Entry,
+    Param,
+    Resource,
+    ResourceType,
+    Source,
+    Token,
+    register,
+)
 from .questionnaire import answer_coding
 
 WEIGHT = "29463-7"
@@ -66,14 +75,8 @@ def _category(code: str, display: str) -> list[dict[str, Any]]:
     return [{"coding": [coding(OBS_CATEGORY, code, display)]}]
 
 
-def _codes(resource: Resource) -> frozenset[tuple[str, str]]:
-    return frozenset((c["system"], c["code"]) for c in resource["code"]["coding"])
-
-
-def _entry(resource: Resource, patient_id: Any, when: datetime, updated: datetime,
-           identifiers: frozenset[tuple[str, str]] = frozenset()) -> Entry:
-    return Entry(resource["id"], resource, str(patient_id), when, updated, _codes(resource),
-                 identifiers)
+def _entry(resource: Resource, patient_id: Any) -> Entry:
+    return Entry(resource["id"], resource, str(patient_id))
 
 
 def _qty(value: float | int, unit: str, code: str) -> dict[str, Any]:
@@ -90,9 +93,8 @@ def total_code(instrument_id: str) -> dict[str, str]:
                   f"{instrument.short_name} total score")
 
 
-def from_response(r: Response) -> Iterator[Entry]:
-    instrument = get(r.instrument)
-    base: Resource = {
+def _survey(r: Response) -> Resource:
+    return {
         "resourceType": "Observation", "status": "final",
         "category": _category("survey", "Survey"),
         "subject": patient_ref(r.patient_id),
@@ -100,59 +102,68 @@ def from_response(r: Response) -> Iterator[Entry]:
         "meta": meta(r.submitted_at),
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{r.pk}"}],
     }
-    if r.total is not None:
-        total: Resource = {**base, "id": f"sr-{r.pk}-total",
-                           "code": {"coding": [total_code(r.instrument)],
-                                    "text": f"{instrument.short_name} total score"},
-                           "valueInteger": r.total}
-        if r.severity:
-            total["interpretation"] = [{"text": r.severity.replace("_", " ")}]
-        yield _entry(total, r.patient_id, r.submitted_at, r.submitted_at)
-    if r.instrument == "phq9" and len(r.values) >= 9:
-        item = instrument.items[8]
-        option = next(o for o in item.options if o.value == r.values[8])
-        item9: Resource = {**base, "id": f"sr-{r.pk}-item9",
-                           "code": {"coding": [coding(LOINC, PHQ9_ITEM9, item.label)],
-                                    "text": "PHQ-9 item 9"},
-                           "valueCodeableConcept": {
-                               "coding": [answer_coding(instrument, option)],
-                               "text": option.label}}
-        yield _entry(item9, r.patient_id, r.submitted_at, r.submitted_at)
+
+
+def total(r: Response) -> Entry:
+    """A scored response's total."""
+    short = get(r.instrument).short_name
+    resource: Resource = {**_survey(r), "id": f"sr-{r.pk}-total",
+                          "code": {"coding": [total_code(r.instrument)],
+                                   "text": f"{short} total score"},
+                          "valueInteger": r.total}
+    if r.severity:
+        resource["interpretation"] = [{"text": r.severity.replace("_", " ")}]
+    return _entry(resource, r.patient_id)
+
+
+def item9(r: Response) -> Entry:
+    """PHQ-9 item 9 (items 1-9 are required, so every PHQ-9 response has it)."""
+    instrument = get(r.instrument)
+    item = instrument.items[8]
+    option = next(o for o in item.options if o.value == r.values[8])
+    resource: Resource = {**_survey(r), "id": f"sr-{r.pk}-item9",
+                          "code": {"coding": [coding(LOINC, PHQ9_ITEM9, item.label)],
+                                   "text": "PHQ-9 item 9"},
+                          "valueCodeableConcept": {
+                              "coding": [answer_coding(instrument, option)],
+                              "text": option.label}}
+    return _entry(resource, r.patient_id)
 
 
 # --- vital signs and weight ------------------------------------------------------------
 
-def from_vitals(v: VitalSigns) -> Iterator[Entry]:
-    patient_id = v.session.course.patient_id
-    base: Resource = {
-        "resourceType": "Observation", "status": "final",
+def _vital(v: VitalSigns, suffix: str, code: dict[str, Any]) -> Resource:
+    return {
+        "resourceType": "Observation", "id": f"vs-{v.pk}-{suffix}", "status": "final",
         "category": _category("vital-signs", "Vital Signs"),
-        "subject": patient_ref(patient_id),
+        "subject": patient_ref(v.session.course.patient_id),
         "encounter": {"reference": f"Encounter/{v.session_id}"},
         "effectiveDateTime": instant(v.taken_at),
         "meta": meta(v.taken_at),
+        "code": code,
     }
-    if v.sbp is not None or v.dbp is not None:
-        components = []
-        for value, (code, display) in ((v.sbp, SBP), (v.dbp, DBP)):
-            if value is not None:
-                components.append({"code": concept(LOINC, code, display),
-                                   "valueQuantity": _qty(value, "mmHg", "mm[Hg]")})
-        bp: Resource = {**base, "id": f"vs-{v.pk}-bp", "code": concept(LOINC, *BP),
-                        "component": components}
-        yield _entry(bp, patient_id, v.taken_at, v.taken_at)
-    for field, (code, display, ucum, unit) in VITALS.items():
-        value = getattr(v, field)
-        if value is None:
-            continue
-        one: Resource = {**base, "id": f"vs-{v.pk}-{field}", "code": concept(LOINC, code, display),
-                         "valueQuantity": _qty(value, unit, ucum)}
-        yield _entry(one, patient_id, v.taken_at, v.taken_at)
 
 
-def _start_of(day: date, zone: str) -> datetime:
-    """A day matched by `date` as the clinic's day, like every other date search."""
-    return datetime.combine(day, time.min, zoneinfo.ZoneInfo(zone))
+def blood_pressure(v: VitalSigns) -> Entry:
+    components = []
+    for value, (code, display) in ((v.sbp, SBP), (v.dbp, DBP)):
+        if value is not None:
+            components.append({"code": concept(LOINC, code, display),
+                               "valueQuantity": _qty(value, "mmHg", "mm[Hg]")})
+    resource = {**_vital(v, "bp", concept(LOINC, *BP)), "component": components}
+    return _entry(resource, v.session.course.patient_id)
+
+
+def vital(field: str) -> Callable[[VitalSigns], Entry]:
+    """The builder of one of VITALS."""
+    code, display, ucum, unit = VITALS[field]
+
+    def build(v: VitalSigns) -> Entry:
+        resource = {**_vital(v, field, concept(LOINC, code, display)),
+                    "valueQuantity": _qty(getattr(v, field), unit, ucum)}
+        return _entry(resource, v.session.course.patient_id)
+
+    return build
 
 
 def from_weight(w: Weight) -> Entry:
@@ -168,61 +179,41 @@ def from_weight(w: Weight) -> Entry:
         "category": _category("vital-signs", "Vital Signs"),
         "code": concept(LOINC, WEIGHT, "Body weight"),
         "subject": patient_ref(w.patient_id),
-        "effectiveDateTime": day_iso(w.measured_on),
+        "effectiveDateTime": w.measured_on.isoformat(),
         "issued": instant(w.recorded_at),
         "valueQuantity": _qty(number(w.weight_kg), "kg", "kg"),
     }
-    when = _start_of(w.measured_on, w.patient.clinic.time_zone)
-    return _entry(resource, w.patient_id, when, updated,
-                  identifier_pairs(w.identifier_system, w.identifier_value))
+    return _entry(resource, w.patient_id)
 
 
-def day_iso(value: date) -> str:
-    return value.isoformat()
+def _responses(build: Callable[[Response], Entry], suffix: str, where: Q,
+               codes: Callable[[list[Token]], Q | None]) -> Source:
+    return Source(rows=responses_of, build=build, patient="patient_id", where=where,
+                  prefix="sr-", suffix=suffix, when="submitted_at", updated="submitted_at",
+                  codes=codes, order=("submitted_at", "pk"))
 
 
-def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    pids = uuids(scope.patients)
-    wanted = scope.ids
-    prefixes = {i.split("-", 1)[0] for i in wanted} if wanted is not None else None
+def _vitals(build: Callable[[VitalSigns], Entry], suffix: str, where: Q, code: str) -> Source:
+    return Source(rows=vitals_of, build=build, patient="session__course__patient_id",
+                  where=where, prefix="vs-", suffix=f"-{suffix}", when="taken_at",
+                  updated="taken_at", codes=fixed_code(LOINC, code), order=("taken_at", "pk"),
+                  related=("session__course",))
 
-    def want(prefix: str) -> bool:
-        if scope.identifiers is not None and prefix != "wt":
-            return False  # only weights carry a sender's identifier
-        return prefixes is None or prefix in prefixes
 
-    def rid(prefix: str) -> list[int] | None:
-        if wanted is None:
-            return None
-        return ints(i.split("-")[1] for i in wanted
-                    if i.startswith(prefix + "-") and i.count("-") >= 1)
-
-    if want("sr"):
-        rows = responses_of(staff)
-        if pids is not None:
-            rows = rows.filter(patient_id__in=pids)
-        if (ids := rid("sr")) is not None:
-            rows = rows.filter(pk__in=ids)
-        for r in rows.order_by("submitted_at", "id"):
-            yield from from_response(r)
-    if want("vs"):
-        vitals = vitals_of(staff)
-        if pids is not None:
-            vitals = vitals.filter(session__course__patient_id__in=pids)
-        if (ids := rid("vs")) is not None:
-            vitals = vitals.filter(pk__in=ids)
-        for v in vitals.select_related("session__course"):
-            yield from from_vitals(v)
-    if want("wt"):
-        weights = weights_of(staff).select_related("patient__clinic")
-        if pids is not None:
-            weights = weights.filter(patient_id__in=pids)
-        if wanted is not None:
-            weights = weights.filter(Q(pk__in=ints(wanted, "wt-") or []))
-        if scope.identifiers is not None:
-            weights = weights.filter(identifier_q(scope.identifiers))
-        for w in weights:
-            yield from_weight(w)
+SOURCES = (
+    _responses(total, "-total", Q(total__isnull=False), code_by("instrument", {
+        i.id: (total_code(i.id)["system"], total_code(i.id)["code"])
+        for i in all_instruments()})),
+    _responses(item9, "-item9", Q(instrument="phq9"), fixed_code(LOINC, PHQ9_ITEM9)),
+    _vitals(blood_pressure, "bp", Q(sbp__isnull=False) | Q(dbp__isnull=False), BP[0]),
+    *(_vitals(vital(f), f, Q(**{f"{f}__isnull": False}), VITALS[f][0]) for f in VITALS),
+    # A weight's `date` is the start of the day it was measured on, in the clinic's zone.
+    Source(rows=weights_of, build=from_weight, patient="patient_id", prefix="wt-",
+           when=lambda staff: LocalMidnight("measured_on", staff.clinic.time_zone),
+           updated=lambda staff: Greatest("recorded_at", Coalesce("error_at", "recorded_at")),
+           codes=fixed_code(LOINC, WEIGHT), identifier=True,
+           order=("-measured_on", "-recorded_at", "pk")),
+)
 
 
 # --- create: body weight ------------------------------------------------------------------
@@ -291,7 +282,7 @@ def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
 
 
 register(ResourceType(
-    name="Observation", collect=collect, create=create,
+    name="Observation", create=create, sources=SOURCES,
     params=SUBJECT + (
         IDENTIFIER,
         Param("code", "token", "system|code, e.g. http://loinc.org|44261-6 (PHQ-9 total), "

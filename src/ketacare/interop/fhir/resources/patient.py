@@ -8,7 +8,7 @@ from ketacare.patients.access import patients_of
 from ketacare.patients.models import Patient, Sex
 
 from ..common import MRN_SYSTEM, canonical_uuids, day, meta
-from ..registry import Columns, Entry, Resource, ResourceType, register
+from ..registry import Entry, Resource, ResourceType, Source, register
 
 _GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.INTERSEX: "other",
            Sex.UNKNOWN: "unknown"}
@@ -42,7 +42,7 @@ def to_fhir(p: Patient) -> Resource:
 
 
 def entry(p: Patient) -> Entry:
-    return Entry(str(p.pk), to_fhir(p), str(p.pk), None, p.updated_at)
+    return Entry(str(p.pk), to_fhir(p), str(p.pk))
 
 
 def with_ids(values: set[str]) -> Q:
@@ -51,8 +51,7 @@ def with_ids(values: set[str]) -> Q:
 
 register(ResourceType(
     name="Patient",
-    columns=Columns(rows=patients_of, build=entry, ids=with_ids, patient="pk",
-                    dates={"_lastUpdated": "updated_at"},
-                    order=("family_name", "given_name", "pk")),
+    sources=(Source(rows=patients_of, build=entry, ids=with_ids, patient="pk",
+                    updated="updated_at", order=("family_name", "given_name", "pk")),),
     documentation="Patients of the token's clinic. `_id` and `_lastUpdated` search.",
 ))

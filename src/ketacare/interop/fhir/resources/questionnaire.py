@@ -71,7 +71,7 @@ def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
     for instrument in all_instruments():
         if scope.ids is not None and instrument.id not in scope.ids:
             continue
-        yield Entry(instrument.id, to_fhir(instrument), None, None, None, codes(instrument))
+        yield Entry(instrument.id, to_fhir(instrument), None, codes(instrument))
 
 
 register(ResourceType(

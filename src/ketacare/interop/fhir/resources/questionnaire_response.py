@@ -21,19 +21,16 @@ from ketacare.selfreport.models import Response
 from ... import actions
 from ..common import (
     LOINC,
+    code_by,
     identifier_in,
     identifier_out,
-    identifier_pairs,
-    identifier_q,
     instant,
-    ints,
     meta,
     patient_ref,
     questionnaire_url,
-    uuids,
 )
 from ..outcome import FhirError, from_validation
-from ..registry import IDENTIFIER, SUBJECT, Entry, Param, Resource, ResourceType, Scope, register
+from ..registry import IDENTIFIER, SUBJECT, Entry, Param, Resource, ResourceType, Source, register
 from .questionnaire import answer_coding, panel_code
 
 
@@ -63,31 +60,12 @@ def to_fhir(r: Response) -> Resource:
 
 
 def entry(r: Response) -> Entry:
-    from ketacare.clinical.instruments import get
-
-    code = panel_code(get(r.instrument))
-    return Entry(str(r.pk), to_fhir(r), str(r.patient_id), r.submitted_at, r.submitted_at,
-                 frozenset({(code["system"], code["code"])}),
-                 identifier_pairs(r.identifier_system, r.identifier_value))
+    return Entry(str(r.pk), to_fhir(r), str(r.patient_id))
 
 
-def responses(staff: Staff, scope: Scope) -> Any:
-    rows = responses_of(staff).order_by("submitted_at", "id")
-    pids = uuids(scope.patients)
-    if pids is not None:
-        rows = rows.filter(patient_id__in=pids)
-    if scope.identifiers is not None:
-        rows = rows.filter(identifier_q(scope.identifiers))
-    return rows
-
-
-def collect(staff: Staff, scope: Scope) -> Iterator[Entry]:
-    rows = responses(staff, scope)
-    ids = ints(scope.ids)
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    for r in rows:
-        yield entry(r)
+def panel_codes() -> dict[str, tuple[str, str]]:
+    """Each instrument's questionnaire code, by the instrument column's value."""
+    return {i.id: (panel_code(i)["system"], panel_code(i)["code"]) for i in all_instruments()}
 
 
 # --- create / import ----------------------------------------------------------------
@@ -220,7 +198,10 @@ def create(staff: Staff, body: Resource, request: HttpRequest) -> Entry:
 
 
 register(ResourceType(
-    name="QuestionnaireResponse", collect=collect, create=create,
+    name="QuestionnaireResponse", create=create,
+    sources=(Source(rows=responses_of, build=entry, patient="patient_id", when="submitted_at",
+                    updated="submitted_at", codes=code_by("instrument", panel_codes()),
+                    identifier=True, order=("submitted_at", "pk")),),
     params=SUBJECT + (
         IDENTIFIER,
         Param("date", "date", "When the answers were authored; prefixes eq, lt, le, gt, ge."),
