@@ -198,6 +198,15 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
     return copy
 
 
+def test_a_null_element_is_refused_naming_it(client, patient_a, token_a) -> None:
+    """Found by the fuzz: `"coding": null` passed the models (null read as absent) and the
+    create's own reading of the code raised a 500."""
+    body = {**weight(patient_a.pk), "code": {"coding": None}}
+    response = post(client, "Observation", body, token_a)
+    is_outcome(response, 422)
+    assert expression(response.json()) == "Observation.code.coding"
+
+
 def test_fuzz_creates(client, patient_a, token_a, token_b) -> None:
     """Valid bodies with one element swapped for something of the wrong type, an extreme
     value or a reference elsewhere; sent by this clinic's token and by another clinic's."""

@@ -230,11 +230,31 @@ def _existing(staff: Staff, rt: ResourceType, condition: str) -> Entry | None:
     return page.entries[0] if page.entries else None
 
 
+def _null_member(body: dict[str, Any]) -> str | None:
+    """The path of the first element whose value is JSON null, which FHIR's JSON format
+    does not allow (an empty element is left out); the models would take it as absent."""
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, member in value.items():
+                if member is None:
+                    return f"{path}.{key}".lstrip(".")
+                stack.append((f"{path}.{key}", member))
+        elif isinstance(value, list):
+            stack.extend((path, member) for member in value)
+    return None
+
+
 def _validate(name: str, body: dict[str, Any]) -> None:
     """Structural validation against the FHIR models before any business rule."""
     from fhir.resources.R4B import get_fhir_model_class
     from pydantic import ValidationError
 
+    null = _null_member(body)
+    if null is not None:
+        raise FhirError(422, "structure", f"Invalid {name}: {null} is null; leave an empty "
+                        "element out.", f"{name}.{null}")
     try:
         get_fhir_model_class(name).model_validate(body)
     except ValidationError as exc:
