@@ -17,6 +17,7 @@ from ketacare.consent import actions as consent
 from ketacare.consent import links
 from ketacare.consent.models import Consent
 from ketacare.patients.models import Medication
+from ketacare.pdf import person
 from ketacare.treatment import actions
 from tests.treatment.conftest import LOT, protocol
 from tests.treatment.dose_page import calculate_dose, confirm_dose
@@ -146,7 +147,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     expect(tablet.get_by_test_id("preview-mg")).to_have_text("40 mg")
     confirm_dose(tablet, second_check=nurse_a.username)
     expect(tablet.get_by_test_id("dose-mg")).to_have_text("40.00 mg")
-    expect(tablet.locator("#dose")).to_contain_text(f"second check {nurse_a}")
+    expect(tablet.locator("#dose")).to_contain_text(f"second check {person(nurse_a)}")
 
     # The aftercare sheet the patient gets, on the phone.
     _, token = links.issue(eligible_patient, "aftercare", created_by=clinician, session=session)
