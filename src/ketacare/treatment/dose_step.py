@@ -69,7 +69,7 @@ def notes_for(session: Session) -> DoseStepNotes:
     notes = DoseStepNotes(
         interactions=patient_interactions(patient, today, protocol.route),
         rems_refusal=(None if hasattr(session, "dose")
-                      else hooks.dose_refusals(session, today).get("rems")),
+                      else hooks.dose_refusal("rems", session, today)),
     )
     if protocol.route != "iv":
         return notes

@@ -44,6 +44,12 @@ def dose_refusals(session: Session, today: date) -> dict[str, str]:
     return {name: why for name, why in reasons.items() if why}
 
 
+def dose_refusal(name: str, session: Session, today: date) -> str | None:
+    """One gate's reason, for a page that shows that gate on its own (the REMS panel)."""
+    gate = _dose_gates.get(name)
+    return gate(session, today) if gate else None
+
+
 def require_dose_allowed(session: Session, today: date) -> None:
     """The first gate's refusal as a ValidationError, or nothing."""
     for why in dose_refusals(session, today).values():

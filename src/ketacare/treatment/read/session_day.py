@@ -123,6 +123,6 @@ def session_day(staff: Staff, session: Session, *,
             discharged=session.discharged_at is not None,
             discharge_ready=bool(discharge and discharge.ready)),
         dose_refusal=(None if dose is not None
-                      else hooks.dose_refusals(session, today).get("rems")),
+                      else hooks.dose_refusal("rems", session, today)),
         can_run=staff.can(Perm.RUN_SESSION), can_override=staff.can(Perm.SIGN_ORDERS),
         can_ack=staff.can(Perm.SIGN_ORDERS))
