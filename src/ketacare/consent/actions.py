@@ -37,8 +37,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # --- documents -------------------------------------------------------------------------
 
 
-def ensure_documents(clinic: Clinic) -> None:
-    """The shipped documents become the clinic's version 1 the first time it needs them."""
+def ensure_documents(clinic: Clinic) -> int:
+    """The shipped documents the clinic lacks become its version 1; how many were added."""
+    added = 0
     for doc in shipped.DOCUMENTS.values():
         if not ConsentDocument.objects.filter(clinic=clinic, kind=doc.kind).exists():
             ConsentDocument.objects.create(
@@ -46,6 +47,8 @@ def ensure_documents(clinic: Clinic) -> None:
                 routes=sorted(doc.routes), requires_witness=doc.requires_witness,
                 material=True, based_on=f"{doc.kind}@{doc.version}",
                 text_sha256=ConsentDocument.text_hash(doc.title, doc.body))
+            added += 1
+    return added
 
 
 @transaction.atomic
@@ -54,9 +57,7 @@ def install_documents(staff: Staff, *, request: HttpRequest | None = None) -> in
     version 1. A clinic made by `ketacare setup` or the demo has them already; no page
     installs them on a GET."""
     staff.require(Perm.MANAGE_CLINIC)
-    before = ConsentDocument.objects.filter(clinic=staff.clinic).count()
-    ensure_documents(staff.clinic)
-    installed = ConsentDocument.objects.filter(clinic=staff.clinic).count() - before
+    installed = ensure_documents(staff.clinic)
     if installed:
         record(Action.CREATE, request=request, user=staff.user, clinic_id=staff.clinic.pk,
                object_type="consent_documents", object_id=str(staff.clinic.pk),
