@@ -21,6 +21,7 @@ from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Medication as MedicationEntry
 from ketacare.patients.models import MedicationCategory, Patient, PriorTreatment, TreatmentKind
 from ketacare.selfreport import actions as selfreport
+from ketacare.selfreport.actions import audit_link
 from ketacare.selfreport.models import Source
 
 from . import links
@@ -182,7 +183,7 @@ def _store(link: PatientLink, raw: Any) -> PatientLink:
 @transaction.atomic
 def save(link: PatientLink, raw: Any, *, request: HttpRequest | None = None) -> PatientLink:
     link = _store(link, raw)
-    links.audit(Action.UPDATE, link, request, {"step": "intake_save"})
+    audit_link(Action.UPDATE, link, request, {"step": "intake_save"})
     return link
 
 
@@ -202,7 +203,7 @@ def submit(link: PatientLink, raw: Any, *,
             opens=today, closes=today + timedelta(days=links.LINK_DAYS["intake"]),
             source=Source.MANUAL)
         tokens.append(selfreport.issue_link(req, "intake"))
-    links.audit(Action.UPDATE, link, request, {"step": "intake_submit"})
+    audit_link(Action.UPDATE, link, request, {"step": "intake_submit"})
     return link, tokens
 
 

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.http import HttpRequest
 from django.utils import timezone
 
-from ketacare.audit.log import record
-from ketacare.audit.models import Action
 from ketacare.patients.models import Patient
 from ketacare.selfreport import tokens
-from ketacare.selfreport.actions import PATIENT_LINK
 from ketacare.treatment.models import Session
 
 from .models import PatientLink
@@ -58,10 +53,3 @@ def resolve(token: str) -> Resolved:
     if link.submitted_at is not None:
         return Resolved(link, "used")
     return Resolved(link)
-
-
-def audit(action: Action, link: PatientLink, request: HttpRequest | None,
-          detail: dict[str, Any]) -> None:
-    """An entry made by the patient through their link (as self-report links do)."""
-    record(action, request=request, user=None, username=PATIENT_LINK, role="patient",
-           clinic_id=link.clinic_id, patient_id=link.patient_id, obj=link, detail=detail)

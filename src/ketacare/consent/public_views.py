@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.audit.models import Action
 from ketacare.clinical.eligibility import ROUTES
+from ketacare.selfreport.actions import audit_link
 from ketacare.selfreport.config import for_clinic
 from ketacare.selfreport.public_views import PROBLEM_STATUS, _quiet
 
@@ -100,7 +101,7 @@ def patient_link(request: HttpRequest, token: str) -> HttpResponse:
         return _problem(request, state.problem, state.link)
     PatientLink.objects.filter(pk=state.link.pk, opened_at__isnull=True).update(
         opened_at=timezone.now())
-    links.audit(Action.VIEW, state.link, request, {"purpose": state.link.purpose})
+    audit_link(Action.VIEW, state.link, request, {"purpose": state.link.purpose})
     return _link_page(request, state.link, token)
 
 
@@ -140,7 +141,7 @@ def consent_submit(request: HttpRequest, token: str) -> HttpResponse:
             signed_on=form_date(request.POST.get("signed_on", "")), signature_png=png,
             request=request)
     except ValidationError as exc:  # nothing written: the page shown again is a read
-        links.audit(Action.VIEW, link, request, {"purpose": link.purpose, "refused": True})
+        audit_link(Action.VIEW, link, request, {"purpose": link.purpose, "refused": True})
         return _consent_page(request, link, token, form_errors(exc))
     return _quiet(render(request, "consent/sign_link_done.html", {
         "clinic": link.clinic, "first_name": link.patient.given_name, "consent": consent,

@@ -29,19 +29,21 @@ def end_of_day(clinic: Clinic, day: date) -> datetime:
 
 def audit_link(
     action: Action,
-    req: ReportRequest,
+    link: ReportRequest | Any,
     request: HttpRequest | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    """An entry made by the patient through their link: a questionnaire's request, or any
+    other patient link with a clinic and a patient (consent's intake, signing, aftercare)."""
     record(
         action,
         request=request,
         user=None,
         username=PATIENT_LINK,
         role="patient",
-        clinic_id=req.clinic_id,
-        patient_id=req.patient_id,
-        obj=req,
+        clinic_id=link.clinic_id,
+        patient_id=link.patient_id,
+        obj=link,
         detail=detail,
     )
 
