@@ -44,13 +44,30 @@ def _drifting_rows(rng: np.random.Generator, n: int, t: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("n", [1, 2, 9, 500, 5001])
-def test_percentile_tracker_equals_numpy_bit_for_bit(n: int) -> None:
+@pytest.mark.parametrize("step", [1, 5, 7])
+def test_percentile_tracker_equals_numpy_bit_for_bit(n: int, step: int) -> None:
     rng = np.random.default_rng(n)
     rows = _drifting_rows(rng, n, 120)
     for qs in PERCENTILE_SETS:
         tracker = PercentileTracker(n, qs)
-        got = np.concatenate([tracker.rows(rows[i : i + 7]) for i in range(0, 120, 7)], axis=1)
+        got = np.concatenate(
+            [tracker.rows(rows[i : i + step]) for i in range(0, 120, step)], axis=1
+        )
         np.testing.assert_array_equal(got, np.percentile(rows, qs, axis=1))
+        if n >= 500:  # most rows came from the bracket, not from a full selection
+            assert tracker.stats["exact_rows"] < 120 // 3
+
+
+def test_percentile_tracker_uses_the_callers_extremes() -> None:
+    rows = _drifting_rows(np.random.default_rng(0), 1000, 60)
+    tracker = PercentileTracker(1000, (5, 50, 95))
+    got = []
+    for i in range(0, 60, 5):
+        block = rows[i : i + 5]
+        got.append(tracker.rows(block, block.min(axis=0), block.max(axis=0)))
+    np.testing.assert_array_equal(
+        np.concatenate(got, axis=1), np.percentile(rows, (5, 50, 95), axis=1)
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,12 +18,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .curves import MIN_PER_H, analytes, time_grid
 from .models import RACEMIC_ASSUMED_CV
+from .percentiles import PercentileTracker, row_percentiles
 from .regimen import NO_PATIENT, Dose, Patient, PKInputError, Prepared, prepare
 from .solve import FloatArray, decay_table, grid_blocks, integrate
+
+__all__ = [
+    "PatientMetrics",
+    "PercentileTracker",
+    "PopulationResult",
+    "row_percentiles",
+    "run_population",
+    "simulate_population",
+]
 
 DEFAULT_PERCENTILES: tuple[float, ...] = (5.0, 50.0, 95.0)
 # ~0.5 M values per block: big enough that numpy's per-call overhead vanishes, small
@@ -66,18 +75,26 @@ class _Running:
         self.kmax = np.zeros(n_patients, dtype=np.int64)
         self.n_above = np.zeros(n_patients, dtype=np.int64)
         self.threshold = threshold
+        self._mask = np.empty(n_patients, dtype=bool)
 
-    def update(self, k0: int, block: FloatArray) -> None:
-        bmax = block.max(axis=0)
-        better = np.flatnonzero(bmax > self.cmax)
+    def update(self, k0: int, block: FloatArray, bmin: FloatArray, bmax: FloatArray) -> None:
+        """block (rows, patients); bmin / bmax: its minimum / maximum per patient."""
+        mask = self._mask
+        better = np.flatnonzero(np.greater(bmax, self.cmax, out=mask))
         if better.size:
             # Only patients whose peak moved need an argmax: after the first dose these are
             # few, so Tmax costs almost nothing over a long course.
-            self.kmax[better] = k0 + np.argmax(block[:, better], axis=0)
+            self.kmax[better] = k0 + np.argmax(np.take(block, better, axis=1), axis=0)
             self.cmax[better] = bmax[better]
         # Most of a course is washout far below the threshold: skip the count there.
         if bmax.max() > self.threshold:
-            self.n_above += np.count_nonzero(block > self.threshold, axis=0)
+            # above the threshold at least once in the block ...
+            above = np.flatnonzero(np.greater(bmax, self.threshold, out=mask))
+            crossing = above[bmin[above] <= self.threshold]  # ... but not all the time
+            self.n_above[above] += block.shape[0]
+            self.n_above[crossing] -= np.count_nonzero(
+                np.take(block, crossing, axis=1) <= self.threshold, axis=0
+            )
 
     def merge(self, later: _Running) -> None:
         """Fold in the metrics of a later range of the grid (ties keep the earlier Tmax)."""
@@ -85,158 +102,6 @@ class _Running:
         self.cmax[better] = later.cmax[better]
         self.kmax[better] = later.kmax[better]
         self.n_above += later.n_above
-
-
-def _positions(n: int, percentiles: Sequence[float]) -> list[tuple[int, int, float]]:
-    """(previous index, next index, weight) of each percentile, computed as numpy's default
-    'linear' method does ((n - 1) * q / 100, floored, the next index clipped to n - 1), so
-    that the result is bit-for-bit np.percentile's."""
-    out = []
-    for q in percentiles:
-        virtual = (n - 1) * (np.float64(q) / 100)
-        prev = min(int(np.floor(virtual)), n - 1)
-        out.append((prev, min(prev + 1, n - 1), float(virtual - prev)))
-    return out
-
-
-def _select(row: FloatArray, lo: int, hi: int, kths: list[int]) -> None:
-    """Nested single-kth partitions of row[lo:hi]: afterwards row[k] is the k-th smallest
-    for every k in kths. Each call partitions only the stretch between two kths already in
-    place (the middle one first: about 2 n element visits for three percentiles), and a
-    single kth uses numpy's SIMD quickselect, several times faster than a multi-kth one."""
-    if not kths:
-        return
-    mid = kths[len(kths) // 2]
-    row[lo:hi].partition(mid - lo)
-    _select(row, lo, mid, [k for k in kths if k < mid])
-    _select(row, mid + 1, hi, [k for k in kths if k > mid])
-
-
-def _lerp(a: float, b: float, t: float) -> float:
-    """numpy's percentile interpolation, same operations in the same order."""
-    diff = b - a
-    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
-
-
-def row_percentiles(block: FloatArray, percentiles: Sequence[float]) -> FloatArray:
-    """Exact percentiles of each row (one row = one time point, columns = patients),
-    (len(percentiles), rows): equal to np.percentile(block, q, axis=1), bit for bit.
-
-    Per row, one partition per distinct order statistic (nested, see `_select`) on a copy;
-    the order statistic just above a partitioned one (needed to interpolate) is the
-    minimum of the stretch up to the next one."""
-    rows = block.copy()
-    n = rows.shape[1]
-    pos = _positions(n, percentiles)
-    kths = sorted({prev for prev, _, _ in pos})
-    out = np.empty((len(pos), rows.shape[0]))
-    for r in range(rows.shape[0]):
-        row = rows[r]
-        _select(row, 0, n, kths)
-        for i, (prev, nxt, t) in enumerate(pos):
-            stop = min((k for k in kths if k > prev), default=n - 1)
-            # a 1-D contiguous min is several times faster than an axis-1 min of a 2-D slice
-            out[i, r] = _lerp(float(row[prev]), float(row[nxt : stop + 1].min()), t)
-    return out
-
-
-class PercentileTracker:
-    """Exact percentiles of successive rows whose values drift (the time points of a
-    course): each order statistic is looked for only near where it was on the last row.
-
-    For the order statistics (k, k + 1) of one percentile, last seen at (lo, hi), a bracket
-    [a, b] a little wider is tried: if #{x < a} <= k and #{x <= b} > k + 1, both lie among
-    the few values inside the bracket, at ranks k - #{x < a} and k + 1 - #{x < a}. Those
-    values are found among the patients inside the previous row's (wider) net when that
-    holds all of them (their number is known from the two counts), else by one scan. Two
-    comparisons and counts per row and percentile instead of partitions of the whole row.
-    A miss (the values jumped, e.g. when an infusion starts) computes the row with
-    `row_percentiles` and widens the bracket; a bracket holding too many values narrows.
-    The result is np.percentile's bit for bit either way: the bracket only chooses where
-    to look."""
-
-    NET = 4.0  # the net of patients kept for the next row is this many brackets wide
-    MAX_INSIDE = 1 / 256  # share of the row above which the bracket narrows
-
-    def __init__(self, n: int, percentiles: Sequence[float]) -> None:
-        self.n = n
-        self.pos = _positions(n, percentiles)
-        self.last: list[tuple[float, float]] | None = None
-        self.before: list[tuple[float, float]] | None = None  # the row before last
-        self.width = [1e-3] * len(self.pos)
-        self.nets: list[NDArray[np.intp] | None] = [None] * len(self.pos)
-        pad = -n % 8  # the masks are scanned 8 bytes at a time
-        self._mask = np.zeros(n + pad, dtype=bool)
-
-    def rows(self, block: FloatArray) -> FloatArray:
-        out = np.empty((len(self.pos), block.shape[0]))
-        for r in range(block.shape[0]):
-            out[:, r] = self._row(block[r])
-        return out
-
-    def _exact(self, row: FloatArray) -> list[float]:
-        values = row.copy()
-        kths = sorted({p for p, _, _ in self.pos} | {x for _, x, _ in self.pos})
-        _select(values, 0, self.n, kths)
-        self.before, self.last = (
-            self.last,
-            [(float(values[p]), float(values[x])) for p, x, _ in self.pos],
-        )
-        self.nets = [None] * len(self.pos)
-        return [_lerp(lo, hi, t) for (lo, hi), (_, _, t) in zip(self.last, self.pos, strict=True)]
-
-    def _row(self, row: FloatArray) -> list[float]:
-        if self.last is None:
-            return self._exact(row)
-        found: list[tuple[float, float]] = []
-        before = self.before or self.last
-        for i, ((k, k1, _), (lo, hi), (lo0, hi0)) in enumerate(
-            zip(self.pos, self.last, before, strict=True)
-        ):
-            # a straight line through the last two rows: the bracket then only has to
-            # cover the curve's bend over one step, not its slope
-            pair = self._bracketed(row, i, k, k1, 2 * lo - lo0, 2 * hi - hi0)
-            if pair is None:
-                self.width[i] = min(self.width[i] * 8, 1.0)
-                return self._exact(row)
-            found.append(pair)
-        self.before, self.last = self.last, found
-        return [_lerp(lo, hi, t) for (lo, hi), (_, _, t) in zip(found, self.pos, strict=True)]
-
-    def _bracketed(
-        self, row: FloatArray, i: int, k: int, k1: int, lo: float, hi: float
-    ) -> tuple[float, float] | None:
-        w = self.width[i]
-        a, b = lo - w * abs(lo) - 1e-300, hi + w * abs(hi) + 1e-300
-        n_below = int(np.count_nonzero(row < a))
-        if n_below > k:
-            return None
-        n_inside = int(np.count_nonzero(row <= b)) - n_below
-        if n_below + n_inside <= k1:
-            return None
-        values = None
-        net = self.nets[i]
-        if net is not None:
-            cand = row[net]
-            values = cand[(cand >= a) & (cand <= b)]
-            if values.size != n_inside:
-                values = None  # someone outside the net entered the bracket
-        if values is None:
-            wide = self.NET * w
-            a_net, b_net = lo - wide * abs(lo) - 1e-300, hi + wide * abs(hi) + 1e-300
-            mask = self._mask
-            np.logical_and(row >= a_net, row <= b_net, out=mask[: self.n])
-            words = np.flatnonzero(mask.view(np.uint64))
-            near = (words[:, None] * 8 + np.arange(8)).ravel()
-            self.nets[i] = net = near[mask[near]]
-            cand = row[net]
-            values = cand[(cand >= a) & (cand <= b)]
-        if n_inside > self.MAX_INSIDE * self.n:
-            self.width[i] = max(w / 2, 1e-9)
-        j, j1 = k - n_below, k1 - n_below
-        values.partition(j)
-        nxt = values[j] if j1 == j else values[j1:].min()
-        return float(values[j]), float(nxt)
 
 
 def _workers_default() -> int:
@@ -285,8 +150,11 @@ def run_population(
         )
         for k0, block in blocks:
             for o, name in enumerate(prepared.output_names):
-                running[o].update(k0, block[o])
-                bands[name][:, k0 : k0 + block.shape[1]] = trackers[o].rows(block[o])
+                # each patient's extremes over the block: Cmax, time above and the
+                # percentiles' pre-selection all start from them
+                bmin, bmax = block[o].min(axis=0), block[o].max(axis=0)
+                running[o].update(k0, block[o], bmin, bmax)
+                bands[name][:, k0 : k0 + block.shape[1]] = trackers[o].rows(block[o], bmin, bmax)
             if progress is not None:
                 with lock:
                     done[w] += block.shape[1]
