@@ -169,6 +169,14 @@ def sign_in(live_server, clinician) -> Callable[[object], None]:  # type: ignore
     return _sign_in
 
 
+def click_and_load(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Press a button or link that loads a new page and wait for that page.
+    Playwright's click does not wait for the navigation it starts, so the next step could
+    act on the page being left (a reload racing a vitals post failed CI once)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def cosigned(staff, user, purpose: str):  # type: ignore[no-untyped-def]
     """`user` co-signs `staff`'s step with their real password, as on the tablet."""
     from ketacare.accounts import cosign

@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, click_and_load
 
 from ketacare.accounts import two_factor
 from ketacare.accounts.models import Membership
@@ -463,7 +463,7 @@ def test_enrol_and_sign_in_with_a_code_in_chromium(chromium, live_server, sign_i
     key = base64.b32decode(typed.replace(" ", "") + "=" * (-len(typed.replace(" ", "")) % 8))
 
     page.fill("#id_code", "000000" if f"{totp(key):06d}" != "000000" else "111111")
-    page.click("button:has-text('Turn on two-factor sign-in')")
+    click_and_load(page, "button:has-text('Turn on two-factor sign-in')")
     assert page.locator("#code-error").inner_text().startswith("That code is not right")
     if shots:
         page.screenshot(path=f"{shots}/enrol-wrong-code.png", full_page=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from tests.conftest import click_and_load
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +29,12 @@ def test_create_patient_fix_error_screen_needs_review(chromium, live_server, sig
 
     page.click("nav.tabs >> text=Screening")
     page.select_option("#route", "iv")
-    page.click("button:has-text('Start screening')")
+    click_and_load(page, "button:has-text('Start screening')")
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
     page.locator("input[name=psychosis][value=yes]").check()
     page.locator("input[name=pregnancy_test][value=negative]").check()
-    page.click("button:has-text('Record screening')")
+    click_and_load(page, "button:has-text('Record screening')")
     status = page.get_by_test_id("screening-status").first
     expect(status).to_have_text("Needs prescriber review")
     expect(page.locator(".reasons")).to_contain_text("sychosis")

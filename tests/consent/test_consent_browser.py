@@ -19,6 +19,7 @@ from ketacare.consent.models import Consent
 from ketacare.patients.models import Medication
 from ketacare.pdf import person
 from ketacare.treatment import actions
+from tests.conftest import click_and_load
 from tests.treatment.conftest import LOT, protocol
 from tests.treatment.dose_page import calculate_dose, confirm_dose
 
@@ -46,7 +47,7 @@ def _vitals(page: Page) -> None:
     page.fill("#id_dbp", "80")
     page.fill("#id_hr", "72")
     page.fill("#id_spo2", "98")
-    page.click("button:has-text('Record pre-dose vitals')")
+    click_and_load(page, "button:has-text('Record pre-dose vitals')")
 
 
 def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in, clinician,
@@ -65,7 +66,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
 
     # Clinic: an intake link for the patient.
     tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/")
-    tablet.click("button:has-text('Create an intake link')")
+    click_and_load(tablet, "button:has-text('Create an intake link')")
     url = tablet.get_by_test_id("intake-url").input_value()
     path = url.split("localhost:8000", 1)[-1]
 
@@ -102,7 +103,7 @@ def test_intake_education_consent_then_first_dose(chromium, live_server, sign_in
     tablet.goto(f"{live_server.url}/treatment/sessions/{session.pk}/")
     tablet.check("#id_escort_present")
     tablet.check("#id_no_driving_ack")
-    tablet.click("button:has-text('Check in')")
+    click_and_load(tablet, "button:has-text('Check in')")
     _vitals(tablet)
     calculate_dose(tablet, stock["vial"].pk, LOT)  # refused at preview, once, on the dose step
     refused = tablet.locator("#dose").get_by_test_id("dose-error")
@@ -169,7 +170,7 @@ def test_patient_signs_consent_through_their_link_on_a_phone(chromium, live_serv
     tablet = chromium.new_page(viewport=TABLET)
     sign_in(tablet)
     tablet.goto(f"{live_server.url}/consent/patient/{eligible_patient.pk}/")
-    tablet.get_by_test_id("link-ketamine_offlabel").click()
+    click_and_load(tablet, "[data-testid=link-ketamine_offlabel]")
     url = tablet.get_by_test_id("consent-url").input_value()
     assert url.endswith("/") and str(eligible_patient.pk) not in url
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, click_and_load
 
 
 def calculate_dose(page: Page, stock_item_pk: int, lot: str, *, mg_per_kg: str | None = None,
@@ -17,7 +17,7 @@ def calculate_dose(page: Page, stock_item_pk: int, lot: str, *, mg_per_kg: str |
     if fixed_mg is not None:
         page.select_option("#id_fixed_mg", fixed_mg)
     page.select_option("#id_source", f"{stock_item_pk}|{lot}")
-    page.click("button:has-text('Calculate dose')")
+    click_and_load(page, "button:has-text('Calculate dose')")
 
 
 def confirm_dose(page: Page, *, second_check: str | None = None) -> None:
@@ -25,4 +25,4 @@ def confirm_dose(page: Page, *, second_check: str | None = None) -> None:
     if second_check is not None:
         page.fill("#id_second_check_username", second_check)
         page.fill("#id_second_check_password", PASSWORD)
-    page.click("button:has-text('Confirm: record dose given')")
+    click_and_load(page, "button:has-text('Confirm: record dose given')")

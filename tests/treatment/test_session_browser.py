@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from ketacare.accounts.staff import staff_for
 from ketacare.treatment import actions
 from ketacare.treatment.models import Dose
+from tests.conftest import click_and_load
 
 from .conftest import protocol
 
@@ -33,7 +34,7 @@ def test_whole_esketamine_session_on_a_tablet(chromium, live_server, sign_in, cl
                          weekdays=frozenset({today.weekday(), (today.weekday() + 3) % 7}))
     page = chromium.new_page(viewport=TABLET)
     sign_in(page)
-    page.click("text=Open session day")
+    click_and_load(page, "text=Open session day")
     session_url = page.url
     page.check("#id_escort_present")
     page.check("#id_no_driving_ack")
@@ -48,7 +49,7 @@ def test_whole_esketamine_session_on_a_tablet(chromium, live_server, sign_in, cl
     page.fill("#id_dbp", "80")
     page.fill("#id_hr", "70")
     page.fill("#id_spo2", "99")
-    page.click("button:has-text('Record pre-dose vitals')")
+    click_and_load(page, "button:has-text('Record pre-dose vitals')")
     page.select_option("#id_fixed_mg", "56")
     page.select_option("#id_source", f"{stock['spray'].pk}|ES-77")
     page.click("button:has-text('Calculate dose')")
@@ -62,19 +63,19 @@ def test_whole_esketamine_session_on_a_tablet(chromium, live_server, sign_in, cl
     page.fill("#id_dbp", "88")
     page.fill("#id_hr", "80")
     page.fill("#id_spo2", "98")
-    page.click("button:has-text('Record vitals')")  # the label's ~40-min BP
+    click_and_load(page, "button:has-text('Record vitals')")  # the label's ~40-min BP
     Dose.objects.filter(pk=dose.pk).update(started_at=dose.started_at - timedelta(minutes=60))
     page.reload()
     page.fill("#id_sbp", "138")
     page.fill("#id_dbp", "86")
     page.fill("#id_hr", "78")
     page.fill("#id_spo2", "98")
-    page.click("button:has-text('Record vitals')")
+    click_and_load(page, "button:has-text('Record vitals')")
     for number in range(1, 7):
         page.fill(f"#id_item_{number}", "0")
-    page.click("button:has-text('Record CADSS-6')")
+    click_and_load(page, "button:has-text('Record CADSS-6')")
     page.select_option("#id_moaas", "5")
-    page.click("button:has-text('Record sedation')")
+    click_and_load(page, "button:has-text('Record sedation')")
     page.check("#id_dissociation_resolved")
     page.check("#id_confirm")
     page.click("button:has-text('Discharge')")

@@ -17,7 +17,7 @@ from ketacare.accounts.staff import staff_for
 from ketacare.ledger.models import Kind, LedgerEntry
 from ketacare.treatment import actions
 from ketacare.treatment.models import Dose, VitalSigns
-from tests.conftest import PASSWORD, make_staff
+from tests.conftest import PASSWORD, click_and_load, make_staff
 
 from .conftest import LOT, protocol
 
@@ -59,7 +59,7 @@ def _vitals(page: Page, sbp: str, dbp: str, hr: str, spo2: str, button: str) -> 
     page.fill("#id_dbp", dbp)
     page.fill("#id_hr", hr)
     page.fill("#id_spo2", spo2)
-    page.click(f"button:has-text('{button}')")
+    click_and_load(page, f"button:has-text('{button}')")
 
 
 @pytest.mark.parametrize("device", ["tablet", "phone"])
@@ -76,7 +76,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     tablet = chromium.new_context(viewport=VIEWPORTS[device])
     page = tablet.new_page()
     _sign_in(page, base, "noah")
-    page.click("text=Open session day")
+    click_and_load(page, "text=Open session day")
     session_url = page.url.split("#")[0]
     expect(page.locator("#checkin")).to_have_attribute("aria-current", "step")
     page.check("#id_escort_present")
@@ -163,9 +163,9 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
 
     for number, value in enumerate([2, 1, 1, 0, 1, 0], start=1):
         page.fill(f"#id_item_{number}", str(value))
-    page.click("button:has-text('Record CADSS-6')")
+    click_and_load(page, "button:has-text('Record CADSS-6')")
     page.select_option("#id_moaas", "4")
-    page.click("button:has-text('Record sedation')")
+    click_and_load(page, "button:has-text('Record sedation')")
     page.check("#id_stop_confirm")
     page.click("button:has-text('Stop infusion now')")
     expect(page.get_by_test_id("discharge-checklist")).to_contain_text(
@@ -191,7 +191,7 @@ def test_iv_session_with_hold_cosigned_override_alert_and_discharge(
     _vitals(page, "132", "84", "76", "98", "Record vitals")
     for number in range(1, 7):
         page.fill(f"#id_item_{number}", "0")
-    page.click("button:has-text('Record CADSS-6')")
+    click_and_load(page, "button:has-text('Record CADSS-6')")
     page.select_option("#id_moaas", "5")
     page.click("button:has-text('Record sedation')")
     expect(page.get_by_test_id("discharge-unmet")).to_contain_text("Dissociation not confirmed")

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_otp
-import segno
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
@@ -92,6 +91,8 @@ def key_groups(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as inline SVG markup: no image URL, no data: URI, no inline style,
     so the page's Content-Security-Policy needs no exception."""
+    import segno  # only the set-up page draws one; not loaded by every command's start-up
+
     qr = segno.make(device.config_url, error="m")
     svg: str = qr.svg_inline(scale=4, dark="#000", light="#fff", omitsize=True,
                              svgclass="qr", lineclass=None,

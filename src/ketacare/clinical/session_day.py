@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from . import pk
 from .routes import PK_ROUTE, pk_model
+
+if TYPE_CHECKING:
+    from .pk import Scenario
 
 MONITORING_WINDOW_MIN = 5
 
@@ -60,9 +63,13 @@ def current_step(*, checked_in: bool, dosed: bool, predose_vitals: bool, hold_cl
 
 
 def dose_scenario(route: str, dose_mg: float, *, weight_kg: float | None, age_years: int,
-                  infusion_min: int | None, label: str) -> pk.Scenario:
+                  infusion_min: int | None, label: str) -> Scenario:
     """The predicted-curve scenario of one dose by a treatment route."""
+    # The simulator loads numpy/scipy: imported on use, so the session page's module (and
+    # the URL configuration every `ketacare` command imports) does not load it.
+    from .pk import Scenario
+
     low, high = PK_AGE_RANGE
-    return pk.Scenario(model=pk_model(route), route=PK_ROUTE[route], dose_mg=dose_mg,
+    return Scenario(model=pk_model(route), route=PK_ROUTE[route], dose_mg=dose_mg,
                        weight_kg=weight_kg, age_y=max(low, min(age_years, high)),
                        infusion_min=float(infusion_min or 0), label=label)

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.permissions import Perm
@@ -201,6 +200,8 @@ def signature_from_data_url(value: str) -> bytes:
             from None
     if len(png) > MAX_SIGNATURE_BYTES or not png.startswith(PNG_MAGIC):
         raise ValidationError({"signature": "The signature could not be read; sign again."})
+    from PIL import Image, UnidentifiedImageError  # only signing needs it: not at start-up
+
     try:
         image = Image.open(io.BytesIO(png))
         image.load()

@@ -11,7 +11,6 @@ import random
 from collections.abc import Callable
 
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
 from ketacare.accounts.staff import Staff
 from ketacare.consent import actions, intake, links
@@ -22,6 +21,8 @@ from ketacare.treatment.models import Course
 
 def drawn_signature(seed: str) -> bytes:
     """A finger-drawn looking squiggle, the same for the same seed."""
+    from PIL import Image, ImageDraw  # when drawing: `ketacare help demo` does not need it
+
     rng = random.Random(seed)  # noqa: S311 (a drawing, not a secret)
     image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 
 from ketacare.accounts.models import Clinic
 
-from .actions import balance
 from .models import Kind, LedgerEntry, StockItem
 
 
@@ -44,21 +43,30 @@ class Lot:
 
 
 def on_hand(clinic: Clinic, drug: str) -> list[Lot]:
-    """Lots of the clinic's stock of `drug` with something left, soonest expiry first."""
+    """Lots of the clinic's stock of `drug` with something left, soonest expiry first: two
+    queries however many items and lots (the items with their balances, then every lot's
+    receipts and sum in one grouped read)."""
+    latest = LedgerEntry.objects.filter(stock_item=OuterRef("pk")).order_by("-seq")
+    items = {item.pk: item for item in StockItem.objects.filter(clinic=clinic, drug=drug)
+             .annotate(_ml=Subquery(latest.values("balance_after_ml")[:1]),
+                       _devices=Subquery(latest.values("balance_after_devices")[:1]))}
+    received = Q(kind__in=(Kind.RECEIVE, Kind.TRANSFER_IN))
+    rows = (LedgerEntry.objects.filter(stock_item__in=list(items)).exclude(lot="")
+            .values("stock_item", "lot")
+            .annotate(receipts=Count("pk", filter=received),
+                      expiry=Max("expiry", filter=received),
+                      ml=Sum("delta_ml"), devices=Sum("delta_devices"))
+            .filter(receipts__gt=0))
     out: list[Lot] = []
-    for item in StockItem.objects.filter(clinic=clinic, drug=drug):
-        field = "delta_devices" if item.is_device else "delta_ml"
-        held = balance(item)
-        received = (LedgerEntry.objects.filter(stock_item=item,
-                                               kind__in=(Kind.RECEIVE, Kind.TRANSFER_IN))
-                    .exclude(lot="").values("lot").annotate(expiry=Max("expiry")))
-        for row in received:
-            left = LedgerEntry.objects.filter(stock_item=item, lot=row["lot"]).aggregate(
-                n=Sum(field))["n"] or Decimal(0)
-            remaining = min(Decimal(left), held)
-            if remaining > 0:
-                out.append(Lot(item, row["lot"], row["expiry"], remaining))
-    return sorted(out, key=lambda lot: (lot.expiry or date.max, lot.lot))
+    for row in rows:
+        item = items[row["stock_item"]]
+        # The running balance (as balance() reads it) and the lot's sum, in the item's unit.
+        held, left = ((item._devices, row["devices"]) if item.is_device
+                      else (item._ml, row["ml"]))
+        remaining = min(Decimal(left or 0), Decimal(held or 0))
+        if remaining > 0:
+            out.append(Lot(item, row["lot"], row["expiry"], remaining))
+    return sorted(out, key=lambda lot: (lot.expiry or date.max, lot.lot, lot.item.pk))
 
 
 def lot_of(item: StockItem, lot: str) -> Lot | None:

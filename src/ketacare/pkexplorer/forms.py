@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
-from ketacare.clinical import pk
+if TYPE_CHECKING:
+    from ketacare.clinical.pk import Scenario
 
 ROUTE_LABELS = {
     "iv": "IV", "im": "IM", "sc": "SC", "oral": "Oral", "sublingual": "Sublingual",
@@ -29,8 +30,12 @@ class ExplorerForm(forms.Form):
     hours = forms.IntegerField(label="Show hours", min_value=1, max_value=24, initial=4)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The simulator package loads numpy/scipy: imported when a form is made, not when
+        # the URL configuration that every `ketacare` command loads is (tests/cli).
+        from ketacare.clinical.pk import MODEL_IDS
+
         super().__init__(*args, **kwargs)
-        models = [(m, m) for m in pk.MODEL_IDS]
+        models = [(m, m) for m in MODEL_IDS]
         routes = list(ROUTE_LABELS.items())
         for n in range(1, SCENARIOS + 1):
             d = DEFAULTS[n - 1]
@@ -55,7 +60,9 @@ class ExplorerForm(forms.Form):
         names = ("on", "model", "route", "dose", "unit", "infusion_min")
         return [[self[f"{name}_{n}"] for name in names] for n in range(1, SCENARIOS + 1)]
 
-    def scenarios(self) -> list[pk.Scenario]:
+    def scenarios(self) -> list[Scenario]:
+        from ketacare.clinical.pk import Scenario
+
         data = self.cleaned_data
         out = []
         for n in range(1, SCENARIOS + 1):
@@ -72,7 +79,7 @@ class ExplorerForm(forms.Form):
             route = data[f"route_{n}"]
             unit = "mg/kg" if data[f"unit_{n}"] == "mg_per_kg" else "mg"
             label = f"{n}: {data[f'model_{n}']} {ROUTE_LABELS[route]} {dose:g} {unit}"
-            out.append(pk.Scenario(
+            out.append(Scenario(
                 model=data[f"model_{n}"], route=route, dose_mg=round(dose_mg, 3),
                 weight_kg=data["weight_kg"], age_y=data.get("age_y"),
                 infusion_min=(data.get(f"infusion_min_{n}") or 0.0) if route == "iv" else 0.0,

@@ -9,13 +9,15 @@ from django.views.decorators.http import require_GET
 
 from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
-from ketacare.clinical import pk
 
 from .forms import ExplorerForm
 
 
 @require_GET
 def explorer(request: HttpRequest) -> HttpResponse:
+    # numpy/scipy on the first request, not when the URL configuration is imported.
+    from ketacare.clinical import pk
+
     form = ExplorerForm(request.GET or None)
     if not request.GET:
         form = ExplorerForm({k: v for k, v in _initial(form).items() if v is not None})

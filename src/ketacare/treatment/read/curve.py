@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ketacare.charts import svg
 from ketacare.charts.pk import concentration_chart
-from ketacare.clinical import pk
 from ketacare.clinical.session_day import dose_scenario
 
 
@@ -12,6 +11,9 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
                     infusion_min: int | None, label: str) -> str | None:
     """SVG of the predicted plasma curve for one dose, or None when it cannot be drawn
     (e.g. no weight for a weight-scaled model)."""
+    # numpy/scipy on the first curve drawn, not when the pages' modules are imported.
+    from ketacare.clinical import pk
+
     scenario = dose_scenario(route, dose_mg, weight_kg=weight_kg, age_years=age,
                              infusion_min=infusion_min, label=label)
     try:
