@@ -46,6 +46,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/pk/population.py
 	$(BIN)/python bench/patients/list_10k.py
 	$(BIN)/python bench/analytics/report.py
+	$(BIN)/python bench/startup/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
