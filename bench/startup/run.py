@@ -88,7 +88,7 @@ def _env(src: Path, var: str) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--src", type=Path, default=ROOT / "src",
                         help="the `src` directory whose ketacare is measured (this checkout's)")
