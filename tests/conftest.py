@@ -155,6 +155,18 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _browser_pages_closed(request) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """After a browser test, close what it left open. An open page keeps its connections
+    to the live server alive, and with them a server thread and its database connection:
+    PostgreSQL then cannot drop the test database, and on SQLite the thread fails when it
+    closes the shared connection after the live server has stopped sharing it."""
+    yield
+    if "chromium" in request.fixturenames:
+        for context in request.getfixturevalue("chromium").contexts:
+            context.close()
+
+
 @pytest.fixture
 def sign_in(live_server, clinician) -> Callable[[object], None]:  # type: ignore[no-untyped-def]
     """Sign in through the real login form, as a person would."""
