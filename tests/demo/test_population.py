@@ -107,3 +107,20 @@ def test_demo_patients_refreshes_the_planner_statistics(demo) -> None:
         rows = _planner_rows(table)
         assert rows is not None, table
     assert _planner_rows("patients_patient") >= Patient.objects.count()  # type: ignore[operator]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_patients_leaves_the_tables_ready_for_index_only_reads() -> None:
+    """PostgreSQL answers a count of the clinic's patients from the clinic index alone
+    only for pages its visibility map marks all-visible, which VACUUM sets and ANALYZE
+    does not: after a plain ANALYZE the 100,000-patient list counted through the table
+    (27-35 ms a request). SQLite has no visibility map: there the statistics are what
+    matter, and the test above checks them."""
+    call_command("demo", "--patients", "40", stdout=io.StringIO())
+    assert _planner_rows("patients_patient") >= Patient.objects.count()  # type: ignore[operator]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relpages, relallvisible FROM pg_class "
+                           "WHERE relname = 'patients_patient'")
+            pages, visible = cursor.fetchone()
+        assert pages > 0 and visible == pages, (pages, visible)

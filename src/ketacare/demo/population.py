@@ -270,9 +270,17 @@ def generate(n: int, users: dict[str, User]) -> int:
 def _analyze() -> None:
     """Refresh the query planner's statistics after the bulk load, as after any bulk
     import: until autovacuum comes by (never, on SQLite) the planner still sees the tables
-    as they were, and plans reads of a 100,000-patient clinic as reads of an empty one."""
+    as they were, and plans reads of a 100,000-patient clinic as reads of an empty one.
+
+    On PostgreSQL, outside a transaction, VACUUM too: it marks the new pages all-visible,
+    which lets a count of the clinic's patients read the clinic index alone (an
+    index-only scan: 9 ms instead of a 27-35 ms scan of the table at 100,000 patients,
+    issue 17). Autovacuum would do the same, minutes later."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM (ANALYZE)")
+        else:
+            cursor.execute("ANALYZE")
 
 
 def _audit(admin: Staff, first_number: int, counts: Counts) -> None:

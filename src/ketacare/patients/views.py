@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.forms import BaseForm, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -72,7 +73,12 @@ def _as_date(text: str) -> date | None:
 
 
 def search(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
-    """Name (any order, prefix), MRN, or date of birth."""
+    """Name (any order, prefix), MRN, or date of birth; matches ordered by name, case-blind.
+
+    That order is one no index holds, on purpose: ordered like the list, the first page
+    of a common surname late in the alphabet was read by walking the list's name index
+    from "A" (65-90 ms at 100,000 patients, issue 17). Now the prefix indexes find the
+    matches and only they are sorted."""
     q = q.strip()
     if not q:
         return patients
@@ -83,7 +89,8 @@ def search(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
     by_name = Q()
     for term in terms:
         by_name &= Q(family_name__istartswith=term) | Q(given_name__istartswith=term)
-    return patients.filter(by_name | Q(mrn__iexact=q) | Q(mrn__istartswith=q))
+    return (patients.filter(by_name | Q(mrn__iexact=q) | Q(mrn__istartswith=q))
+            .order_by(Lower("family_name"), Lower("given_name"), "pk"))
 
 
 @requires(Perm.VIEW_CHART)
