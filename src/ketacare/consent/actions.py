@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -146,22 +147,37 @@ class Status:
 
 def status_for(patient: Patient, route: str) -> Status:
     """The newest consent of the patient on the route's document, and whether it is
-    current. A clinic without a consent document for the route cannot dose on it: the safe
+    current (two reads: the document's versions and the newest consent on it)."""
+    kind = shipped.kind_for_route(route)
+    versions = list(ConsentDocument.objects.filter(clinic=patient.clinic, kind=kind))
+    newest = (Consent.objects.filter(patient=patient, document__kind=kind)
+              .select_related("document").order_by("-signed_at", "-id")[:1])
+    return status_from(route, versions, list(newest))
+
+
+def newest_document(documents: Iterable[ConsentDocument], kind: str) -> ConsentDocument | None:
+    """The current version of `kind` among `documents` (the clinic's, any kinds)."""
+    return max((d for d in documents if d.kind == kind), key=lambda d: d.version, default=None)
+
+
+def status_from(route: str, documents: Sequence[ConsentDocument],
+                consents: Sequence[Consent]) -> Status:
+    """The consent rule, on rows already read: `documents` holds the clinic's versions
+    (any kinds), `consents` the patient's, newest first (any kinds, with their document).
+    A clinic without a consent document for the route cannot dose on it: the safe
     reading of "nothing to check" is "no consent" (every clinic made by `ketacare setup` or
     the demo has the documents; one made any other way must install them first)."""
-    document = document_for_route(patient.clinic, route)
+    kind = shipped.kind_for_route(route)
+    document = newest_document(documents, kind)
     if document is None:
         return Status(route, None, None, "no_document")
-    consent = (Consent.objects.filter(patient=patient, document__kind=document.kind)
-               .select_related("document").order_by("-signed_at", "-id").first())
+    consent = next((c for c in consents if c.document.kind == kind), None)
     if consent is None:
         return Status(route, document, None, "missing")
     if consent.withdrawn:
         return Status(route, document, consent, "withdrawn")
-    material_since = ConsentDocument.objects.filter(
-        clinic=patient.clinic, kind=document.kind, version__gt=consent.document_version,
-        material=True).exists()
-    if material_since:
+    if any(d.kind == kind and d.material and d.version > consent.document_version
+           for d in documents):
         return Status(route, document, consent, "outdated")
     if sha256(bytes(consent.pdf)) != consent.pdf_sha256:
         return Status(route, document, consent, "altered")

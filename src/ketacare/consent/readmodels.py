@@ -54,15 +54,19 @@ class ChartConsents:
 
 def chart_consents(patient: Patient) -> ChartConsents:
     """Every consent of the patient, where they stand for each route of their courses, and
-    the clinic's current documents (to take a consent before any course exists)."""
+    the clinic's current documents (to take a consent before any course exists). Three
+    reads besides the courses: the clinic's documents, the patient's consents and intake
+    links; each route's status is the dose gate's rule (`actions.status_from`) over them."""
     routes = sorted({c.protocol().route for c in patient.courses.all()})
-    statuses = [actions.status_for(patient, r) for r in routes]
+    documents = list(ConsentDocument.objects.filter(clinic=patient.clinic))
+    consents = list(Consent.objects.filter(patient=patient).select_related(
+        "document", "recorded_by", "witness", "withdrawn_by"))
+    statuses = [actions.status_from(r, documents, consents) for r in routes]
     return ChartConsents(
         statuses=[s for s in statuses if s.document is not None],
-        consents=list(Consent.objects.filter(patient=patient).select_related(
-            "document", "recorded_by", "witness", "withdrawn_by")),
+        consents=consents,
         intakes=list(PatientLink.objects.filter(patient=patient, purpose="intake")),
-        documents=[d for d in (actions.current_document(patient.clinic, k)
+        documents=[d for d in (actions.newest_document(documents, k)
                                for k in shipped.DOCUMENTS) if d is not None],
     )
 

@@ -57,6 +57,7 @@ def patient_for(
         patient = Patient.objects.get(clinic=staff.clinic, pk=_uuid(patient_id))
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
+    patient.clinic = staff.clinic  # the row was read in that clinic: no second read of it
     reads.touch(patient.pk, audit_as, str(patient.pk))
     if not write:
         record(Action.VIEW, request=request, user=staff.user, clinic_id=staff.clinic.pk,

@@ -106,12 +106,10 @@ class Chart:
 
     @cached_property
     def screenings(self) -> list[Screening]:
-        screenings = list(
-            Screening.objects.filter(patient=self.patient)
-            .select_related("screened_by")
-            .prefetch_related("decisions__decided_by")
-        )
-        return screenings
+        # Through the patient's manager, so each screening knows its patient (and clinic)
+        # without reading them again for `expired`.
+        return list(self.patient.screenings.select_related("screened_by")
+                    .prefetch_related("decisions__decided_by"))
 
     @property
     def latest_by_route(self) -> list[tuple[Screening, EligibilityDecision | None]]:
