@@ -13,6 +13,7 @@ from ketacare.accounts import cosign
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
 from ketacare.ledger import lots
+from ketacare.ledger.lots import Lot  # `lots` in DoseForm is its lots on hand
 
 from .actions import shipped_for_first_course
 from .models import ClinicProtocol, Severity
@@ -133,7 +134,7 @@ class DoseForm(forms.Form):
         cosign.add_fields(self, "override", "Prescriber approving", required=True)
 
     @cached_property
-    def lots(self) -> dict[str, lots.Lot]:
+    def lots(self) -> dict[str, Lot]:
         """The lots on hand, read once and only when the form is shown or validated: the
         session page builds the form at every step, a dosed session never shows it
         (issue 17)."""
@@ -153,7 +154,7 @@ class DoseForm(forms.Form):
         return data
 
     @property
-    def chosen_lot(self) -> lots.Lot | None:
+    def chosen_lot(self) -> Lot | None:
         """The lot the (valid) form names, for the preview."""
         return self.lots.get(getattr(self, "cleaned_data", {}).get("source") or "")
 
