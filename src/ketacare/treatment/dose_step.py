@@ -35,11 +35,9 @@ class DoseStepNotes:
     iv_problem: str = ""  # why no preparation can be shown
 
 
-def _planned(session: Session, bag_ml: int) -> tuple[list[IvRow], str]:
+def _planned(session: Session, bag_ml: int, chart: Chart) -> tuple[list[IvRow], str]:
     protocol = session.course.protocol()
-    patient = session.course.patient
-    clinic = patient.clinic
-    chart = Chart(patient, clinic.today())
+    clinic = session.course.patient.clinic
     weight = chart.latest_weight
     strengths = sorted({float(c) for c in StockItem.objects.filter(
         clinic=clinic, drug=protocol.drug).values_list("concentration_mg_ml", flat=True)
@@ -62,7 +60,9 @@ def _planned(session: Session, bag_ml: int) -> tuple[list[IvRow], str]:
     return rows, "" if rows else "No IV stock with a concentration on the shelf."
 
 
-def notes_for(session: Session) -> DoseStepNotes:
+def notes_for(session: Session, chart: Chart | None = None) -> DoseStepNotes:
+    """`chart`: the patient's chart the page already shows, so its weights are read once
+    (issue 17); a new one otherwise."""
     protocol = session.course.protocol()
     patient = session.course.patient
     today = patient.clinic.today()
@@ -83,7 +83,7 @@ def notes_for(session: Session) -> DoseStepNotes:
                                    infusion_min=protocol.infusion_min or 0,
                                    bag_volume_ml=bag_ml)
             return DoseStepNotes(notes.interactions, None, iv_given=given)
-        rows, problem = _planned(session, bag_ml)
+        rows, problem = _planned(session, bag_ml, chart or Chart(patient, today))
     except dosing.DoseError as exc:  # a bad clinic setting names itself
         return DoseStepNotes(notes.interactions, notes.rems_refusal, iv_problem=str(exc))
     return DoseStepNotes(notes.interactions, notes.rems_refusal, rows, None, problem)

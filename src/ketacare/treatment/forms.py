@@ -3,6 +3,7 @@ core; these forms only shape input."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from ketacare.accounts import cosign
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
 from ketacare.ledger import lots
+from ketacare.ledger.lots import Lot  # `lots` in DoseForm is its lots on hand
 
 from .actions import shipped_for_first_course
 from .models import ClinicProtocol, Severity
@@ -106,13 +108,10 @@ class DoseForm(forms.Form):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        today = staff.clinic.today()
-        self.lots = {lot.key: lot for lot in lots.on_hand(staff.clinic, protocol.drug)}
+        self.staff = staff
         choice = self.fields["source"]
         assert isinstance(choice, forms.ChoiceField)
-        choice.choices = [("", "Choose the lot")] + [
-            (key, ("EXPIRED · " if lot.expired(today) else "") + lot.label())
-            for key, lot in self.lots.items()]
+        choice.choices = self._lot_choices  # read when shown or validated, not before
         rule = protocol.dose
         if rule.basis == "fixed_mg":
             del self.fields["mg_per_kg"]
@@ -134,6 +133,19 @@ class DoseForm(forms.Form):
         # A prescriber approving a dose above the usual range on this device.
         cosign.add_fields(self, "override", "Prescriber approving", required=True)
 
+    @cached_property
+    def lots(self) -> dict[str, Lot]:
+        """The lots on hand, read once and only when the form is shown or validated: the
+        session page builds the form at every step, a dosed session never shows it
+        (issue 17)."""
+        return {lot.key: lot for lot in lots.on_hand(self.staff.clinic, self.protocol.drug)}
+
+    def _lot_choices(self) -> list[tuple[str, str]]:
+        today = self.staff.clinic.today()
+        return [("", "Choose the lot")] + [
+            (key, ("EXPIRED · " if lot.expired(today) else "") + lot.label())
+            for key, lot in self.lots.items()]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         lot = self.lots.get(data.get("source") or "")
@@ -142,7 +154,7 @@ class DoseForm(forms.Form):
         return data
 
     @property
-    def chosen_lot(self) -> lots.Lot | None:
+    def chosen_lot(self) -> Lot | None:
         """The lot the (valid) form names, for the preview."""
         return self.lots.get(getattr(self, "cleaned_data", {}).get("source") or "")
 

@@ -97,7 +97,6 @@ def _session_page(request: HttpRequest, session: Session,
     return render(request, "treatment/session.html", {
         **page.context(), "forms": forms, "preview": preview, "notice": notice,
         "failed": failed, "dose_errors": dose_errors,
-        "lots_on_hand": bool(forms["dose"].fields["source"].choices[1:]),  # type: ignore[attr-defined]
     }, status=status)
 
 

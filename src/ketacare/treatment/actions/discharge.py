@@ -40,15 +40,18 @@ def discharge_status(
     """The discharge checklist from what the session has recorded."""
     protocol = session.course.protocol()
     patient = session.course.patient
-    readings = list(session.vitals.filter(phase=VitalsPhase.MONITORING))
+    # All of the session's vitals and ratings, sifted here: one read of each, none when
+    # the session page has them prefetched (`read.session_day`).
+    readings = [v for v in session.vitals.all() if v.phase == VitalsPhase.MONITORING]
     last = readings[-1] if readings else None
     vitals = (
         safety.Vitals(**{k: getattr(last, k) for k in ("sbp", "dbp", "hr", "spo2", "rr")})
         if last
         else safety.Vitals()
     )
-    cadss = session.ratings.filter(kind=RatingKind.CADSS6).last()
-    moaas = session.ratings.filter(kind=RatingKind.MOAAS).last()
+    ratings = list(session.ratings.all())  # oldest first (Meta.ordering)
+    cadss = next((r for r in reversed(ratings) if r.kind == RatingKind.CADSS6), None)
+    moaas = next((r for r in reversed(ratings) if r.kind == RatingKind.MOAAS), None)
     dose = getattr(session, "dose", None)
     started = None
     bp_minutes: list[int] = []  # minutes since dose start, as recorded with each reading

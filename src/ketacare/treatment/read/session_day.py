@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from ketacare.accounts.permissions import Perm
@@ -78,15 +79,29 @@ def next_step(session: Session) -> str:
         discharge_ready=dosed and actions.discharge_status(session).ready)
 
 
+# What the page lists, each with the people it names: one read of each table, kept on the
+# session, which the discharge checklist (`actions.discharge_status`) reads again (issue 17:
+# vitals were read twice, ratings three times).
+RECORDS_SHOWN = (
+    Prefetch("vitals", VitalSigns.objects.select_related("recorded_by")),
+    Prefetch("ratings", Rating.objects.select_related("recorded_by")),
+    Prefetch("adverse_events", AdverseEvent.objects.select_related("recorded_by")),
+    Prefetch("amendments", Amendment.objects.select_related("author")),
+    Prefetch("clinical_alerts", ClinicalAlert.objects.select_related(
+        "acknowledged_by", "raised_by").prefetch_related("recipients")),
+)
+
+
 def session_day(staff: Staff, session: Session, *,
                 discharge_answers: Mapping[str, Any] | None = None) -> SessionDay:
     """`session` as the access helper returned it (scoped and audited).
     `discharge_answers`: what a refused discharge form ticked, shown on the checklist."""
+    prefetch_related_objects([session], *RECORDS_SHOWN)
     protocol = session.course.protocol()
     patient = session.course.patient
     dose: Dose | None = getattr(session, "dose", None)
     today = staff.clinic.today()
-    vitals = list(session.vitals.select_related("recorded_by"))
+    vitals = list(session.vitals.all())
     due: list[DueReading] = []
     discharge = curve = None
     if dose is not None:
@@ -103,8 +118,7 @@ def session_day(staff: Staff, session: Session, *,
                                 age=patient.age_on(today), infusion_min=protocol.infusion_min,
                                 label=f"given {dose.dose_mg} mg")
     predose = [v for v in vitals if v.phase == VitalsPhase.PREDOSE]
-    alerts = list(session.clinical_alerts.select_related("acknowledged_by", "raised_by")
-                  .prefetch_related("recipients"))
+    alerts = list(session.clinical_alerts.all())
     return SessionDay(
         session=session, course=session.course, protocol=protocol, patient=patient,
         chart=Chart(patient, today), age=patient.age_on(today),
@@ -112,9 +126,8 @@ def session_day(staff: Staff, session: Session, *,
         route_label=eligibility.ROUTES[protocol.route], dose=dose, vitals=vitals,
         predose=predose,
         monitoring=[v for v in vitals if v.phase == VitalsPhase.MONITORING],
-        monitoring_due=due, ratings=list(session.ratings.select_related("recorded_by")),
-        events=list(session.adverse_events.select_related("recorded_by")),
-        amendments=list(session.amendments.select_related("author")),
+        monitoring_due=due, ratings=list(session.ratings.all()),
+        events=list(session.adverse_events.all()), amendments=list(session.amendments.all()),
         alerts=alerts, open_alerts=[a for a in alerts if a.acknowledged_at is None],
         discharge=discharge, curve=curve,
         current=current_step(

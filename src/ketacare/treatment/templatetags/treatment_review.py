@@ -31,7 +31,8 @@ def induction_review_panel(context: template.Context, course: Course) -> dict[st
 
 @register.inclusion_tag("treatment/_dose_step_panel.html", takes_context=True)
 def dose_step_panel(context: template.Context, session: Session) -> dict[str, Any]:
-    return {"notes": notes_for(session), "session": session}
+    """With the session page's `chart` (its latest weight read once), if the page has one."""
+    return {"notes": notes_for(session, context.get("chart")), "session": session}
 
 
 @register.inclusion_tag("treatment/_label_variant_panel.html", takes_context=True)
