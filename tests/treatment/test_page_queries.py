@@ -86,8 +86,8 @@ def test_session_day_fetches_the_people_it_names_with_their_records(client, nurs
     assert len(user_fetches) <= 1, user_fetches  # the signed-in user, by the middleware
 
 
-# A nurse's request: 6 statements of the middleware (session, user, membership, roles, two
-# device reads) and 1 of the menu (open self-report alerts); the page: the session (with its
+# A nurse's request: 5 statements of the middleware (session, user, memberships with their
+# roles, two device reads) and 1 of the menu (open self-report alerts); the page: the session (with its
 # course, patient and the people it names), the audit entry (one call of the append function
 # on PostgreSQL; savepoint, lane head, insert and release on SQLite), the vitals, ratings,
 # events, amendments and alerts, each read once for the steps and the discharge checklist,
@@ -97,8 +97,8 @@ def test_session_day_fetches_the_people_it_names_with_their_records(client, nurs
 # Before (issue 17): 24 and 24 on SQLite (vitals read twice, ratings three times, the lots
 # for a form not shown, the weight twice). Still twice before the dose: the stock items (the
 # strengths for the IV preparation, and the items with their balances for the lots).
-SESSION_DAY_QUERIES = {"postgresql": {"dosed": 16, "ready": 20},
-                       "sqlite": {"dosed": 19, "ready": 23}}
+SESSION_DAY_QUERIES = {"postgresql": {"dosed": 15, "ready": 19},
+                       "sqlite": {"dosed": 18, "ready": 22}}
 SESSION_TABLES = ("treatment_vitalsigns", "treatment_rating", "treatment_adverseevent",
                   "treatment_amendment", "treatment_clinicalalert", "patients_weight",
                   "patients_screening", "patients_medication", "ledger_ledgerentry")

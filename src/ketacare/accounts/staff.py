@@ -52,9 +52,12 @@ def staff_of(request: HttpRequest) -> Staff:
     return staff
 
 
+def _active_memberships(user: User) -> list[Membership]:
+    return list(Membership.objects.filter(user=user, active=True).select_related("clinic"))
+
+
 def clinics_of(user: User) -> dict[int, Clinic]:
-    memberships = Membership.objects.filter(user=user, active=True).select_related("clinic")
-    return {m.clinic_id: m.clinic for m in memberships}
+    return {m.clinic_id: m.clinic for m in _active_memberships(user)}
 
 
 def staff_for(user: User, clinic: Clinic) -> Staff | None:
@@ -71,14 +74,18 @@ def resolve(request: HttpRequest) -> Staff | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    clinics = clinics_of(user)
+    # One read of the user's memberships gives both the clinics and the roles (this runs
+    # on every request: issue 17).
+    memberships = _active_memberships(user)
+    clinics = {m.clinic_id: m.clinic for m in memberships}
     chosen = request.session.get(SESSION_CLINIC)
     if chosen not in clinics:
         if len(clinics) != 1:
             return None
         chosen = next(iter(clinics))
         request.session[SESSION_CLINIC] = chosen
-    return staff_for(user, clinics[chosen])
+    return Staff(user, clinics[chosen],
+                 frozenset(m.role for m in memberships if m.clinic_id == chosen))
 
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
