@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -21,14 +22,19 @@ SURNAMES = ["Abbott", "Barnes", "Castillo", "Dunn", "Ellis", "Fischer", "Garza",
             "Petrov", "Quinn", "Rivera", "Santos", "Tanaka"]
 
 
-def test_search_uses_the_name_prefix_indexes(clinic_a, prescriber_a) -> None:
+def _patients(clinic, n: int, family_name: Callable[[int], str]) -> None:
+    """`n` patients of `clinic`, the i-th named `family_name(i)`, and fresh statistics."""
     Patient.objects.bulk_create(
-        (Patient(clinic=clinic_a, mrn=f"M{i:06d}", given_name=f"Given{i % 997}",
-                 family_name=f"{SURNAMES[i % 20]}{i // 20}",
+        (Patient(clinic=clinic, mrn=f"M{i:06d}", given_name=f"Given{i % 997}",
+                 family_name=family_name(i),
                  date_of_birth=date(1960, 1, 1) + timedelta(days=i % 15000),
-                 sex_at_birth="female") for i in range(12_000)), batch_size=2000)
+                 sex_at_birth="female") for i in range(n)), batch_size=5000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE patients_patient")
+
+
+def test_search_uses_the_name_prefix_indexes(clinic_a, prescriber_a) -> None:
+    _patients(clinic_a, 12_000, lambda i: f"{SURNAMES[i % 20]}{i // 20}")
     staff = staff_for(prescriber_a, clinic_a)
     matches = search(patients_of(staff), "Rivera12")
     page = Paginator(matches, PAGE_SIZE).get_page(1)
@@ -55,13 +61,7 @@ def test_a_common_surname_is_found_through_its_index_not_by_walking_the_list(
     walked the (clinic, family_name, given_name) index from "A" and filtered half the
     clinic. Search results are ordered case-blind, an order no index holds, so the
     matches are found through the prefix indexes and only they are sorted."""
-    Patient.objects.bulk_create(
-        (Patient(clinic=clinic_a, mrn=f"M{i:06d}", given_name=f"Given{i % 997}",
-                 family_name=SURNAMES[i % 20] if i % 10 else "Zimmer",
-                 date_of_birth=date(1960, 1, 1) + timedelta(days=i % 15000),
-                 sex_at_birth="female") for i in range(30_000)), batch_size=5000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE patients_patient")
+    _patients(clinic_a, 30_000, lambda i: SURNAMES[i % 20] if i % 10 else "Zimmer")
     staff = staff_for(prescriber_a, clinic_a)
     matches = search(patients_of(staff), "zimmer")
     page = list(matches[:PAGE_SIZE])

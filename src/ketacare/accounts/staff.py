@@ -3,7 +3,7 @@ API call and command works from a `Staff`, never from a bare user."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -60,13 +60,15 @@ def clinics_of(user: User) -> dict[int, Clinic]:
     return {m.clinic_id: m.clinic for m in _active_memberships(user)}
 
 
-def staff_for(user: User, clinic: Clinic) -> Staff | None:
-    roles = frozenset(
-        Membership.objects.filter(user=user, clinic=clinic, active=True).values_list(
-            "role", flat=True
-        )
-    )
+def _staff_in(user: User, clinic: Clinic, memberships: Iterable[Membership]) -> Staff | None:
+    """The user's roles in `clinic` among their active `memberships`; None without one."""
+    roles = frozenset(m.role for m in memberships if m.clinic_id == clinic.pk)
     return Staff(user, clinic, roles) if roles else None
+
+
+def staff_for(user: User, clinic: Clinic) -> Staff | None:
+    return _staff_in(user, clinic,
+                     Membership.objects.filter(user=user, clinic=clinic, active=True))
 
 
 def resolve(request: HttpRequest) -> Staff | None:
@@ -84,8 +86,7 @@ def resolve(request: HttpRequest) -> Staff | None:
             return None
         chosen = next(iter(clinics))
         request.session[SESSION_CLINIC] = chosen
-    return Staff(user, clinics[chosen],
-                 frozenset(m.role for m in memberships if m.clinic_id == chosen))
+    return _staff_in(user, clinics[chosen], memberships)
 
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
