@@ -18,6 +18,7 @@ from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical import diagnoses, eligibility
 
+from . import counts
 from .models import (
     Decision,
     Diagnosis,
@@ -96,6 +97,8 @@ def create_patient(
     patient.save()
     _revise(staff, patient, "created")
     record_patient(staff, Action.CREATE, patient.pk, patient, request=request)
+    clinic_id = staff.clinic.pk
+    transaction.on_commit(lambda: counts.forget(clinic_id))
     return patient
 
 

@@ -123,7 +123,7 @@ class ListFilterForm(forms.Form):
         required=False, choices=[("", "Any condition"), *Condition.choices]
     )
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
 
 YES_NO = [("no", "No"), ("yes", "Yes")]

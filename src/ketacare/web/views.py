@@ -1,35 +1,18 @@
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ketacare.accounts.models import Clinic
 from ketacare.accounts.permissions import Perm
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import instruments
 from ketacare.patients.access import screenings_of
-from ketacare.patients.models import Status
+from ketacare.patients.counts import status_counts
 from ketacare.treatment.access import sessions_of
 from ketacare.treatment.actions import open_alerts_for
-
-# The home page's patients-by-status panel counts the whole clinic (100k rows at network
-# scale): counted at most once a minute per clinic. Aggregates only, nothing identifying.
-STATUS_COUNTS_SECONDS = 60
-
-
-def status_counts(clinic: Clinic) -> list[tuple[str, int]]:
-    """(label, patients) for every status, at most STATUS_COUNTS_SECONDS old."""
-    key = f"status-counts:{clinic.pk}"
-    counts: dict[str, int] | None = cache.get(key)
-    if counts is None:
-        counts = dict(clinic.patients.values_list("status").annotate(n=Count("id")).order_by())
-        cache.set(key, counts, STATUS_COUNTS_SECONDS)
-    return [(s.label, counts.get(s.value, 0)) for s in Status]
 
 
 @require_GET
