@@ -289,3 +289,21 @@ def test_any_valid_dose_rule_round_trips(values: list[float], max_mg: int) -> No
         ),
     )
     assert Protocol.from_dict(json.loads(json.dumps(p.as_dict()))) == p
+
+
+def test_a_stored_protocol_is_built_once_per_distinct_content() -> None:
+    """A session-day page read its course's protocol four times, each a full build and
+    validation of the stored dict (~1 ms; issue 17). Protocols are frozen: one build
+    serves every reader of the same content, and different content is built anew."""
+    from ketacare.clinical.protocols import stored
+
+    data = get("iv-induction").as_dict()
+    first = stored(data)
+    assert first == get("iv-induction")
+    assert stored(json.loads(json.dumps(data))) is first
+    changed = stored(dict(data, observation_min=45))
+    assert changed is not first and changed.observation_min == 45
+    with pytest.raises(ProtocolError, match="observation_min"):
+        stored(dict(data, observation_min=-5))
+    with pytest.raises(ProtocolError, match="observation_min"):
+        stored(dict(data, observation_min=-5))

@@ -40,7 +40,7 @@ class ClinicProtocol(models.Model):
         return self.name
 
     def protocol(self) -> protocols.Protocol:
-        return protocols.Protocol.from_dict(self.data)
+        return protocols.stored(self.data)
 
 
 class CourseStatus(models.TextChoices):
@@ -82,7 +82,7 @@ class Course(models.Model):
         return f"{self.protocol_data.get('name', 'course')} from {self.start_date}"
 
     def protocol(self) -> protocols.Protocol:
-        return protocols.Protocol.from_dict(self.protocol_data)
+        return protocols.stored(self.protocol_data)
 
 
 class SessionStatus(models.TextChoices):

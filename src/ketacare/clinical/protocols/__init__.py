@@ -10,6 +10,11 @@ numbers; clinics copy and edit them, so a protocol round-trips through a dict
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from .errors import ProtocolError, fail
 from .model import (
     DRUGS,
@@ -45,7 +50,7 @@ __all__ = [
     "ESKETAMINE_DEVICE_MG", "ESKETAMINE_OBSERVATION_MIN", "LABEL_PROTOCOLS", "LABEL_VARIANTS",
     "RACEMIC_CONCENTRATIONS_MG_ML", "AlertThresholds", "DoseBasis", "DoseRule", "Drug",
     "HoldThresholds", "ObservationFrom", "Phase", "PhaseName", "Protocol", "ProtocolError",
-    "ScheduleRule", "for_route", "get", "shipped_active",
+    "ScheduleRule", "for_route", "get", "shipped_active", "stored",
 ]
 
 # In the order clinics are offered them (and a new clinic's copies are made).
@@ -83,3 +88,16 @@ def get(protocol_id: str) -> Protocol:
 
 def for_route(route: str) -> tuple[Protocol, ...]:
     return tuple(p for p in DEFAULT_PROTOCOLS.values() if p.route == route)
+
+
+def stored(data: Mapping[str, Any]) -> Protocol:
+    """A protocol from its stored dict (a course's copy, a clinic's edit), built and
+    validated once per distinct content: a session-day page read its course's protocol
+    four times, about 1 ms each (issue 17). Protocols are frozen, so one instance serves
+    every reader; invalid data raises `ProtocolError` on every call."""
+    return _built(json.dumps(data, sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=256)
+def _built(text: str) -> Protocol:
+    return Protocol.from_dict(json.loads(text))
