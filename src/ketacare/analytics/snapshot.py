@@ -46,7 +46,8 @@ MANIFEST = "manifest.json"
 PARTS = "parts"
 LOCK = ".snapshot.lock"
 # Bump when build_tables writes different rows from the same data: every part is rebuilt.
-FORMAT = 1
+# 2: sessions and assessments in patient order, then time (was database order).
+FORMAT = 2
 
 Progress = Callable[[int, int], None]
 
