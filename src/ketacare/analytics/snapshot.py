@@ -36,7 +36,7 @@ from ketacare.selfreport.models import Response
 from ketacare.treatment.models import Course, Dose, VitalSigns
 
 from .registry import AGE_CAP, build_tables
-from .schema import SCHEMAS, TABLES, table_path
+from .schema import COMPRESSION, SCHEMAS, TABLES, table_path
 
 # Clinic c's ids start at c.pk * ID_BLOCK + 1 (patients, courses and sessions each), so
 # clinics never share an id and a clinic's ids do not depend on which other clinics exist
@@ -46,7 +46,7 @@ MANIFEST = "manifest.json"
 PARTS = "parts"
 LOCK = ".snapshot.lock"
 # Bump when build_tables writes different rows from the same data: every part is rebuilt.
-# 2: sessions and assessments in patient order, then time (was database order).
+# 2: sessions and assessments in patient order, then time (was database order), zstd.
 FORMAT = 2
 
 Progress = Callable[[int, int], None]
@@ -176,7 +176,7 @@ def _build_part(out: Path, clinic: Clinic, fingerprint: str) -> dict[str, Any]:
     tmp = final.with_name(f".{final.name}.tmp")
     tmp.mkdir(parents=True)
     for name, table in tables.items():
-        pq.write_table(table, tmp / f"{name}.parquet")
+        pq.write_table(table, tmp / f"{name}.parquet", compression=COMPRESSION)
         with (tmp / f"{name}.parquet").open("rb") as f:
             os.fsync(f.fileno())
     os.replace(tmp, final)
@@ -193,9 +193,9 @@ def _combine(out: Path, entries: dict[str, dict[str, Any]], unchanged: bool) -> 
             continue
         tmp = _tmp_name(target)
         if not entries:
-            pq.write_table(SCHEMAS[name].empty_table(), tmp)
+            pq.write_table(SCHEMAS[name].empty_table(), tmp, compression=COMPRESSION)
         else:
-            with pq.ParquetWriter(tmp, SCHEMAS[name]) as writer:
+            with pq.ParquetWriter(tmp, SCHEMAS[name], compression=COMPRESSION) as writer:
                 for e in entries.values():
                     writer.write_table(pq.read_table(out / e["part"] / f"{name}.parquet",
                                                      schema=SCHEMAS[name]))

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import SCHEMAS, TS, table_path
+from .schema import COMPRESSION, SCHEMAS, TS, table_path
 
 HOUR, DAY = 3600, 86400
 EPOCH_START = 1_609_459_200  # 2021-01-01T00:00:00Z
@@ -95,7 +95,7 @@ class Writers:
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.w = {
-            n: pq.ParquetWriter(table_path(out, n), s, compression="zstd")
+            n: pq.ParquetWriter(table_path(out, n), s, compression=COMPRESSION)
             for n, s in SCHEMAS.items()
         }
 
