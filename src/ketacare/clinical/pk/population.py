@@ -23,7 +23,7 @@ from .curves import MIN_PER_H, analytes, time_grid
 from .models import RACEMIC_ASSUMED_CV
 from .percentiles import PercentileTracker, row_percentiles
 from .regimen import NO_PATIENT, Dose, Patient, PKInputError, Prepared, prepare
-from .solve import FloatArray, decay_table, grid_blocks, integrate
+from .solve import FloatArray, decay_table, grid_blocks_extremes, integrate
 
 __all__ = [
     "PatientMetrics",
@@ -153,7 +153,7 @@ def run_population(
     def run_range(w: int) -> list[_Running]:
         running = [_Running(n_pat, threshold_ng_ml) for _ in range(n_out)]
         trackers = [PercentileTracker(n_pat, percentiles) for _ in range(n_out)]
-        blocks = grid_blocks(
+        blocks = grid_blocks_extremes(
             system,
             prepared.inputs,
             n_times,
@@ -163,11 +163,15 @@ def run_population(
             k_stop=cuts[w + 1],
             table=table,
         )
-        for k0, block in blocks:
+        for k0, block, extremes in blocks:
             for o, name in enumerate(prepared.output_names):
                 # each patient's extremes over the block: Cmax, time above and the
-                # percentiles' pre-selection all start from them
-                bmin, bmax = _extremes(block[o])
+                # percentiles' pre-selection all start from them (in washout they come
+                # from the closed form without reading the block)
+                if extremes is None:
+                    bmin, bmax = _extremes(block[o])
+                else:
+                    bmin, bmax = extremes[0][o], extremes[1][o]
                 running[o].update(k0, block[o], bmin, bmax)
                 bands[name][:, k0 : k0 + block.shape[1]] = trackers[o].rows(block[o], bmin, bmax)
             if progress is not None:
