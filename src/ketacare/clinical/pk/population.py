@@ -76,9 +76,23 @@ class _Running:
         self.n_above = np.zeros(n_patients, dtype=np.int64)
         self.threshold = threshold
         self._mask = np.empty(n_patients, dtype=bool)
+        # the last block raised no Cmax and nobody was above the threshold in it
+        self._still = False
 
-    def update(self, k0: int, block: FloatArray, bmin: FloatArray, bmax: FloatArray) -> None:
-        """block (rows, patients); bmin / bmax: its minimum / maximum per patient."""
+    def update(
+        self,
+        k0: int,
+        block: FloatArray,
+        bmin: FloatArray,
+        bmax: FloatArray,
+        falling: bool = False,
+    ) -> None:
+        """block (rows, patients); bmin / bmax: its minimum / maximum per patient; falling:
+        no patient's maximum is above its maximum in the previous block (washout)."""
+        if falling and self._still:
+            # every maximum is at most the last block's, which raised no Cmax and stayed at
+            # or below the threshold: this block can do neither
+            return
         mask = self._mask
         better = np.flatnonzero(np.greater(bmax, self.cmax, out=mask))
         if better.size:
@@ -87,7 +101,9 @@ class _Running:
             self.kmax[better] = k0 + np.argmax(np.take(block, better, axis=1), axis=0)
             self.cmax[better] = bmax[better]
         # Most of a course is washout far below the threshold: skip the count there.
-        if bmax.max() > self.threshold:
+        above_somewhere = bool(bmax.max() > self.threshold)
+        self._still = not better.size and not above_somewhere
+        if above_somewhere:
             # above the threshold at least once in the block ...
             above = np.flatnonzero(np.greater(bmax, self.threshold, out=mask))
             crossing = above[bmin[above] <= self.threshold]  # ... but not all the time
@@ -168,11 +184,12 @@ def run_population(
                 # each patient's extremes over the block: Cmax, time above and the
                 # percentiles' pre-selection all start from them (in washout they come
                 # from the closed form without reading the block)
+                falling = False
                 if extremes is None:
                     bmin, bmax = _extremes(block[o])
                 else:
-                    bmin, bmax = extremes[0][o], extremes[1][o]
-                running[o].update(k0, block[o], bmin, bmax)
+                    bmin, bmax, falling = extremes.low[o], extremes.high[o], extremes.falling
+                running[o].update(k0, block[o], bmin, bmax, falling)
                 bands[name][:, k0 : k0 + block.shape[1]] = trackers[o].rows(block[o], bmin, bmax)
             if progress is not None:
                 with lock:

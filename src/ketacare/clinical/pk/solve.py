@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -213,7 +214,13 @@ def _dead_modes(coef: FloatArray, const: FloatArray, lead: int) -> int:
     return lead
 
 
-Extremes = tuple[FloatArray, FloatArray]  # (minimum, maximum) per output and patient, (o, P)
+class Extremes(NamedTuple):
+    """A block's minimum and maximum over its rows per output and patient, (o, P)."""
+
+    low: FloatArray
+    high: FloatArray
+    # every patient's maximum is at most its maximum in the previous block of the stream
+    falling: bool = False
 
 
 def grid_blocks(
@@ -276,7 +283,12 @@ def grid_blocks_extremes(
     fl(c * min_i d[i, p]) (the other way round for c < 0): two products per patient, exact
     bit for bit, instead of two passes over the block (one when max_i d[i, p] is exp(0) = 1:
     then the maximum is c itself). They are valid until the next block is asked for, like
-    the block."""
+    the block.
+
+    From one such block to the next, c is multiplied by exp(lam * block) <= 1: with c >= 0
+    it can only shrink (rounding is monotone), and so can each patient's maximum. Such
+    blocks say so (`Extremes.falling`): a running maximum that the previous block did not
+    raise cannot be raised by them."""
     stop = n_times if k_stop is None else min(k_stop, n_times)
     lam = system.eigvals  # (P, n)
     n_pat, n_modes = lam.shape
@@ -291,13 +303,14 @@ def grid_blocks_extremes(
     d_min = decay[:, :block_rows].min(axis=1) if extremes else None
     # the largest is exp(0) = 1 (the block's first row): then c * d_max is c itself
     unit_max = [] if d_max is None else [bool(np.all(d_max[j] == 1.0)) for j in range(n_modes)]
+    shrinks = [bool(np.all(advance[0, j] <= 1.0)) for j in range(n_modes)]
 
     segments = _segments(inputs, n_pat, system.to_modes.shape[2])
     first = int(np.searchsorted(grid, segments[0].start, "left")) if segments else n_times
     for k in range(k_start, min(first, stop), block_rows):  # before the first dose: zero
         b = min(block_rows, first - k, stop - k)
         zeros = np.zeros((n_out, n_pat))
-        yield k, np.zeros((n_out, b, n_pat)), ((zeros, zeros) if extremes else None)
+        yield k, np.zeros((n_out, b, n_pat)), (Extremes(zeros, zeros) if extremes else None)
 
     modes = np.zeros((n_pat, n_modes))
     for seg in segments:
@@ -314,6 +327,7 @@ def grid_blocks_extremes(
             has_const = bool(np.any(const))  # only while an infusion runs
             lead = 0  # modes [0, lead) have died out for every patient and output
             signs: tuple[int, bool] | None = None  # (lead, all coefficients >= 0)
+            falls = False  # the previous block was washout with c >= 0 and the same mode
             for k in range(k_lo, k_hi, block_rows):
                 b = min(block_rows, k_hi - k)
                 block = buf[:, :b, :]
@@ -330,10 +344,10 @@ def grid_blocks_extremes(
                             signs = (lead, bool(np.all(c >= 0)))
                         if signs[1]:
                             high = c if unit_max[lead] else c * d_max[lead]
-                            ext = (c * d_min[lead], high)
+                            ext = Extremes(c * d_min[lead], high, falls)
                         else:
                             high, low = c * d_max[lead], c * d_min[lead]
-                            ext = (np.minimum(high, low), np.maximum(high, low))
+                            ext = Extremes(np.minimum(high, low), np.maximum(high, low))
                 else:
                     # One sum-of-products pass in C, no temporaries: the hot loop.
                     np.einsum("onp,nbp->obp", coef[:, lead:], decay[lead:, :b], out=block)
@@ -341,6 +355,7 @@ def grid_blocks_extremes(
                         block += const
                 yield k, block, ext
                 coef[:, lead:] *= advance[:, lead:]  # dead modes are never read again
+                falls = ext is not None and signs is not None and signs[1] and shrinks[lead]
         if stop <= 0 or not np.isfinite(seg.end) or seg.end > grid[stop - 1]:
             break  # no grid point of this range lies in a later segment
         modes = (modes + offset) * np.exp(lam * (seg.end - seg.start)) - offset
