@@ -48,12 +48,6 @@ def _lerp(a: float, b: float, t: float) -> float:
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
 
-def _lerp_rows(a: FloatArray, b: FloatArray, t: float) -> FloatArray:
-    """`_lerp` of arrays with one weight: elementwise the same operations."""
-    diff = b - a
-    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
-
-
 def row_percentiles(block: FloatArray, percentiles: Sequence[float]) -> FloatArray:
     """Exact percentiles of each row (one row = one time point, columns = patients),
     (len(percentiles), rows): equal to np.percentile(block, q, axis=1), bit for bit.
@@ -104,6 +98,8 @@ class PercentileTracker:
         self.last: FloatArray | None = None
         self.before: FloatArray | None = None
         self.width = np.full(len(self.pos), 1e-3)
+        weights = np.array([t for _, _, t in self.pos])[:, None]
+        self._t, self._one_minus_t, self._upper = weights, 1 - weights, weights >= 0.5
         self._ge = np.empty(n, dtype=bool)
         self._le = np.empty(n, dtype=bool)
         self.stats = {"rows": 0, "exact_rows": 0, "inside": 0}
@@ -125,9 +121,10 @@ class PercentileTracker:
                 bmin, bmax = sub.min(axis=0), sub.max(axis=0)
             self._tracked(sub, bmin, bmax, found[:, :, start:])
         self.stats["rows"] += n_rows
-        return np.stack(
-            [_lerp_rows(found[i, 0], found[i, 1], t) for i, (_, _, t) in enumerate(self.pos)]
-        )
+        # `_lerp` of every row and percentile at once: elementwise the same operations
+        low, high = found[:, 0], found[:, 1]
+        diff = high - low
+        return np.where(self._upper, high - diff * self._one_minus_t, low + diff * self._t)
 
     def _exact(self, row: FloatArray) -> FloatArray:
         """(k-th, (k+1)-th) of each percentile by selection in the whole row."""
@@ -144,19 +141,20 @@ class PercentileTracker:
         assert self.last is not None and self.before is not None
         n_rows = block.shape[0]
         missed = np.zeros(n_rows, dtype=bool)
-        step = self.last - self.before  # (percentiles, 2)
+        last, step = self.last.tolist(), (self.last - self.before).tolist()  # (percentiles, 2)
         for i in range(len(self.pos)):
-            (lo, hi), (d_lo, d_hi) = self.last[i], step[i]
+            (lo, hi), (d_lo, d_hi) = last[i], step[i]
             a = lo + min(d_lo, n_rows * d_lo) - abs(d_lo)
             b = hi + max(d_hi, n_rows * d_hi) + abs(d_hi)
-            w = self.width[i]
+            w = float(self.width[i])
             a, b = a - w * abs(a) - 1e-300, b + w * abs(b) + 1e-300
             pair = self._among_near(block, bmin, bmax, i, a, b)
             if pair is None:
                 missed[:] = True
             else:
                 found[i, 0], found[i, 1] = pair
-                missed |= (pair[0] < a) | (pair[1] > b)
+                if pair[0].min() < a or pair[1].max() > b:
+                    missed |= (pair[0] < a) | (pair[1] > b)
         if missed.any():
             self.width = np.minimum(self.width * 8, 1.0)
         for r in np.flatnonzero(missed):
