@@ -14,6 +14,7 @@ from ketacare.clinical import pk
 from ketacare.clinical.pk.population import PercentileTracker, row_percentiles, run_population
 from ketacare.clinical.pk.solve import (
     ModalSystem,
+    ProductBlock,
     decay_table,
     evaluate,
     grid_blocks,
@@ -161,6 +162,24 @@ def test_washout_extremes_equal_the_blocks_extremes_bit_for_bit(
                 assert last_max is not None and np.all(ext.high <= last_max)
         last_max = block.max(axis=1)
     assert n_falling == 0 or not negate  # falling is only claimed for c >= 0
+    # lazy: washout blocks come unevaluated; wherever they are looked at, the same values
+    rng = np.random.default_rng(rows)
+    n_lazy = 0
+    for (_, lazy, ext), (_, block) in zip(
+        grid_blocks_extremes(system, prepared.inputs, n_times, step, rows, lazy=True),
+        grid_blocks(system, prepared.inputs, n_times, step, rows),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(np.asarray(lazy), block)
+        if isinstance(lazy, ProductBlock):
+            n_lazy += 1
+            assert ext is not None and lazy.shape == block.shape
+            cols = rng.choice(block.shape[2], size=17)
+            for o in range(block.shape[0]):
+                np.testing.assert_array_equal(lazy[o].take(cols, axis=1), block[o][:, cols])
+                np.testing.assert_array_equal(lazy[o][rows - 1], block[o][rows - 1])
+                np.testing.assert_array_equal(np.asarray(lazy[o]), block[o])
+    assert n_lazy == known
     # perez-ruixo-2021's slow modes (the metabolite's) outlive two days: no washout yet
     assert known > 0 or model == "perez-ruixo-2021"
     if model == "domino":  # IV: most of the course is washout
@@ -176,19 +195,30 @@ def test_one_term_product_is_the_sum_of_products() -> None:
     np.testing.assert_array_equal(np.multiply(c, d), np.einsum("onp,nbp->obp", c, d))
 
 
-def test_population_bands_unchanged_by_the_washout_extremes() -> None:
-    """run_population's bands and metrics equal a direct reduction of the same blocks."""
+@pytest.mark.parametrize(("workers", "rows"), [(1, 5), (2, 5), (2, 7), (3, 1)])
+def test_population_bands_unchanged_by_the_washout_extremes(workers: int, rows: int) -> None:
+    """run_population's bands and metrics equal a direct reduction of the same blocks (the
+    later workers start in washout, on unevaluated blocks)."""
     prepared = pk.prepare(*WASHOUT_CASES[0][:2], WASHOUT_CASES[0][2], n_patients=400, seed=2)
-    n_times, step, rows = 2 * 1440, 1.0, 5
+    n_times, step = 2 * 1440, 1.0
     bands, metrics = run_population(
-        prepared, n_times, step, threshold_ng_ml=50.0, workers=1, block_rows=rows
+        prepared, n_times, step, threshold_ng_ml=50.0, workers=workers, block_rows=rows
     )
     table = decay_table(prepared.system, rows, step)
+    cuts = [n_times * w // workers for w in range(workers + 1)]  # each worker's range
     conc = np.concatenate(
         [
             block[0].copy()
+            for w in range(workers)
             for _, block in grid_blocks(
-                prepared.system, prepared.inputs, n_times, step, rows, table=table
+                prepared.system,
+                prepared.inputs,
+                n_times,
+                step,
+                rows,
+                k_start=cuts[w],
+                k_stop=cuts[w + 1],
+                table=table,
             )
         ]
     )  # (T, P)

@@ -14,7 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .solve import ProductRows
+
 FloatArray = NDArray[np.float64]
+Rows = FloatArray | ProductRows  # (rows, patients), evaluated or not (washout)
 
 
 def _positions(n: int, percentiles: Sequence[float]) -> list[tuple[int, int, float]]:
@@ -105,20 +108,24 @@ class PercentileTracker:
         self.stats = {"rows": 0, "exact_rows": 0, "inside": 0}
 
     def rows(
-        self, block: FloatArray, bmin: FloatArray | None = None, bmax: FloatArray | None = None
+        self, block: Rows, bmin: FloatArray | None = None, bmax: FloatArray | None = None
     ) -> FloatArray:
         """Percentiles of each row of block (rows, n): (len(percentiles), rows).
-        bmin / bmax: block.min(axis=0) / block.max(axis=0) if the caller has them."""
+        bmin / bmax: block.min(axis=0) / block.max(axis=0) if the caller has them. An
+        unevaluated washout block (`ProductRows`) is only evaluated where looked at."""
         n_rows = block.shape[0]
+        if self.before is None or bmin is None or bmax is None:
+            block = np.asarray(block)
         found = np.empty((len(self.pos), 2, n_rows))
         start = 0
         while self.before is None and start < n_rows:  # two rows to draw the first line
             found[:, :, start] = self._exact(block[start])
             start += 1
         if start < n_rows:
-            sub = block[start:] if start else block
+            sub = np.asarray(block)[start:] if start else block
             if start or bmin is None or bmax is None:
-                bmin, bmax = sub.min(axis=0), sub.max(axis=0)
+                values = np.asarray(sub)
+                bmin, bmax = values.min(axis=0), values.max(axis=0)
             self._tracked(sub, bmin, bmax, found[:, :, start:])
         self.stats["rows"] += n_rows
         # `_lerp` of every row and percentile at once: elementwise the same operations
@@ -135,9 +142,7 @@ class PercentileTracker:
         self.stats["exact_rows"] += 1
         return pair
 
-    def _tracked(
-        self, block: FloatArray, bmin: FloatArray, bmax: FloatArray, found: FloatArray
-    ) -> None:
+    def _tracked(self, block: Rows, bmin: FloatArray, bmax: FloatArray, found: FloatArray) -> None:
         assert self.last is not None and self.before is not None
         n_rows = block.shape[0]
         missed = np.zeros(n_rows, dtype=bool)
@@ -158,7 +163,7 @@ class PercentileTracker:
         if missed.any():
             self.width = np.minimum(self.width * 8, 1.0)
         for r in np.flatnonzero(missed):
-            found[:, :, r] = self._exact(block[r])
+            found[:, :, r] = self._exact(block[int(r)])
         self.before, self.last = (
             (found[:, :, -2], found[:, :, -1]) if n_rows > 1 else (self.last, found[:, :, -1])
         )
@@ -166,7 +171,7 @@ class PercentileTracker:
 
     def _among_near(
         self,
-        block: FloatArray,
+        block: Rows,
         bmin: FloatArray,
         bmax: FloatArray,
         i: int,
@@ -190,6 +195,6 @@ class PercentileTracker:
         self.stats["inside"] += near.size
         if near.size > self.MAX_INSIDE * n:
             self.width[i] = max(self.width[i] / 2, 1e-9)
-        values = np.take(block, near, axis=1)
+        values = block.take(near, axis=1)
         values.partition(j, axis=1)  # one kth: numpy's fast quickselect
         return values[:, j], (values[:, j] if j1 == j else values[:, j1:].min(axis=1))

@@ -21,7 +21,7 @@ import numpy as np
 
 from .curves import MIN_PER_H, analytes, time_grid
 from .models import RACEMIC_ASSUMED_CV
-from .percentiles import PercentileTracker, row_percentiles
+from .percentiles import PercentileTracker, Rows, row_percentiles
 from .regimen import NO_PATIENT, Dose, Patient, PKInputError, Prepared, prepare
 from .solve import FloatArray, decay_table, grid_blocks_extremes, integrate
 
@@ -82,7 +82,7 @@ class _Running:
     def update(
         self,
         k0: int,
-        block: FloatArray,
+        block: Rows,
         bmin: FloatArray,
         bmax: FloatArray,
         falling: bool = False,
@@ -98,7 +98,7 @@ class _Running:
         if better.size:
             # Only patients whose peak moved need an argmax: after the first dose these are
             # few, so Tmax costs almost nothing over a long course.
-            self.kmax[better] = k0 + np.argmax(np.take(block, better, axis=1), axis=0)
+            self.kmax[better] = k0 + np.argmax(block.take(better, axis=1), axis=0)
             self.cmax[better] = bmax[better]
         # Most of a course is washout far below the threshold: skip the count there.
         above_somewhere = bool(bmax.max() > self.threshold)
@@ -109,7 +109,7 @@ class _Running:
             crossing = above[bmin[above] <= self.threshold]  # ... but not all the time
             self.n_above[above] += block.shape[0]
             self.n_above[crossing] -= np.count_nonzero(
-                np.take(block, crossing, axis=1) <= self.threshold, axis=0
+                block.take(crossing, axis=1) <= self.threshold, axis=0
             )
 
     def merge(self, later: _Running) -> None:
@@ -178,6 +178,7 @@ def run_population(
             k_start=cuts[w],
             k_stop=cuts[w + 1],
             table=table,
+            lazy=True,
         )
         for k0, block, extremes in blocks:
             for o, name in enumerate(prepared.output_names):
@@ -186,7 +187,7 @@ def run_population(
                 # from the closed form without reading the block)
                 falling = False
                 if extremes is None:
-                    bmin, bmax = _extremes(block[o])
+                    bmin, bmax = _extremes(np.asarray(block[o]))
                 else:
                     bmin, bmax, falling = extremes.low[o], extremes.high[o], extremes.falling
                 running[o].update(k0, block[o], bmin, bmax, falling)

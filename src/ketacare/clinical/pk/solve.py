@@ -223,6 +223,49 @@ class Extremes(NamedTuple):
     falling: bool = False
 
 
+class ProductRows:
+    """Rows x patients values fl(c[p] * d[i, p]) of one output in a washout block, computed
+    only where they are looked at: columns (`take`), a row (`[r]`), or all (`np.asarray`).
+    Each value is the same single product the full block holds, bit for bit."""
+
+    def __init__(self, c: FloatArray, d: FloatArray) -> None:
+        self.c, self.d = c, d  # (P,), (rows, P)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.d.shape[0]), int(self.d.shape[1]))
+
+    def take(self, indices: NDArray[np.intp], axis: int) -> FloatArray:
+        """The columns `indices` (axis must be 1, the patients): (rows, len(indices))."""
+        if axis != 1:
+            raise ValueError("ProductRows takes patients (axis 1) only")
+        return np.multiply(self.c[indices], self.d.take(indices, axis=1))
+
+    def __getitem__(self, row: int) -> FloatArray:
+        return np.multiply(self.c, self.d[row])
+
+    def __array__(self, dtype: object = None, copy: object = None) -> FloatArray:
+        return np.multiply(self.c, self.d)
+
+
+class ProductBlock:
+    """A washout block (o, rows, P) left unevaluated (`grid_blocks_extremes(lazy=True)`):
+    block[o] is that output's `ProductRows`."""
+
+    def __init__(self, c: FloatArray, d: FloatArray) -> None:
+        self.c, self.d = c, d  # (o, P), (rows, P)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (int(self.c.shape[0]), int(self.d.shape[0]), int(self.d.shape[1]))
+
+    def __getitem__(self, output: int) -> ProductRows:
+        return ProductRows(self.c[output], self.d)
+
+    def __array__(self, dtype: object = None, copy: object = None) -> FloatArray:
+        return np.multiply(self.c[:, None, :], self.d[None, :, :])
+
+
 def grid_blocks(
     system: ModalSystem,
     inputs: Sequence[Input],
@@ -258,6 +301,7 @@ def grid_blocks(
         table=table,
         extremes=False,
     ):
+        assert isinstance(block, np.ndarray)  # lazy blocks only on request
         yield k, block
 
 
@@ -272,7 +316,8 @@ def grid_blocks_extremes(
     k_stop: int | None = None,
     table: FloatArray | None = None,
     extremes: bool = True,
-) -> Iterator[tuple[int, FloatArray, Extremes | None]]:
+    lazy: bool = False,
+) -> Iterator[tuple[int, FloatArray | ProductBlock, Extremes | None]]:
     """`grid_blocks`, each block with its exact minimum and maximum over the rows per output
     and patient when they come without reading the block, else None.
 
@@ -288,7 +333,11 @@ def grid_blocks_extremes(
     From one such block to the next, c is multiplied by exp(lam * block) <= 1: with c >= 0
     it can only shrink (rounding is monotone), and so can each patient's maximum. Such
     blocks say so (`Extremes.falling`): a running maximum that the previous block did not
-    raise cannot be raised by them."""
+    raise cannot be raised by them.
+
+    lazy: a washout block whose extremes are known is not evaluated; it comes as a
+    `ProductBlock`, whose values are computed only where the consumer looks (the same
+    products, bit for bit). Most of a long course is then never written out in full."""
     stop = n_times if k_stop is None else min(k_stop, n_times)
     lam = system.eigvals  # (P, n)
     n_pat, n_modes = lam.shape
@@ -333,10 +382,8 @@ def grid_blocks_extremes(
                 block = buf[:, :b, :]
                 lead = _dead_modes(coef, const, lead)
                 ext: Extremes | None = None
+                out: FloatArray | ProductBlock = block
                 if lead == n_modes - 1 and not has_const:
-                    # washout: one product per value, what the sum of products gives for
-                    # one term, at twice its speed
-                    np.multiply(coef[:, lead:], decay[lead:, :b], out=block)
                     if d_max is not None and d_min is not None and b == block_rows:
                         c = coef[:, lead]  # (o, P)
                         if signs is None or signs[0] != lead:
@@ -348,12 +395,18 @@ def grid_blocks_extremes(
                         else:
                             high, low = c * d_max[lead], c * d_min[lead]
                             ext = Extremes(np.minimum(high, low), np.maximum(high, low))
+                    if lazy and ext is not None:
+                        out = ProductBlock(coef[:, lead], decay[lead, :b])
+                    else:
+                        # washout: one product per value, what the sum of products gives
+                        # for one term, at twice its speed
+                        np.multiply(coef[:, lead:], decay[lead:, :b], out=block)
                 else:
                     # One sum-of-products pass in C, no temporaries: the hot loop.
                     np.einsum("onp,nbp->obp", coef[:, lead:], decay[lead:, :b], out=block)
                     if has_const:
                         block += const
-                yield k, block, ext
+                yield k, out, ext
                 coef[:, lead:] *= advance[:, lead:]  # dead modes are never read again
                 falls = ext is not None and signs is not None and signs[1] and shrinks[lead]
         if stop <= 0 or not np.isfinite(seg.end) or seg.end > grid[stop - 1]:
