@@ -132,17 +132,29 @@ WASHOUT_CASES = [
 
 
 @pytest.mark.parametrize(("model", "doses", "patient"), WASHOUT_CASES)
-@pytest.mark.parametrize("negate", [False, True])
+@pytest.mark.parametrize("variant", ["as is", "negated", "two outputs", "mixed signs"])
 @pytest.mark.parametrize("rows", [1, 5, 16])
 def test_washout_extremes_equal_the_blocks_extremes_bit_for_bit(
-    model: str, doses: list[pk.Dose], patient: pk.Patient, negate: bool, rows: int
+    model: str, doses: list[pk.Dose], patient: pk.Patient, variant: str, rows: int
 ) -> None:
     """The extremes that come without reading the block are block.min / block.max exactly;
-    the blocks themselves are grid_blocks' (negated outputs: coefficients below zero)."""
+    the blocks themselves are grid_blocks' (negated outputs: coefficients below zero; extra
+    outputs: several outputs in washout at once)."""
     prepared = pk.prepare(model, doses, patient, n_patients=200, seed=5)
     system = prepared.system
-    if negate:
+    extra = {
+        "as is": [],
+        "negated": None,
+        "two outputs": [2.0 * system.outputs],
+        "mixed signs": [-system.outputs],
+    }[variant]
+    if extra is None:
         system = ModalSystem(system.eigvals, system.to_modes, -system.outputs)
+    elif extra:
+        system = ModalSystem(
+            system.eigvals, system.to_modes, np.concatenate([system.outputs, *extra], axis=1)
+        )
+    negate = variant in ("negated", "mixed signs")
     n_times, step = 2 * 1440, 1.0
     plain = grid_blocks(system, prepared.inputs, n_times, step, rows)
     known = n_blocks = n_falling = 0

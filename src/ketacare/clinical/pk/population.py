@@ -6,6 +6,11 @@ The closed-form engine streams blocks of a few time points for all patients
 time above a threshold) and is reduced to percentiles per time point before the next one
 is computed. 100,000 patients x 30,240 minutes would be 24 GB as one float64 array; this
 keeps a few MB.
+
+In washout (one mode left, no infusion: most of a long course) a block comes with each
+patient's exact minimum and maximum and is not evaluated in full
+(`solve.grid_blocks_extremes`): the metrics and the percentile tracker compute only the
+columns they look at, the same values bit for bit.
 """
 
 from __future__ import annotations
