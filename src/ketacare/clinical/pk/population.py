@@ -28,7 +28,7 @@ from .curves import MIN_PER_H, analytes, time_grid
 from .models import RACEMIC_ASSUMED_CV
 from .percentiles import PercentileTracker, Rows, row_percentiles
 from .regimen import NO_PATIENT, Dose, Patient, PKInputError, Prepared, prepare
-from .solve import FloatArray, decay_table, grid_blocks_extremes, integrate
+from .solve import Extremes, FloatArray, decay_table, grid_blocks_extremes, integrate
 
 __all__ = [
     "PatientMetrics",
@@ -140,6 +140,16 @@ def _extremes(block: FloatArray) -> tuple[FloatArray, FloatArray]:
     return low, high
 
 
+def _block_extremes(
+    rows: Rows, extremes: Extremes | None, o: int
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Output o's minimum and maximum per patient over the block, and whether no maximum
+    can be above the previous block's: from the closed form in washout, else read."""
+    if extremes is None:
+        return (*_extremes(np.asarray(rows)), False)
+    return extremes.low[o], extremes.high[o], extremes.falling
+
+
 def _workers_default() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
@@ -190,11 +200,7 @@ def run_population(
                 # each patient's extremes over the block: Cmax, time above and the
                 # percentiles' pre-selection all start from them (in washout they come
                 # from the closed form without reading the block)
-                falling = False
-                if extremes is None:
-                    bmin, bmax = _extremes(np.asarray(block[o]))
-                else:
-                    bmin, bmax, falling = extremes.low[o], extremes.high[o], extremes.falling
+                bmin, bmax, falling = _block_extremes(block[o], extremes, o)
                 running[o].update(k0, block[o], bmin, bmax, falling)
                 bands[name][:, k0 : k0 + block.shape[1]] = trackers[o].rows(block[o], bmin, bmax)
             if progress is not None:

@@ -305,6 +305,77 @@ def grid_blocks(
         yield k, block
 
 
+class _Washout:
+    """Each mode's largest and smallest decay factor over a full block, per patient, and
+    what `grid_blocks_extremes` derives from them for a washout block."""
+
+    def __init__(self, decay: FloatArray, advance: FloatArray, block_rows: int) -> None:
+        self.rows = block_rows
+        self.d_max = decay[:, :block_rows].max(axis=1)  # (n, P)
+        self.d_min = decay[:, :block_rows].min(axis=1)
+        n_modes = decay.shape[0]
+        # the largest is exp(0) = 1 (the block's first row): then c * d_max is c itself
+        self.unit_max = [bool(np.all(self.d_max[j] == 1.0)) for j in range(n_modes)]
+        self.shrinks = [bool(np.all(advance[0, j] <= 1.0)) for j in range(n_modes)]
+
+    def extremes(self, c: FloatArray, j: int, nonnegative: bool, falls: bool) -> Extremes:
+        """Minimum and maximum over the block of fl(c * d[i]) for mode j, c: (o, P)."""
+        if nonnegative:
+            high = c if self.unit_max[j] else c * self.d_max[j]
+            return Extremes(c * self.d_min[j], high, falls)
+        high, low = c * self.d_max[j], c * self.d_min[j]
+        return Extremes(np.minimum(high, low), np.maximum(high, low))
+
+
+def _segment_blocks(
+    coef: FloatArray,
+    const: FloatArray,
+    decay: FloatArray,
+    advance: FloatArray,
+    buf: FloatArray,
+    starts: range,
+    k_hi: int,
+    washout: _Washout | None,
+    lazy: bool,
+) -> Iterator[tuple[int, FloatArray | ProductBlock, Extremes | None]]:
+    """The blocks of one constant-input segment (see `grid_blocks_extremes`); coef (o, n, P)
+    is advanced in place from block to block."""
+    n_modes = coef.shape[1]
+    has_const = bool(np.any(const))  # only while an infusion runs
+    lead = 0  # modes [0, lead) have died out for every patient and output
+    signs: tuple[int, bool] | None = None  # (lead, all coefficients >= 0)
+    falls = False  # the previous block was washout with c >= 0 and the same mode
+    for k in starts:
+        b = min(starts.step, k_hi - k)  # the step is the block's rows
+        block = buf[:, :b, :]
+        lead = _dead_modes(coef, const, lead)
+        ext: Extremes | None = None
+        out: FloatArray | ProductBlock = block
+        if lead == n_modes - 1 and not has_const:
+            if washout is not None and b == washout.rows:
+                c = coef[:, lead]  # (o, P)
+                if signs is None or signs[0] != lead:
+                    # advancing multiplies by exp(...) > 0: the signs stay
+                    signs = (lead, bool(np.all(c >= 0)))
+                ext = washout.extremes(c, lead, signs[1], falls)
+            if lazy and ext is not None:
+                out = ProductBlock(coef[:, lead], decay[lead, :b])
+            else:
+                # washout: one product per value, what the sum of products gives for one
+                # term, at twice its speed
+                np.multiply(coef[:, lead:], decay[lead:, :b], out=block)
+        else:
+            # One sum-of-products pass in C, no temporaries: the hot loop.
+            np.einsum("onp,nbp->obp", coef[:, lead:], decay[lead:, :b], out=block)
+            if has_const:
+                block += const
+        yield k, out, ext
+        coef[:, lead:] *= advance[:, lead:]  # dead modes are never read again
+        # the next block's maxima are at most this one's: c >= 0 times exp(...) <= 1
+        falls = ext is not None and washout is not None and washout.shrinks[lead]
+        falls = falls and signs is not None and signs[1]
+
+
 def grid_blocks_extremes(
     system: ModalSystem,
     inputs: Sequence[Input],
@@ -347,12 +418,7 @@ def grid_blocks_extremes(
     decay = decay_table(system, block_rows, step_min) if table is None else table
     advance = np.exp(lam.T * (block_rows * step_min))[None, :, :]  # (1, n, P)
     buf = np.empty((n_out, block_rows, n_pat))
-    # each mode's largest and smallest decay factor over a full block, per patient: (n, P)
-    d_max = decay[:, :block_rows].max(axis=1) if extremes else None
-    d_min = decay[:, :block_rows].min(axis=1) if extremes else None
-    # the largest is exp(0) = 1 (the block's first row): then c * d_max is c itself
-    unit_max = [] if d_max is None else [bool(np.all(d_max[j] == 1.0)) for j in range(n_modes)]
-    shrinks = [bool(np.all(advance[0, j] <= 1.0)) for j in range(n_modes)]
+    washout = _Washout(decay, advance, block_rows) if extremes else None
 
     segments = _segments(inputs, n_pat, system.to_modes.shape[2])
     first = int(np.searchsorted(grid, segments[0].start, "left")) if segments else n_times
@@ -373,42 +439,9 @@ def grid_blocks_extremes(
             amp = (modes + offset) * np.exp(lam * (grid[k_lo] - seg.start))
             coef = out_t * amp.T[None, :, :]
             const = -np.einsum("onp,np->op", out_t, offset.T)[:, None, :]  # (o, 1, P)
-            has_const = bool(np.any(const))  # only while an infusion runs
-            lead = 0  # modes [0, lead) have died out for every patient and output
-            signs: tuple[int, bool] | None = None  # (lead, all coefficients >= 0)
-            falls = False  # the previous block was washout with c >= 0 and the same mode
-            for k in range(k_lo, k_hi, block_rows):
-                b = min(block_rows, k_hi - k)
-                block = buf[:, :b, :]
-                lead = _dead_modes(coef, const, lead)
-                ext: Extremes | None = None
-                out: FloatArray | ProductBlock = block
-                if lead == n_modes - 1 and not has_const:
-                    if d_max is not None and d_min is not None and b == block_rows:
-                        c = coef[:, lead]  # (o, P)
-                        if signs is None or signs[0] != lead:
-                            # advancing multiplies by exp(...) > 0: the signs stay
-                            signs = (lead, bool(np.all(c >= 0)))
-                        if signs[1]:
-                            high = c if unit_max[lead] else c * d_max[lead]
-                            ext = Extremes(c * d_min[lead], high, falls)
-                        else:
-                            high, low = c * d_max[lead], c * d_min[lead]
-                            ext = Extremes(np.minimum(high, low), np.maximum(high, low))
-                    if lazy and ext is not None:
-                        out = ProductBlock(coef[:, lead], decay[lead, :b])
-                    else:
-                        # washout: one product per value, what the sum of products gives
-                        # for one term, at twice its speed
-                        np.multiply(coef[:, lead:], decay[lead:, :b], out=block)
-                else:
-                    # One sum-of-products pass in C, no temporaries: the hot loop.
-                    np.einsum("onp,nbp->obp", coef[:, lead:], decay[lead:, :b], out=block)
-                    if has_const:
-                        block += const
-                yield k, out, ext
-                coef[:, lead:] *= advance[:, lead:]  # dead modes are never read again
-                falls = ext is not None and signs is not None and signs[1] and shrinks[lead]
+            yield from _segment_blocks(
+                coef, const, decay, advance, buf, range(k_lo, k_hi, block_rows), k_hi, washout, lazy
+            )
         if stop <= 0 or not np.isfinite(seg.end) or seg.end > grid[stop - 1]:
             break  # no grid point of this range lies in a later segment
         modes = (modes + offset) * np.exp(lam * (seg.end - seg.start)) - offset
