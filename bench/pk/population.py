@@ -5,8 +5,10 @@ per-patient Cmax, Tmax, AUC and time above 100 ng/mL.
 Prints wall time, peak memory, and ratios against baselines timed in the same run on the
 same number of threads: per-patient `solve_ivp` (a sample split over as many processes as the
 closed form has threads, scaled linearly), the closed form alone (the same blocks streamed
-and dropped: no metrics, no percentiles) and the floor (bare `np.exp` over as many elements
-as the closed form has exponential terms, patients x time points x modes).
+with every value evaluated, then dropped: no metrics, no percentiles; the population run
+itself leaves washout blocks unevaluated except where its metrics and percentiles look, see
+`solve.grid_blocks_extremes`) and the floor (bare `np.exp` over as many elements as the
+closed form has exponential terms, patients x time points x modes).
 
     .venv/bin/python bench/pk/population.py               # full run (~1-3 min)
     .venv/bin/python bench/pk/population.py --patients 2000
@@ -59,7 +61,8 @@ def closed_form(prepared: pk.Prepared, workers: int) -> tuple[float, dict[str, A
 
 def closed_form_alone(prepared: pk.Prepared, workers: int) -> float:
     """The engine's closed form alone: the same blocks on the same threads and grid ranges
-    as `run_population`, each dropped as soon as it is computed."""
+    as `run_population`, every value evaluated, each block dropped as soon as it is
+    computed."""
     n_pat = prepared.system.n_patients
     rows = max(1, min(N_TIMES, BLOCK_ELEMENTS // n_pat))
     table = decay_table(prepared.system, rows, STEP_MIN)
@@ -210,7 +213,8 @@ def run_benchmark(
     )
 
     say(
-        f"closed form alone (same blocks and threads, no metrics or percentiles): "
+        f"closed form alone (every value evaluated; same blocks and threads, no metrics or "
+        f"percentiles): "
         f"{alone:.2f} s; the population run costs {wall / alone:.2f} x that"
     )
     floor_1 = floor_seconds(terms, patients, 1)

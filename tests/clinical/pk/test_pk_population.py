@@ -12,7 +12,14 @@ import pytest
 
 from ketacare.clinical import pk
 from ketacare.clinical.pk.population import PercentileTracker, row_percentiles, run_population
-from ketacare.clinical.pk.solve import evaluate
+from ketacare.clinical.pk.solve import (
+    ModalSystem,
+    ProductBlock,
+    decay_table,
+    evaluate,
+    grid_blocks,
+    grid_blocks_extremes,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -107,6 +114,133 @@ def test_streamed_population_equals_direct(
         np.testing.assert_array_equal(m.tmax_min, times[conc.argmax(axis=1)])
         np.testing.assert_allclose(m.auc_ng_h_ml, np.trapezoid(conc, times, axis=1) / 60, rtol=2e-3)
         np.testing.assert_array_equal(m.time_above_min, (conc > 20.0).sum(axis=1) * step)
+
+
+WASHOUT_CASES = [
+    (
+        "domino",
+        [pk.Dose("iv", 35.0, 0.0, 40.0), pk.Dose("iv", 35.0, 1000.0, 40.0)],
+        pk.Patient(70),
+    ),
+    ("clements-250", [pk.Dose("oral", 150.0), pk.Dose("im", 30.0, 333.3)], pk.Patient(60)),
+    (
+        "perez-ruixo-2021",
+        [pk.Dose("intranasal", 84.0), pk.Dose("intranasal", 56.0, 1500.0)],
+        pk.Patient(age_y=70),
+    ),
+]
+
+
+@pytest.mark.parametrize(("model", "doses", "patient"), WASHOUT_CASES)
+@pytest.mark.parametrize("variant", ["as is", "negated", "two outputs", "mixed signs"])
+@pytest.mark.parametrize("rows", [1, 5, 16])
+def test_washout_extremes_equal_the_blocks_extremes_bit_for_bit(
+    model: str, doses: list[pk.Dose], patient: pk.Patient, variant: str, rows: int
+) -> None:
+    """The extremes that come without reading the block are block.min / block.max exactly;
+    the blocks themselves are grid_blocks' (negated outputs: coefficients below zero; extra
+    outputs: several outputs in washout at once)."""
+    prepared = pk.prepare(model, doses, patient, n_patients=200, seed=5)
+    system = prepared.system
+    extra = {
+        "as is": [],
+        "negated": None,
+        "two outputs": [2.0 * system.outputs],
+        "mixed signs": [-system.outputs],
+    }[variant]
+    if extra is None:
+        system = ModalSystem(system.eigvals, system.to_modes, -system.outputs)
+    elif extra:
+        system = ModalSystem(
+            system.eigvals, system.to_modes, np.concatenate([system.outputs, *extra], axis=1)
+        )
+    negate = variant in ("negated", "mixed signs")
+    n_times, step = 2 * 1440, 1.0
+    plain = grid_blocks(system, prepared.inputs, n_times, step, rows)
+    known = n_blocks = n_falling = 0
+    last_max = None
+    for (k, block, ext), (k2, block2) in zip(
+        grid_blocks_extremes(system, prepared.inputs, n_times, step, rows), plain, strict=True
+    ):
+        assert k == k2
+        np.testing.assert_array_equal(block, block2)
+        n_blocks += 1
+        if ext is not None:
+            known += 1
+            np.testing.assert_array_equal(ext.low, block.min(axis=1))
+            np.testing.assert_array_equal(ext.high, block.max(axis=1))
+            if ext.falling:  # no maximum above the previous block's
+                n_falling += 1
+                assert last_max is not None and np.all(ext.high <= last_max)
+        last_max = block.max(axis=1)
+    assert n_falling == 0 or not negate  # falling is only claimed for c >= 0
+    # lazy: washout blocks come unevaluated; wherever they are looked at, the same values
+    rng = np.random.default_rng(rows)
+    n_lazy = 0
+    for (_, lazy, ext), (_, block) in zip(
+        grid_blocks_extremes(system, prepared.inputs, n_times, step, rows, lazy=True),
+        grid_blocks(system, prepared.inputs, n_times, step, rows),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(np.asarray(lazy), block)
+        if isinstance(lazy, ProductBlock):
+            n_lazy += 1
+            assert ext is not None and lazy.shape == block.shape
+            cols = rng.choice(block.shape[2], size=17)
+            for o in range(block.shape[0]):
+                np.testing.assert_array_equal(lazy[o].take(cols, axis=1), block[o][:, cols])
+                np.testing.assert_array_equal(lazy[o][rows - 1], block[o][rows - 1])
+                np.testing.assert_array_equal(np.asarray(lazy[o]), block[o])
+    assert n_lazy == known
+    # perez-ruixo-2021's slow modes (the metabolite's) outlive two days: no washout yet
+    assert known > 0 or model == "perez-ruixo-2021"
+    if model == "domino":  # IV: most of the course is washout
+        assert known > n_blocks // 2
+        assert n_falling > n_blocks // 2 or negate
+
+
+def test_one_term_product_is_the_sum_of_products() -> None:
+    """In washout the block is np.multiply(c, d), which must give einsum's values."""
+    rng = np.random.default_rng(11)
+    c = rng.normal(size=(2, 1, 999)) * 10.0 ** rng.integers(-300, 300, size=(2, 1, 999))
+    d = np.exp(-rng.random((1, 7, 999)) * 50)
+    np.testing.assert_array_equal(np.multiply(c, d), np.einsum("onp,nbp->obp", c, d))
+
+
+@pytest.mark.parametrize(("workers", "rows"), [(1, 5), (2, 5), (2, 7), (3, 1)])
+def test_population_bands_unchanged_by_the_washout_extremes(workers: int, rows: int) -> None:
+    """run_population's bands and metrics equal a direct reduction of the same blocks (the
+    later workers start in washout, on unevaluated blocks)."""
+    prepared = pk.prepare(*WASHOUT_CASES[0][:2], WASHOUT_CASES[0][2], n_patients=400, seed=2)
+    n_times, step = 2 * 1440, 1.0
+    bands, metrics = run_population(
+        prepared, n_times, step, threshold_ng_ml=50.0, workers=workers, block_rows=rows
+    )
+    table = decay_table(prepared.system, rows, step)
+    cuts = [n_times * w // workers for w in range(workers + 1)]  # each worker's range
+    conc = np.concatenate(
+        [
+            block[0].copy()
+            for w in range(workers)
+            for _, block in grid_blocks(
+                prepared.system,
+                prepared.inputs,
+                n_times,
+                step,
+                rows,
+                k_start=cuts[w],
+                k_stop=cuts[w + 1],
+                table=table,
+            )
+        ]
+    )  # (T, P)
+    np.testing.assert_array_equal(
+        bands["plasma"], np.maximum(np.percentile(conc, [5, 50, 95], axis=1), 0.0)
+    )
+    m = metrics["plasma"]
+    np.testing.assert_array_equal(m.cmax_ng_ml, conc.max(axis=0))
+    np.testing.assert_array_equal(m.tmax_min, conc.argmax(axis=0) * step)
+    np.testing.assert_array_equal(m.time_above_min, (conc > 50.0).sum(axis=0) * step)
 
 
 def test_population_is_reproducible_and_varies() -> None:

@@ -14,7 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .solve import ProductRows
+
 FloatArray = NDArray[np.float64]
+Rows = FloatArray | ProductRows  # (rows, patients), evaluated or not (washout)
 
 
 def _positions(n: int, percentiles: Sequence[float]) -> list[tuple[int, int, float]]:
@@ -44,12 +47,6 @@ def _select(row: FloatArray, lo: int, hi: int, kths: list[int]) -> None:
 
 def _lerp(a: float, b: float, t: float) -> float:
     """numpy's percentile interpolation, same operations in the same order."""
-    diff = b - a
-    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
-
-
-def _lerp_rows(a: FloatArray, b: FloatArray, t: float) -> FloatArray:
-    """`_lerp` of arrays with one weight: elementwise the same operations."""
     diff = b - a
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
@@ -104,30 +101,37 @@ class PercentileTracker:
         self.last: FloatArray | None = None
         self.before: FloatArray | None = None
         self.width = np.full(len(self.pos), 1e-3)
+        weights = np.array([t for _, _, t in self.pos])[:, None]
+        self._t, self._one_minus_t, self._upper = weights, 1 - weights, weights >= 0.5
         self._ge = np.empty(n, dtype=bool)
         self._le = np.empty(n, dtype=bool)
         self.stats = {"rows": 0, "exact_rows": 0, "inside": 0}
 
     def rows(
-        self, block: FloatArray, bmin: FloatArray | None = None, bmax: FloatArray | None = None
+        self, block: Rows, bmin: FloatArray | None = None, bmax: FloatArray | None = None
     ) -> FloatArray:
         """Percentiles of each row of block (rows, n): (len(percentiles), rows).
-        bmin / bmax: block.min(axis=0) / block.max(axis=0) if the caller has them."""
+        bmin / bmax: block.min(axis=0) / block.max(axis=0) if the caller has them. An
+        unevaluated washout block (`ProductRows`) is only evaluated where looked at."""
         n_rows = block.shape[0]
+        if self.before is None or bmin is None or bmax is None:
+            block = np.asarray(block)
         found = np.empty((len(self.pos), 2, n_rows))
         start = 0
         while self.before is None and start < n_rows:  # two rows to draw the first line
             found[:, :, start] = self._exact(block[start])
             start += 1
         if start < n_rows:
-            sub = block[start:] if start else block
+            sub = np.asarray(block)[start:] if start else block
             if start or bmin is None or bmax is None:
-                bmin, bmax = sub.min(axis=0), sub.max(axis=0)
+                values = np.asarray(sub)
+                bmin, bmax = values.min(axis=0), values.max(axis=0)
             self._tracked(sub, bmin, bmax, found[:, :, start:])
         self.stats["rows"] += n_rows
-        return np.stack(
-            [_lerp_rows(found[i, 0], found[i, 1], t) for i, (_, _, t) in enumerate(self.pos)]
-        )
+        # `_lerp` of every row and percentile at once: elementwise the same operations
+        low, high = found[:, 0], found[:, 1]
+        diff = high - low
+        return np.where(self._upper, high - diff * self._one_minus_t, low + diff * self._t)
 
     def _exact(self, row: FloatArray) -> FloatArray:
         """(k-th, (k+1)-th) of each percentile by selection in the whole row."""
@@ -138,29 +142,28 @@ class PercentileTracker:
         self.stats["exact_rows"] += 1
         return pair
 
-    def _tracked(
-        self, block: FloatArray, bmin: FloatArray, bmax: FloatArray, found: FloatArray
-    ) -> None:
+    def _tracked(self, block: Rows, bmin: FloatArray, bmax: FloatArray, found: FloatArray) -> None:
         assert self.last is not None and self.before is not None
         n_rows = block.shape[0]
         missed = np.zeros(n_rows, dtype=bool)
-        step = self.last - self.before  # (percentiles, 2)
+        last, step = self.last.tolist(), (self.last - self.before).tolist()  # (percentiles, 2)
         for i in range(len(self.pos)):
-            (lo, hi), (d_lo, d_hi) = self.last[i], step[i]
+            (lo, hi), (d_lo, d_hi) = last[i], step[i]
             a = lo + min(d_lo, n_rows * d_lo) - abs(d_lo)
             b = hi + max(d_hi, n_rows * d_hi) + abs(d_hi)
-            w = self.width[i]
+            w = float(self.width[i])
             a, b = a - w * abs(a) - 1e-300, b + w * abs(b) + 1e-300
             pair = self._among_near(block, bmin, bmax, i, a, b)
             if pair is None:
                 missed[:] = True
             else:
                 found[i, 0], found[i, 1] = pair
-                missed |= (pair[0] < a) | (pair[1] > b)
+                if pair[0].min() < a or pair[1].max() > b:
+                    missed |= (pair[0] < a) | (pair[1] > b)
         if missed.any():
             self.width = np.minimum(self.width * 8, 1.0)
         for r in np.flatnonzero(missed):
-            found[:, :, r] = self._exact(block[r])
+            found[:, :, r] = self._exact(block[int(r)])
         self.before, self.last = (
             (found[:, :, -2], found[:, :, -1]) if n_rows > 1 else (self.last, found[:, :, -1])
         )
@@ -168,7 +171,7 @@ class PercentileTracker:
 
     def _among_near(
         self,
-        block: FloatArray,
+        block: Rows,
         bmin: FloatArray,
         bmax: FloatArray,
         i: int,
@@ -192,6 +195,6 @@ class PercentileTracker:
         self.stats["inside"] += near.size
         if near.size > self.MAX_INSIDE * n:
             self.width[i] = max(self.width[i] / 2, 1e-9)
-        values = np.take(block, near, axis=1)
+        values = block.take(near, axis=1)
         values.partition(j, axis=1)  # one kth: numpy's fast quickselect
         return values[:, j], (values[:, j] if j1 == j else values[:, j1:].min(axis=1))

@@ -6,6 +6,11 @@ The closed-form engine streams blocks of a few time points for all patients
 time above a threshold) and is reduced to percentiles per time point before the next one
 is computed. 100,000 patients x 30,240 minutes would be 24 GB as one float64 array; this
 keeps a few MB.
+
+In washout (one mode left, no infusion: most of a long course) a block comes with each
+patient's exact minimum and maximum and is not evaluated in full
+(`solve.grid_blocks_extremes`): the metrics and the percentile tracker compute only the
+columns they look at, the same values bit for bit.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ import numpy as np
 
 from .curves import MIN_PER_H, analytes, time_grid
 from .models import RACEMIC_ASSUMED_CV
-from .percentiles import PercentileTracker, row_percentiles
+from .percentiles import PercentileTracker, Rows, row_percentiles
 from .regimen import NO_PATIENT, Dose, Patient, PKInputError, Prepared, prepare
-from .solve import FloatArray, decay_table, grid_blocks, integrate
+from .solve import Extremes, FloatArray, decay_table, grid_blocks_extremes, integrate
 
 __all__ = [
     "PatientMetrics",
@@ -76,24 +81,40 @@ class _Running:
         self.n_above = np.zeros(n_patients, dtype=np.int64)
         self.threshold = threshold
         self._mask = np.empty(n_patients, dtype=bool)
+        # the last block raised no Cmax and nobody was above the threshold in it
+        self._still = False
 
-    def update(self, k0: int, block: FloatArray, bmin: FloatArray, bmax: FloatArray) -> None:
-        """block (rows, patients); bmin / bmax: its minimum / maximum per patient."""
+    def update(
+        self,
+        k0: int,
+        block: Rows,
+        bmin: FloatArray,
+        bmax: FloatArray,
+        falling: bool = False,
+    ) -> None:
+        """block (rows, patients); bmin / bmax: its minimum / maximum per patient; falling:
+        no patient's maximum is above its maximum in the previous block (washout)."""
+        if falling and self._still:
+            # every maximum is at most the last block's, which raised no Cmax and stayed at
+            # or below the threshold: this block can do neither
+            return
         mask = self._mask
         better = np.flatnonzero(np.greater(bmax, self.cmax, out=mask))
         if better.size:
             # Only patients whose peak moved need an argmax: after the first dose these are
             # few, so Tmax costs almost nothing over a long course.
-            self.kmax[better] = k0 + np.argmax(np.take(block, better, axis=1), axis=0)
+            self.kmax[better] = k0 + np.argmax(block.take(better, axis=1), axis=0)
             self.cmax[better] = bmax[better]
         # Most of a course is washout far below the threshold: skip the count there.
-        if bmax.max() > self.threshold:
+        above_somewhere = bool(bmax.max() > self.threshold)
+        self._still = not better.size and not above_somewhere
+        if above_somewhere:
             # above the threshold at least once in the block ...
             above = np.flatnonzero(np.greater(bmax, self.threshold, out=mask))
             crossing = above[bmin[above] <= self.threshold]  # ... but not all the time
             self.n_above[above] += block.shape[0]
             self.n_above[crossing] -= np.count_nonzero(
-                np.take(block, crossing, axis=1) <= self.threshold, axis=0
+                block.take(crossing, axis=1) <= self.threshold, axis=0
             )
 
     def merge(self, later: _Running) -> None:
@@ -117,6 +138,16 @@ def _extremes(block: FloatArray) -> tuple[FloatArray, FloatArray]:
         np.min(part, axis=0, out=low[c : c + EXTREMES_CHUNK])
         np.max(part, axis=0, out=high[c : c + EXTREMES_CHUNK])
     return low, high
+
+
+def _block_extremes(
+    rows: Rows, extremes: Extremes | None, o: int
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Output o's minimum and maximum per patient over the block, and whether no maximum
+    can be above the previous block's: from the closed form in washout, else read."""
+    if extremes is None:
+        return (*_extremes(np.asarray(rows)), False)
+    return extremes.low[o], extremes.high[o], extremes.falling
 
 
 def _workers_default() -> int:
@@ -153,7 +184,7 @@ def run_population(
     def run_range(w: int) -> list[_Running]:
         running = [_Running(n_pat, threshold_ng_ml) for _ in range(n_out)]
         trackers = [PercentileTracker(n_pat, percentiles) for _ in range(n_out)]
-        blocks = grid_blocks(
+        blocks = grid_blocks_extremes(
             system,
             prepared.inputs,
             n_times,
@@ -162,13 +193,15 @@ def run_population(
             k_start=cuts[w],
             k_stop=cuts[w + 1],
             table=table,
+            lazy=True,
         )
-        for k0, block in blocks:
+        for k0, block, extremes in blocks:
             for o, name in enumerate(prepared.output_names):
                 # each patient's extremes over the block: Cmax, time above and the
-                # percentiles' pre-selection all start from them
-                bmin, bmax = _extremes(block[o])
-                running[o].update(k0, block[o], bmin, bmax)
+                # percentiles' pre-selection all start from them (in washout they come
+                # from the closed form without reading the block)
+                bmin, bmax, falling = _block_extremes(block[o], extremes, o)
+                running[o].update(k0, block[o], bmin, bmax, falling)
                 bands[name][:, k0 : k0 + block.shape[1]] = trackers[o].rows(block[o], bmin, bmax)
             if progress is not None:
                 with lock:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -205,10 +206,64 @@ def _dead_modes(coef: FloatArray, const: FloatArray, lead: int) -> int:
     Between doses of a long course only the slowest mode survives: this is what makes
     washout cheap."""
     n_modes = coef.shape[1]
+    if lead >= n_modes - 1:
+        return lead  # the slowest mode always stays: nothing left to check
     scale = np.abs(coef[:, -1]) + np.abs(const[:, 0])  # (o, P)
     while lead < n_modes - 1 and bool(np.all(np.abs(coef[:, lead]) <= _NEGLIGIBLE * scale)):
         lead += 1
     return lead
+
+
+class Extremes(NamedTuple):
+    """A block's minimum and maximum over its rows per output and patient, (o, P)."""
+
+    low: FloatArray
+    high: FloatArray
+    # every patient's maximum is at most its maximum in the previous block of the stream
+    falling: bool = False
+
+
+class ProductRows:
+    """Rows x patients values fl(c[p] * d[i, p]) of one output in a washout block, computed
+    only where they are looked at: columns (`take`), a row (`[r]`), or all (`np.asarray`).
+    Each value is the same single product the full block holds, bit for bit."""
+
+    def __init__(self, c: FloatArray, d: FloatArray) -> None:
+        self.c, self.d = c, d  # (P,), (rows, P)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.d.shape[0]), int(self.d.shape[1]))
+
+    def take(self, indices: NDArray[np.intp], axis: int) -> FloatArray:
+        """The columns `indices` (axis must be 1, the patients): (rows, len(indices))."""
+        if axis != 1:
+            raise ValueError("ProductRows takes patients (axis 1) only")
+        return np.multiply(self.c[indices], self.d.take(indices, axis=1))
+
+    def __getitem__(self, row: int) -> FloatArray:
+        return np.multiply(self.c, self.d[row])
+
+    def __array__(self, dtype: object = None, copy: object = None) -> FloatArray:
+        return np.multiply(self.c, self.d)
+
+
+class ProductBlock:
+    """A washout block (o, rows, P) left unevaluated (`grid_blocks_extremes(lazy=True)`):
+    block[o] is that output's `ProductRows`."""
+
+    def __init__(self, c: FloatArray, d: FloatArray) -> None:
+        self.c, self.d = c, d  # (o, P), (rows, P)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (int(self.c.shape[0]), int(self.d.shape[0]), int(self.d.shape[1]))
+
+    def __getitem__(self, output: int) -> ProductRows:
+        return ProductRows(self.c[output], self.d)
+
+    def __array__(self, dtype: object = None, copy: object = None) -> FloatArray:
+        return np.multiply(self.c[:, None, :], self.d[None, :, :])
 
 
 def grid_blocks(
@@ -235,6 +290,125 @@ def grid_blocks(
     exp(lam_j block_rows step). Both are exact; no time stepping approximates anything.
     Modes that have decayed below float64 resolution of the sum are skipped.
     """
+    for k, block, _ in grid_blocks_extremes(
+        system,
+        inputs,
+        n_times,
+        step_min,
+        block_rows,
+        k_start=k_start,
+        k_stop=k_stop,
+        table=table,
+        extremes=False,
+    ):
+        assert isinstance(block, np.ndarray)  # lazy blocks only on request
+        yield k, block
+
+
+class _Washout:
+    """Each mode's largest and smallest decay factor over a full block, per patient, and
+    what `grid_blocks_extremes` derives from them for a washout block."""
+
+    def __init__(self, decay: FloatArray, advance: FloatArray, block_rows: int) -> None:
+        self.rows = block_rows
+        self.d_max = decay[:, :block_rows].max(axis=1)  # (n, P)
+        self.d_min = decay[:, :block_rows].min(axis=1)
+        n_modes = decay.shape[0]
+        # the largest is exp(0) = 1 (the block's first row): then c * d_max is c itself
+        self.unit_max = [bool(np.all(self.d_max[j] == 1.0)) for j in range(n_modes)]
+        self.shrinks = [bool(np.all(advance[0, j] <= 1.0)) for j in range(n_modes)]
+
+    def extremes(self, c: FloatArray, j: int, nonnegative: bool, falls: bool) -> Extremes:
+        """Minimum and maximum over the block of fl(c * d[i]) for mode j, c: (o, P)."""
+        if nonnegative:
+            high = c if self.unit_max[j] else c * self.d_max[j]
+            return Extremes(c * self.d_min[j], high, falls)
+        high, low = c * self.d_max[j], c * self.d_min[j]
+        return Extremes(np.minimum(high, low), np.maximum(high, low))
+
+
+def _segment_blocks(
+    coef: FloatArray,
+    const: FloatArray,
+    decay: FloatArray,
+    advance: FloatArray,
+    buf: FloatArray,
+    starts: range,
+    k_hi: int,
+    washout: _Washout | None,
+    lazy: bool,
+) -> Iterator[tuple[int, FloatArray | ProductBlock, Extremes | None]]:
+    """The blocks of one constant-input segment (see `grid_blocks_extremes`); coef (o, n, P)
+    is advanced in place from block to block."""
+    n_modes = coef.shape[1]
+    has_const = bool(np.any(const))  # only while an infusion runs
+    lead = 0  # modes [0, lead) have died out for every patient and output
+    signs: tuple[int, bool] | None = None  # (lead, all coefficients >= 0)
+    falls = False  # the previous block was washout with c >= 0 and the same mode
+    for k in starts:
+        b = min(starts.step, k_hi - k)  # the step is the block's rows
+        block = buf[:, :b, :]
+        lead = _dead_modes(coef, const, lead)
+        ext: Extremes | None = None
+        out: FloatArray | ProductBlock = block
+        if lead == n_modes - 1 and not has_const:
+            if washout is not None and b == washout.rows:
+                c = coef[:, lead]  # (o, P)
+                if signs is None or signs[0] != lead:
+                    # advancing multiplies by exp(...) > 0: the signs stay
+                    signs = (lead, bool(np.all(c >= 0)))
+                ext = washout.extremes(c, lead, signs[1], falls)
+            if lazy and ext is not None:
+                out = ProductBlock(coef[:, lead], decay[lead, :b])
+            else:
+                # washout: one product per value, what the sum of products gives for one
+                # term, at twice its speed
+                np.multiply(coef[:, lead:], decay[lead:, :b], out=block)
+        else:
+            # One sum-of-products pass in C, no temporaries: the hot loop.
+            np.einsum("onp,nbp->obp", coef[:, lead:], decay[lead:, :b], out=block)
+            if has_const:
+                block += const
+        yield k, out, ext
+        coef[:, lead:] *= advance[:, lead:]  # dead modes are never read again
+        # the next block's maxima are at most this one's: c >= 0 times exp(...) <= 1
+        falls = ext is not None and washout is not None and washout.shrinks[lead]
+        falls = falls and signs is not None and signs[1]
+
+
+def grid_blocks_extremes(
+    system: ModalSystem,
+    inputs: Sequence[Input],
+    n_times: int,
+    step_min: float,
+    block_rows: int,
+    *,
+    k_start: int = 0,
+    k_stop: int | None = None,
+    table: FloatArray | None = None,
+    extremes: bool = True,
+    lazy: bool = False,
+) -> Iterator[tuple[int, FloatArray | ProductBlock, Extremes | None]]:
+    """`grid_blocks`, each block with its exact minimum and maximum over the rows per output
+    and patient when they come without reading the block, else None.
+
+    They do in washout, most of a long course: with no input running and one mode left,
+    block[o, i, p] is the single product fl(c[o, p] * d[i, p]) of the mode's coefficient
+    and its decay over the block (d = `decay_table`, the same for every block). Rounding is
+    monotone, so for c >= 0 the largest product is fl(c * max_i d[i, p]) and the smallest
+    fl(c * min_i d[i, p]) (the other way round for c < 0): two products per patient, exact
+    bit for bit, instead of two passes over the block (one when max_i d[i, p] is exp(0) = 1:
+    then the maximum is c itself). They are valid until the next block is asked for, like
+    the block.
+
+    From one such block to the next, c is multiplied by exp(lam * block) <= 1: with c >= 0
+    it can only shrink (rounding is monotone), and so can each patient's maximum. Such
+    blocks say so (`Extremes.falling`): a running maximum that the previous block did not
+    raise cannot be raised by them.
+
+    lazy: a washout block whose extremes are known is not evaluated; it comes as a
+    `ProductBlock`, whose values are computed only where the consumer looks (the same
+    products, bit for bit). Most of a long course is then never written out in full."""
     stop = n_times if k_stop is None else min(k_stop, n_times)
     lam = system.eigvals  # (P, n)
     n_pat, n_modes = lam.shape
@@ -244,12 +418,14 @@ def grid_blocks(
     decay = decay_table(system, block_rows, step_min) if table is None else table
     advance = np.exp(lam.T * (block_rows * step_min))[None, :, :]  # (1, n, P)
     buf = np.empty((n_out, block_rows, n_pat))
+    washout = _Washout(decay, advance, block_rows) if extremes else None
 
     segments = _segments(inputs, n_pat, system.to_modes.shape[2])
     first = int(np.searchsorted(grid, segments[0].start, "left")) if segments else n_times
     for k in range(k_start, min(first, stop), block_rows):  # before the first dose: zero
         b = min(block_rows, first - k, stop - k)
-        yield k, np.zeros((n_out, b, n_pat))
+        zeros = np.zeros((n_out, n_pat))
+        yield k, np.zeros((n_out, b, n_pat)), (Extremes(zeros, zeros) if extremes else None)
 
     modes = np.zeros((n_pat, n_modes))
     for seg in segments:
@@ -263,18 +439,9 @@ def grid_blocks(
             amp = (modes + offset) * np.exp(lam * (grid[k_lo] - seg.start))
             coef = out_t * amp.T[None, :, :]
             const = -np.einsum("onp,np->op", out_t, offset.T)[:, None, :]  # (o, 1, P)
-            has_const = bool(np.any(const))  # only while an infusion runs
-            lead = 0  # modes [0, lead) have died out for every patient and output
-            for k in range(k_lo, k_hi, block_rows):
-                b = min(block_rows, k_hi - k)
-                block = buf[:, :b, :]
-                lead = _dead_modes(coef, const, lead)
-                # One sum-of-products pass in C, no temporaries: the hot loop.
-                np.einsum("onp,nbp->obp", coef[:, lead:], decay[lead:, :b], out=block)
-                if has_const:
-                    block += const
-                yield k, block
-                coef *= advance
+            yield from _segment_blocks(
+                coef, const, decay, advance, buf, range(k_lo, k_hi, block_rows), k_hi, washout, lazy
+            )
         if stop <= 0 or not np.isfinite(seg.end) or seg.end > grid[stop - 1]:
             break  # no grid point of this range lies in a later segment
         modes = (modes + offset) * np.exp(lam * (seg.end - seg.start)) - offset
