@@ -131,3 +131,14 @@ def test_session_day_before_the_dose_reads_each_table_once(client, nurse, prescr
                                   taken_at=session.checked_in_at + timedelta(minutes=minute),
                                   sbp=124, dbp=80, hr=70, spo2=98, rr=14, recorded_by=nurse_a)
     _pinned(client, session, "ready")
+
+
+def test_session_day_reads_names_not_password_hashes(client, nurse_a, dosed, clinic_a) -> None:
+    """The page names who checked in, gave, double-checked and recorded: it joined each of
+    them with every column of the user table, password hashes included. Only the signed-in
+    user's own row (read by the sign-in middleware) may carry one."""
+    client.force_login(nurse_a)
+    _more_entries(dosed, clinic_a, 2)
+    sql = _statements(client, dosed)
+    hashes = [s for s in sql if '"password"' in s and not s.startswith('SELECT "auth_user"')]
+    assert hashes == [], "\n".join(hashes)
