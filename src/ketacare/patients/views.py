@@ -142,14 +142,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         filtered = bool(data["q"].strip() or data["condition"] or data["status"])
     page = list_page(patients, page_number)
     # A list shows names: it is a read of patient data like any other. The search text
-    # itself is not kept (it may be a name); the number of matches is.
+    # itself is not kept (it may be a name); who was shown is.
     searched = form.is_valid() and bool(form.cleaned_data["q"])
     record(Action.SEARCH if searched else Action.VIEW, request=request,
            object_type="patient_list",
            detail={"shown": len(page.patients), "page": page.number, "more": page.has_next,
                    "patient_ids": reads.patient_ids(p.pk for p in page.patients)})
     return render(request, "patients/list.html", {
-        "form": form, "page": page, "filtered": filtered,
+        "form": form, "page": page,
         "clinic_total": None if filtered else counts.clinic_total(staff.clinic),
         "today": timezone.localdate(),
         "can_edit": staff.can(Perm.EDIT_PATIENT),
