@@ -182,3 +182,20 @@ def test_esketamine_session_needs_npo_and_120_minutes(nurse, prescriber, ready_p
     _shift_dose(s, 25)
     s.refresh_from_db()
     actions.discharge(nurse, s, dissociation_resolved=True, escort_present=True)
+
+
+def test_a_discharge_without_recorded_observation_minutes_reads_as_a_sentence(client,
+                                                                              demo) -> None:
+    """The demo's signed sessions carry a discharge time but no discharge record (they are
+    inserted, not walked through the discharge step): the page said "after  min of
+    observation". Without the minutes it says when and by whom, and nothing more."""
+    from django.contrib.auth import get_user_model
+
+    from ketacare.treatment.models import Session
+
+    session = Session.objects.filter(course__patient__clinic=demo["Demo Clinic"],
+                                     discharged_at__isnull=False, discharge={}).first()
+    assert session is not None
+    client.force_login(get_user_model().objects.get(username="demo-nurse"))
+    body = client.get(f"/treatment/sessions/{session.pk}/").content.decode()
+    assert "Discharged " in body and " min of observation" not in body
