@@ -12,7 +12,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from ketacare.patients.models import Patient
+from ketacare.patients.models import Condition, Patient, Status
 
 register = template.Library()
 
@@ -21,10 +21,6 @@ _ROW = ('<tr><td><a href="{}"><strong>{}</strong>, {}</a></td><td>{}</td><td>{}<
 _CONDITION = '<span class="tag cond-{}">{}</span>'
 _NO_CONDITION = '<span class="muted">–</span>'
 _EMPTY = '<tr><td colspan="5" class="muted">No patients match.</td></tr>'
-
-
-def _labels(field: str) -> dict[str, str]:
-    return {k: str(v) for k, v in Patient._meta.get_field(field).flatchoices}
 
 
 def _row(patient: Patient, url: str, conditions: dict[str, str],
@@ -45,6 +41,7 @@ def patient_rows(patients: Sequence[Patient]) -> SafeString:
     # One reverse per page: every chart URL is the same pattern around the patient's id.
     first = str(patients[0].pk)
     before, after = reverse("patient-chart", args=[first]).split(first)
-    conditions, statuses = _labels("primary_condition"), _labels("status")
+    conditions = {k: str(v) for k, v in Condition.choices}
+    statuses = {k: str(v) for k, v in Status.choices}
     rows = "".join(_row(p, f"{before}{p.pk}{after}", conditions, statuses) for p in patients)
     return mark_safe(rows)  # noqa: S308 - every value above is escaped
