@@ -139,24 +139,24 @@ def timed_assessments(assessments: ir.Table, index: ir.Table) -> ir.Table:
 
 
 def windows(timed: ir.Table) -> ir.Table:
-    """Per patient and instrument: baseline, rapid and post-induction totals, last follow-up
-    and the lowest total after t0 (`cohort` uses it to skip patients who never respond)."""
+    """Per patient and instrument: baseline, rapid and post-induction totals, the latest
+    assessment's time and the lowest total of any assessment (`cohort` derives the last
+    follow-up from the one and uses the other to skip patients who never respond). t0 is
+    not carried: `cohort` takes it from the index course, one aggregate fewer here."""
     key = timed.at_s * KEY + timed.total
     dt = timed.dt
     agg = timed.group_by(["patient_id", "instrument"]).aggregate(
-        t0_s=timed.t0_s.max(),  # one value per patient
         base_key=key.max(where=(dt <= 0) & (dt >= -BASELINE_MAX_AGE_S)),
         rapid_key=key.min(where=(dt >= RAPID_FROM_S) & (dt <= RAPID_TO_S)),
         post_key=key.max(where=(dt >= POST_FROM_S) & (dt < POST_BEFORE_S)),
-        last_follow_s=dt.max(where=dt > 0),
-        lowest_after=timed.total.min(where=dt > 0),
+        last_at_s=timed.at_s.max(),
+        lowest_total=timed.total.min(),
     )
     return agg.select(
         "patient_id",
         "instrument",
-        "last_follow_s",
-        "lowest_after",
-        "t0_s",
+        "last_at_s",
+        "lowest_total",
         base_total=agg.base_key % KEY,
         rapid_total=agg.rapid_key % KEY,
         post_total=agg.post_key % KEY,
@@ -191,36 +191,36 @@ def follow_up(assessments: ir.Table, cohort: ir.Table) -> ir.Table:
     """Per cohort row: seconds from t0 to the first response, and the totals 4 and 8 weeks
     after the post-induction assessment (for sustained response).
 
-    Joins the raw assessments to the (much smaller) cohort on patient and instrument, which
-    carries t0, rather than re-joining every assessment to the index courses.
+    One join per outcome instrument, of that instrument's assessments to its cohort rows on
+    the patient alone (one cohort row per patient, so DuckDB joins through a perfect hash
+    on the integer id instead of hashing (patient, instrument)), the results stacked. Every
+    condition is an aggregate filter: a row filter over both sides would become part of
+    the join condition and rule the perfect hash out.
     """
-    a = assessments.select(
-        "patient_id",
-        "instrument",
-        total=assessments.total.cast("int64"),
-        at_s=assessments.completed_s,
-    )
-    j = a.join(
-        cohort.select("patient_id", "instrument", "base_total", "t0_s", "post_at_s"),
-        ["patient_id", "instrument"],
-    )
-    # Only responses and assessments from the first sustained window on can matter.
-    first_window = j.post_at_s + SUSTAINED_WEEKS[0] * 7 * DAY - SUSTAINED_TOLERANCE_S
-    j = j.filter(
-        (j.at_s > j.t0_s)
-        & (is_response(j.base_total, j.total) | (j.at_s >= first_window).fill_null(False))
-    )
-    key = j.at_s * KEY + j.total
-    aggs: dict[str, ir.Value] = {
-        "first_response_s": (j.at_s - j.t0_s).min(where=is_response(j.base_total, j.total))
-    }
-    for weeks in SUSTAINED_WEEKS:
-        target = j.post_at_s + weeks * 7 * DAY
-        near = (j.at_s >= target - SUSTAINED_TOLERANCE_S) & (
-            j.at_s <= target + SUSTAINED_TOLERANCE_S
-        )
-        aggs[f"sustained_{weeks}w_key"] = key.max(where=near)
-    return j.group_by(["patient_id", "instrument"]).aggregate(**aggs)
+    parts = []
+    for name in OUTCOME_INSTRUMENTS:
+        mine = assessments.filter(assessments.instrument == name)
+        a = mine.select("patient_id", total=mine.total.cast("int64"), at_s=mine.completed_s)
+        rows = cohort.filter(cohort.instrument == name)
+        # The window edges once per cohort row rather than once per assessment.
+        edges = {}
+        for weeks in SUSTAINED_WEEKS:
+            target = rows.post_at_s + weeks * 7 * DAY
+            edges[f"from_{weeks}w"] = target - SUSTAINED_TOLERANCE_S
+            edges[f"to_{weeks}w"] = target + SUSTAINED_TOLERANCE_S
+        j = a.join(rows.select("patient_id", "base_total", "t0_s", **edges), "patient_id")
+        key = j.at_s * KEY + j.total
+        aggs: dict[str, ir.Value] = {
+            "first_response_at_s": j.at_s.min(
+                where=(j.at_s > j.t0_s) & is_response(j.base_total, j.total))
+        }
+        for weeks in SUSTAINED_WEEKS:
+            near = (j.at_s >= j[f"from_{weeks}w"]) & (j.at_s <= j[f"to_{weeks}w"])
+            aggs[f"sustained_{weeks}w_key"] = key.max(where=near)
+        g = j.group_by("patient_id").aggregate(**aggs)
+        parts.append(g.select("patient_id", instrument=ibis.literal(name, "string"),
+                              **{k: g[k] for k in aggs}))
+    return ibis.union(*parts, distinct=False)
 
 
 def cohort(reg: Registry, index: ir.Table) -> ir.Table:
@@ -229,21 +229,20 @@ def cohort(reg: Registry, index: ir.Table) -> ir.Table:
     recompute it in every branch that uses it (doubling DuckDB's time at 1M patients)."""
     timed = timed_assessments(reg.assessments, index)
     w = windows(timed)
+    w = w.filter(w.base_total.notnull() & in_clinical_range(w.instrument, w.base_total))
+    w = w.join(index, "patient_id")
     # Materialised too: both the follow-up join and the cohort read it, and planners that
     # inline it would aggregate every assessment twice.
-    w = reg.materialize(
-        w.filter(w.base_total.notnull() & in_clinical_range(w.instrument, w.base_total)))
-    # Only a patient whose lowest total after t0 is a response can have a first response or
+    w = reg.materialize(w.mutate(
+        last_follow_s=ibis.ifelse(w.last_at_s > w.t0_s, w.last_at_s - w.t0_s,
+                                  ibis.null("int64"))))
+    # Only a patient with a response among all their totals can have a first response or
     # (being a post-induction responder) a sustained one: the others (~40% at 1M patients)
     # are left out of the second pass, whose left join gives them NULLs as before.
-    resp = follow_up(reg.assessments, w.filter(is_response(w.base_total, w.lowest_after)))
-    c = (
-        w.drop("t0_s", "lowest_after")
-        .join(index, "patient_id")
-        .join(
-            reg.patients.select("patient_id", condition=reg.patients.primary_condition),
-            "patient_id",
-        )
+    resp = follow_up(reg.assessments, w.filter(is_response(w.base_total, w.lowest_total)))
+    c = w.join(
+        reg.patients.select("patient_id", condition=reg.patients.primary_condition),
+        "patient_id",
     )
     c = c.left_join(resp, ["patient_id", "instrument"]).select(
         c.patient_id,
@@ -256,7 +255,7 @@ def cohort(reg: Registry, index: ir.Table) -> ir.Table:
         c.rapid_total,
         c.post_total,
         c.last_follow_s,
-        resp.first_response_s,
+        (resp.first_response_at_s - c.t0_s).name("first_response_s"),
         *(
             (resp[f"sustained_{w}w_key"] % KEY).name(f"sustained_{w}w_total")
             for w in SUSTAINED_WEEKS

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -73,6 +75,23 @@ TABLES = tuple(SCHEMAS)
 # the files a clinic has (pandas reads snappy files ~30% faster than zstd ones; DuckDB and
 # Polars change much less).
 COMPRESSION = "zstd"
+
+
+def row_groups(table: pa.Table) -> list[pa.Table]:
+    """How a registry table is cut into Parquet row groups: assessments one instrument at a
+    time (the synthetic registry writes them so), because the report reads each outcome
+    instrument's assessments apart and an engine then skips the other instruments' row
+    groups by their statistics; every other table as pyarrow cuts it."""
+    if "instrument" not in table.column_names or table.column("instrument").null_count:
+        return [table]
+    names = pc.unique(table.column("instrument")).to_pylist()
+    return [table.filter(pc.equal(table.column("instrument"), name)) for name in names]
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    with pq.ParquetWriter(path, table.schema, compression=COMPRESSION) as writer:
+        for group in row_groups(table):
+            writer.write_table(group)
 
 
 def table_path(directory: Path, name: str) -> Path:

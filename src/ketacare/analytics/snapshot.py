@@ -36,7 +36,7 @@ from ketacare.selfreport.models import Response
 from ketacare.treatment.models import Course, Dose, VitalSigns
 
 from .registry import AGE_CAP, build_tables
-from .schema import COMPRESSION, SCHEMAS, TABLES, table_path
+from .schema import COMPRESSION, SCHEMAS, TABLES, table_path, write_table
 
 # Clinic c's ids start at c.pk * ID_BLOCK + 1 (patients, courses and sessions each), so
 # clinics never share an id and a clinic's ids do not depend on which other clinics exist
@@ -47,7 +47,8 @@ PARTS = "parts"
 LOCK = ".snapshot.lock"
 # Bump when build_tables writes different rows from the same data: every part is rebuilt.
 # 2: sessions and assessments in patient order, then time (was database order), zstd.
-FORMAT = 2
+# 3: assessments instrument by instrument, each in row groups of its own (schema.row_groups).
+FORMAT = 3
 
 Progress = Callable[[int, int], None]
 
@@ -176,7 +177,7 @@ def _build_part(out: Path, clinic: Clinic, fingerprint: str) -> dict[str, Any]:
     tmp = final.with_name(f".{final.name}.tmp")
     tmp.mkdir(parents=True)
     for name, table in tables.items():
-        pq.write_table(table, tmp / f"{name}.parquet", compression=COMPRESSION)
+        write_table(table, tmp / f"{name}.parquet")
         with (tmp / f"{name}.parquet").open("rb") as f:
             os.fsync(f.fileno())
     os.replace(tmp, final)
@@ -196,9 +197,10 @@ def _combine(out: Path, entries: dict[str, dict[str, Any]], unchanged: bool) -> 
             pq.write_table(SCHEMAS[name].empty_table(), tmp, compression=COMPRESSION)
         else:
             with pq.ParquetWriter(tmp, SCHEMAS[name], compression=COMPRESSION) as writer:
-                for e in entries.values():
-                    writer.write_table(pq.read_table(out / e["part"] / f"{name}.parquet",
-                                                     schema=SCHEMAS[name]))
+                for e in entries.values():  # row group by row group: they stay as cut
+                    part = pq.ParquetFile(out / e["part"] / f"{name}.parquet")
+                    for g in range(part.num_row_groups):
+                        writer.write_table(part.read_row_group(g).cast(SCHEMAS[name]))
         _fsync_replace(tmp, target)
     return rows
 

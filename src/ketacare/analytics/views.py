@@ -40,10 +40,9 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
     the threshold (suppression.py)."""
     # Here, not at the top: pyarrow, Ibis, DuckDB and pandas are loaded by the dashboard's
     # first report, not by every page and command that imports the URL configuration.
-    import pyarrow.parquet as pq
-
     from .registry import build_tables
     from .run import run_report
+    from .schema import write_table
 
     tables = build_tables(staff.clinic, courses=courses)
     treated = len(set(tables["sessions"].column("patient_id").to_pylist()))
@@ -54,7 +53,7 @@ def clinic_report(staff: Staff, courses: Q | None = None) -> dict[str, Any]:
         return _empty()  # no treatment given yet: nothing to report
     with tempfile.TemporaryDirectory() as tmp:
         for name, table in tables.items():
-            pq.write_table(table, Path(tmp) / f"{name}.parquet")
+            write_table(table, Path(tmp) / f"{name}.parquet")
         now_s = int(timezone.now().timestamp())  # live data: it ends now, not at the last dose
         report = run_report("duckdb", Path(tmp), as_of_s=now_s)
     # In the clinic's zone, as every time on its pages: the page shows this instant's date,
