@@ -153,7 +153,7 @@ elif env_bool("KETACARE_PG_PREPARE", True):
     # Parameters bound on the server, and psycopg prepares a query once it has run five
     # times on a connection (Django leaves preparing off unless told): PostgreSQL then
     # skips parsing and planning it, most of its time on the chart, session-day and FHIR
-    # queries (docs/performance.md). Set KETACARE_PG_PREPARE=0 behind a pooler that cannot
+    # queries (docs/performance.md). Set KETACARE_PG_PREPARE=false behind a pooler that cannot
     # keep prepared statements (PgBouncer in transaction mode before 1.21).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
