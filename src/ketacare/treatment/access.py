@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from ketacare.accounts.naming import names_only
+from ketacare.accounts.naming import named
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
@@ -56,7 +56,7 @@ def session_for(staff: Staff, session_id: object, *, write: bool = False,
     staff.require(Perm.RUN_SESSION if write else Perm.VIEW_CHART)
     sessions = Session.objects.select_related("course__patient__clinic")
     if not write:  # the session-day page names these people: one join, not a fetch each
-        sessions = sessions.select_related(*PEOPLE_SHOWN).defer(*names_only(*PEOPLE_SHOWN))
+        sessions = named(sessions, *PEOPLE_SHOWN)
     try:
         session = sessions.get(pk=int_id(session_id), course__patient__clinic=staff.clinic)
     except Session.DoesNotExist:

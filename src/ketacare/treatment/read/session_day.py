@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from ketacare.accounts.naming import names_only
+from ketacare.accounts.naming import named
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import discharge as discharge_rules
@@ -84,17 +84,12 @@ def next_step(session: Session) -> str:
 # session, which the discharge checklist (`actions.discharge_status`) reads again (issue 17:
 # vitals were read twice, ratings three times).
 RECORDS_SHOWN = (
-    Prefetch("vitals", VitalSigns.objects.select_related("recorded_by")
-             .defer(*names_only("recorded_by"))),
-    Prefetch("ratings", Rating.objects.select_related("recorded_by")
-             .defer(*names_only("recorded_by"))),
-    Prefetch("adverse_events", AdverseEvent.objects.select_related("recorded_by")
-             .defer(*names_only("recorded_by"))),
-    Prefetch("amendments", Amendment.objects.select_related("author")
-             .defer(*names_only("author"))),
-    Prefetch("clinical_alerts", ClinicalAlert.objects.select_related(
-        "acknowledged_by", "raised_by").defer(*names_only("acknowledged_by", "raised_by"))
-        .prefetch_related("recipients")),
+    Prefetch("vitals", named(VitalSigns.objects, "recorded_by")),
+    Prefetch("ratings", named(Rating.objects, "recorded_by")),
+    Prefetch("adverse_events", named(AdverseEvent.objects, "recorded_by")),
+    Prefetch("amendments", named(Amendment.objects, "author")),
+    Prefetch("clinical_alerts", named(ClinicalAlert.objects, "acknowledged_by", "raised_by")
+             .prefetch_related("recipients")),
 )
 
 
