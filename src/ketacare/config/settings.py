@@ -134,6 +134,7 @@ try:
                                                   conn_health_checks=True)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+_pg_prepare = env_bool("KETACARE_PG_PREPARE", True)  # read always: a bad value stops start-up
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -149,7 +150,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("KETACARE_SQLITE_TIMEOUT_S", 30),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
     }
-elif env_bool("KETACARE_PG_PREPARE", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _pg_prepare:
     # Parameters bound on the server, and psycopg prepares a query once it has run five
     # times on a connection (Django leaves preparing off unless told): PostgreSQL then
     # skips parsing and planning it, most of its time on the chart, session-day and FHIR
