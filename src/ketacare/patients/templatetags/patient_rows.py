@@ -12,7 +12,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from ketacare.patients.models import Condition, Patient, Status
+from ketacare.patients.models import Patient, Status, condition_name
 
 register = template.Library()
 
@@ -23,10 +23,9 @@ _NO_CONDITION = '<span class="muted">–</span>'
 _EMPTY = '<tr><td colspan="5" class="muted">No patients match.</td></tr>'
 
 
-def _row(patient: Patient, url: str, conditions: dict[str, str],
-         statuses: dict[str, str]) -> str:
+def _row(patient: Patient, url: str, statuses: dict[str, str]) -> str:
     condition = patient.primary_condition
-    cell = (_CONDITION.format(escape(condition), escape(conditions.get(condition, condition)))
+    cell = (_CONDITION.format(escape(condition), escape(condition_name(condition)))
             if condition else _NO_CONDITION)
     return _ROW.format(
         escape(url), escape(patient.family_name), escape(patient.given_name),
@@ -41,7 +40,6 @@ def patient_rows(patients: Sequence[Patient]) -> SafeString:
     # One reverse per page: every chart URL is the same pattern around the patient's id.
     first = str(patients[0].pk)
     before, after = reverse("patient-chart", args=[first]).split(first)
-    conditions = {k: str(v) for k, v in Condition.choices}
     statuses = {k: str(v) for k, v in Status.choices}
-    rows = "".join(_row(p, f"{before}{p.pk}{after}", conditions, statuses) for p in patients)
+    rows = "".join(_row(p, f"{before}{p.pk}{after}", statuses) for p in patients)
     return mark_safe(rows)  # noqa: S308 - every value above is escaped
