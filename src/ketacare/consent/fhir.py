@@ -9,7 +9,6 @@ import hashlib
 from datetime import datetime
 
 from django.db.models import QuerySet
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from ketacare.accounts.staff import Staff
@@ -31,7 +30,7 @@ from ketacare.interop.fhir.registry import (
     register,
 )
 
-from .models import Consent
+from .models import CONSENT_UPDATED, Consent
 
 SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 CATEGORY_LOINC = "http://loinc.org"
@@ -84,7 +83,7 @@ def entry(c: Consent) -> Entry:
 register(ResourceType(
     name="Consent",
     sources=(Source(rows=consents_of, build=entry, patient="patient_id", when="signed_at",
-                    updated=lambda staff: Coalesce("withdrawn_at", "signed_at"),
+                    updated=lambda staff: CONSENT_UPDATED,
                     order=("signed_at", "pk"), related=("document",)),),
     params=SUBJECT + (Param("date", "date", "When the consent was signed; prefixes eq, lt, "
                             "le, gt, ge."),),

@@ -11,6 +11,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
@@ -61,6 +62,11 @@ class ConsentDocument(models.Model):
         return self.text_hash(self.title, self.body) == self.text_sha256
 
 
+# When a consent last changed (its FHIR Consent's _lastUpdated): signed, or withdrawn. The
+# order of a clinic-wide search, so indexed.
+CONSENT_UPDATED = Coalesce("withdrawn_at", "signed_at")
+
+
 class Consent(models.Model):
     """A patient's signature on one document version. Written once; only the withdrawal
     fields are ever set afterwards."""
@@ -86,6 +92,7 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(CONSENT_UPDATED, name="consent_updated")]
 
     def __str__(self) -> str:
         return f"consent {self.pk} ({self.document.kind} v{self.document_version})"
@@ -140,6 +147,9 @@ class PatientLink(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The order of a clinic-wide FHIR QuestionnaireResponse search.
+        indexes = [models.Index(fields=["submitted_at"], name="link_submitted_at",
+                                condition=models.Q(submitted_at__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.purpose} link {self.pk}"

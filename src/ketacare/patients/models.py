@@ -10,6 +10,7 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
@@ -142,6 +143,11 @@ class HistoryEntry(models.Model):
         abstract = True
 
 
+# When a weight last changed (its FHIR Observation's _lastUpdated: recorded, or marked
+# entered in error): the order of a clinic-wide search, so indexed.
+WEIGHT_UPDATED = Greatest("recorded_at", Coalesce("error_at", "recorded_at"))
+
+
 class Weight(HistoryEntry):
     weight_kg = models.DecimalField(
         max_digits=5, decimal_places=1,
@@ -156,7 +162,8 @@ class Weight(HistoryEntry):
     class Meta:
         ordering = ["-measured_on", "-recorded_at"]
         indexes = [models.Index(fields=["identifier_value"], name="weight_identifier",
-                                condition=~models.Q(identifier_value=""))]
+                                condition=~models.Q(identifier_value="")),
+                   models.Index(WEIGHT_UPDATED, name="weight_updated")]
 
     def __str__(self) -> str:
         return f"{self.weight_kg} kg on {self.measured_on}"

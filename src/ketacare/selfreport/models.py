@@ -134,7 +134,9 @@ class Response(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["identifier_value"], name="response_identifier",
-                                condition=~models.Q(identifier_value=""))]
+                                condition=~models.Q(identifier_value="")),
+                   # The order of a clinic-wide FHIR search (date and _lastUpdated).
+                   models.Index(fields=["submitted_at"], name="response_submitted_at")]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.total} on {self.submitted_at:%Y-%m-%d}"

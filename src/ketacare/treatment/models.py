@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 
 from ketacare.accounts.models import Clinic
 from ketacare.clinical import protocols
@@ -94,6 +95,13 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# When a session last changed (its FHIR Encounter's _lastUpdated): the latest of its
+# creation, check-in, override, discharge and signature. The order of a clinic-wide
+# search, so indexed (every term on the session's own row for that).
+SESSION_UPDATED = Greatest(*(Coalesce(stamp, "created_at") for stamp in (
+    "checked_in_at", "override_at", "discharged_at", "signed_at")), "created_at")
+
+
 class Session(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveIntegerField()
@@ -103,6 +111,7 @@ class Session(models.Model):
                               default=SessionStatus.PLANNED)
     status_reason = models.CharField(max_length=300, blank=True)
     moved_from = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     # Check-in
     checked_in_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +138,7 @@ class Session(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "number"], name="session_number_in_course")
         ]
+        indexes = [models.Index(SESSION_UPDATED, name="session_updated")]
         ordering = ["course", "number"]
 
     def __str__(self) -> str:
@@ -141,6 +151,11 @@ class Session(models.Model):
     @property
     def hold_cleared(self) -> bool:
         return not self.hold or bool(self.override_reason)
+
+
+# When a dose last changed (its FHIR MedicationAdministration's _lastUpdated): the order of
+# a clinic-wide search, so indexed.
+DOSE_UPDATED = Coalesce("stopped_at", "started_at")
 
 
 class Dose(models.Model):
@@ -169,6 +184,9 @@ class Dose(models.Model):
                                     related_name="+")
     ledger_entry_id = models.BigIntegerField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(DOSE_UPDATED, name="dose_updated")]
+
     def __str__(self) -> str:
         return f"{self.dose_mg} mg {self.drug} {self.route}"
 
@@ -193,6 +211,8 @@ class VitalSigns(models.Model):
 
     class Meta:
         ordering = ["taken_at", "id"]
+        # The order of a clinic-wide FHIR Observation search (date and _lastUpdated).
+        indexes = [models.Index(fields=["taken_at"], name="vitals_taken_at")]
 
     def __str__(self) -> str:
         return f"{self.sbp}/{self.dbp} at {self.taken_at:%H:%M}"

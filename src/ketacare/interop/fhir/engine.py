@@ -55,7 +55,7 @@ def run(rt: ResourceType, staff: Staff, params: SearchParams) -> Page:
         if key == "_id":  # nothing else has a value to sort by
             found.sort(key=_id_key, reverse=desc)
     return Page(found[params.offset:params.offset + params.count],
-                len(found) if params.total else None,
+                None if params.total == "none" else len(found),
                 params.offset + params.count < len(found))
 
 

@@ -1,8 +1,9 @@
 """Search in the database for resource types with sources (registry.Source): the filters,
 `_sort`, `_count` and `_offset` become one query (a source's queryset, or the UNION ALL of
 a type's sources), in a stable order: the requested keys, then the order the rows of each
-table come in, then the key. The total is counted by the database, and only the rows of
-the page are turned into resources (one query per table on the page).
+table come in, then the key. The total is counted by the database (up to
+search.COUNTED_UP_TO matches unless the client asks for the exact one), and only the rows
+of the page are turned into resources (one query per table on the page).
 tests/interop/test_fhir_search_db*.py compare the results with the in-memory search this
 replaced."""
 
@@ -29,7 +30,7 @@ from ketacare.ids import MAX_ID
 
 from .common import canonical_uuids, identifier_q
 from .registry import Column, Entry, Source
-from .search import LAST, DateFilter, SearchParams
+from .search import COUNTED_UP_TO, LAST, DateFilter, SearchParams
 
 FIRST = datetime.min.replace(tzinfo=UTC)
 # Columns every source gives in a UNION: which source and table, the row, the patient, the
@@ -152,8 +153,9 @@ def _tables(sources: list[Source]) -> list[Any]:
 
 
 def _union(sources: list[Source], staff: Staff, params: SearchParams,
-           ) -> tuple[QuerySet[Any] | None, list[str]]:
-    """(the UNION ALL of the matching rows of every source, or None, and its ORDER BY)."""
+           ) -> tuple[list[QuerySet[Any]], list[str]]:
+    """(the matching rows of every source that can match, each in the order of the whole
+    result, and the ORDER BY of their UNION ALL)."""
     tables = _tables(sources)
     slots = _slots(sources, staff)
     parts = []
@@ -164,54 +166,77 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
         rows = rows.annotate(_s=Value(i), _t=Value(tables.index(source.rows)), _pk=F("pk"),
                              _patient=F(source.patient), **_id_keys(source),
                              **{name: values[i] for name, _, values in slots})
-        parts.append(rows.order_by().values(*SHARED, *(name for name, _, _ in slots)))
-    if not parts:
-        return None, []
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        # Within one source `_t`, `_s` and two of the id keys are constants: its order is
+        # the requested keys and its table's order (which an index on the first key serves).
+        varying = ("_k2",) if source.prefix or source.suffix or source.ids else ("_k1",)
+        parts.append(rows.order_by(*_requested(params, varying), *source.order)
+                     .values(*SHARED, *(name for name, _, _ in slots)))
     quote = connection.ops.quote_name
     order = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'} NULLS LAST"
              for term in _requested(params, ID_KEYS)]
     order += [quote("_t"), *(f"{quote(name)} {'DESC' if desc else 'ASC'}"
                              for name, desc, _ in slots), quote("_s")]
-    return union, order
+    return parts, order
 
 
-def _total(params: SearchParams, shown: int, count: Callable[[], int]) -> int | None:
+def _total(params: SearchParams, shown: int,
+           count: Callable[[int | None], int | None]) -> int | None:
     """The total: from the page when it ends the result (`shown` rows read of the `_count`
-    + 1 asked for), else counted; None for `_total=none`."""
-    if not params.total:
+    + 1 asked for), else counted by `count(limit)` (None past `limit` matches); None for
+    `_total=none`. search.COUNTED_UP_TO says why the default count stops."""
+    if params.total == "none":
         return None
     if shown <= params.count and (shown or params.offset == 0):
         return params.offset + shown
-    return count()
+    return count(COUNTED_UP_TO if params.total == "bounded" else None)
 
 
-def _union_page(union: QuerySet[Any], order: list[str], params: SearchParams, want: int,
-                ) -> tuple[list[dict[str, Any]], int | None]:
-    """The page's rows of a UNION and the total, from one query: the union is compiled
-    once (Django takes a while over seven parts), the total is a window count over it.
-    Only a page past the end needs a second query for the total. The text around the
-    compiled union is fixed column names; every value is a parameter."""
-    try:
-        sql, args = union.query.sql_with_params()
-    except EmptyResultSet:  # every part filtered to nothing (e.g. `_id` of no such row)
-        return [], 0 if params.total else None
+def _counted(rows: QuerySet[Any], limit: int | None) -> int | None:
+    if limit is None:
+        return rows.count()
+    found = rows.order_by()[:limit + 1].count()
+    return found if found <= limit else None
+
+
+def _union_page(parts: list[QuerySet[Any]], order: list[str], params: SearchParams,
+                want: int) -> tuple[list[dict[str, Any]], int | None]:
+    """The page's rows of the UNION ALL of `parts` and the total. Each part gives only its
+    first `_offset` + `want` rows in the result's order, so a clinic-wide page reads a few
+    rows of each table through the index on its first sort key instead of sorting them
+    all; the count, when the page cannot tell it, is a second query. The text around the
+    compiled parts is fixed column names; every value is a parameter."""
+    compiled = []
+    for part in parts:
+        try:
+            compiled.append(part.query.sql_with_params())
+        except EmptyResultSet:  # this part filtered to nothing (e.g. `_id` of no such row)
+            continue
+    if not compiled:
+        return [], None if params.total == "none" else 0
+    args = [a for _, part_args in compiled for a in part_args]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in ("_s", "_t", "_pk"))
-    window = ", COUNT(*) OVER ()" if params.total else ""
     with connection.cursor() as cursor:
         rows = []
         if params.offset <= MAX_ID:  # no table holds more rows (the database's bigint)
-            cursor.execute(f"SELECT {columns}{window} FROM ({sql}) u "  # noqa: S608
+            reach = min(params.offset + want, MAX_ID)
+            union = " UNION ALL ".join(
+                f"SELECT * FROM ({sql} LIMIT {reach:d}) p{i}"  # noqa: S608
+                for i, (sql, _) in enumerate(compiled))
+            cursor.execute(f"SELECT {columns} FROM ({union}) u "  # noqa: S608
                            f"ORDER BY {', '.join(order)} LIMIT %s OFFSET %s",
                            [*args, want, params.offset])
             rows = cursor.fetchall()
 
-        def count() -> int:
-            if rows:
-                return int(rows[0][3])
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) u", args)  # noqa: S608
-            return int(cursor.fetchone()[0])
+        def count(limit: int | None) -> int | None:
+            # The parts stream in their indexes' order, so a bounded count stops reading
+            # after `limit` + 1 rows of the first parts.
+            cap = "" if limit is None else f" LIMIT {limit + 1:d}"
+            union = " UNION ALL ".join(f"SELECT 1 FROM ({sql}{cap}) p{i}"  # noqa: S608
+                                       for i, (sql, _) in enumerate(compiled))
+            cursor.execute(f"SELECT COUNT(*) FROM ({union}{cap}) u", args)  # noqa: S608
+            found = int(cursor.fetchone()[0])
+            return found if limit is None or found <= limit else None
 
         total = _total(params, len(rows), count)
     return [{"_s": r[0], "_t": r[1], "_pk": r[2]} for r in rows], total
@@ -238,7 +263,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
         source = sources[0]
         rows = matching(source, staff, params)
         if rows is None:
-            return [], 0 if params.total else None, False, set()
+            return [], None if params.total == "none" else 0, False, set()
         id_keys = ("pk",) if source.ids or not (source.prefix or source.suffix) else ID_KEYS
         if id_keys == ID_KEYS:
             rows = rows.annotate(**_id_keys(source))
@@ -246,16 +271,14 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
             *_requested(params, id_keys), *source.order)
         found: list[Any] = list(ordered[params.offset:params.offset + want]) \
             if params.offset <= MAX_ID else []
-        total = _total(params, len(found), rows.count)
+        total = _total(params, len(found), lambda limit: _counted(rows, limit))
         entries = [source.build(r) for r in found[:params.count]]
 
         def patients() -> Any:
             return rows.order_by().values_list(source.patient, flat=True).distinct()
     else:
-        union, order = _union(list(sources), staff, params)
-        if union is None:
-            return [], 0 if params.total else None, False, set()
-        found, total = _union_page(union, order, params, want)
+        parts, order = _union(list(sources), staff, params)
+        found, total = _union_page(parts, order, params, want)
         entries = _fetch(list(sources), staff, found[:params.count])
 
         def patients() -> Any:

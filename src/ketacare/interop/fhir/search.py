@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Literal
 
 from django.http import QueryDict
 
@@ -15,12 +16,18 @@ from .outcome import FhirError
 DEFAULT_COUNT = 20
 MAX_COUNT = 500
 PREFIXES = ("eq", "lt", "le", "gt", "ge")
-# Accepted everywhere: they change presentation, not which records match. The total is
-# exact unless `_total=none` asks for none (the count then is not run); `estimate` and
-# `accurate` (and Aidbox's `_totalMethod`, which fhirpy sends for count()) get the exact one.
+# Accepted everywhere: they change presentation, not which records match.
 PRESENTATION = {"_format", "_pretty", "_total", "_totalMethod"}
 # Parameters that shape the result page, not which records match.
 RESULT_PARAMS = PRESENTATION | {"_count", "_offset", "_sort"}
+# The bundle's `total`. By default ("bounded") the count stops at COUNTED_UP_TO matches:
+# the total is given when there are at most that many (or when the page ends the result),
+# and left out beyond, so a clinic-wide search does not read every row of the clinic to
+# give it (FHIR makes `total` optional; HAPI and IBM's servers skip it the same way).
+# `_total=accurate` or `estimate` (and Aidbox's `_totalMethod`, which fhirpy sends for
+# count()) get the exact total however many match; `_total=none` gets none, and no count.
+COUNTED_UP_TO = 1000
+Total = Literal["none", "bounded", "accurate"]
 
 _DATE = re.compile(
     r"^(?P<year>\d{4})(-(?P<month>\d{2})(-(?P<day>\d{2})"
@@ -63,7 +70,7 @@ class SearchParams:
     count: int = DEFAULT_COUNT
     offset: int = 0
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (key, descending)
-    total: bool = True  # count every match (`_total=none`: do not)
+    total: Total = "bounded"
 
 
 def _bad(param: str, message: str) -> FhirError:
@@ -160,7 +167,9 @@ def parse(query: QueryDict, allowed: set[str], sorts: set[str],
                 raise FhirError(406, "not-supported", "Only JSON (application/fhir+json) "
                                 "is served.", "_format")
             if name == "_total":
-                out.total = query.get(name) != "none"
+                out.total = "none" if query.get(name) == "none" else "accurate"
+            elif name == "_totalMethod":
+                out.total = "accurate"
             continue
         base = name.split(":", 1)[0]
         if name != base and not (base in {"patient", "subject"} and name.endswith(":Patient")):

@@ -222,7 +222,7 @@ def _existing(staff: Staff, rt: ResourceType, condition: str) -> Entry | None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                            [CONDITIONAL_LOCK, int.from_bytes(key, "big", signed=True)])
     # One match or several is all that matters.
-    params.count, params.offset, params.total = 2, 0, True
+    params.count, params.offset, params.total = 2, 0, "accurate"
     page = engine.run(rt, staff, params)
     if page.total is not None and page.total > 1:
         raise FhirError(412, "multiple-matches", f"If-None-Exist matches {page.total} "

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import DateTimeField, F
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models import DateTimeField
+from django.db.models.functions import Cast, Coalesce
 
 from ketacare.accounts.staff import Staff
 from ketacare.treatment.access import sessions_of
-from ketacare.treatment.models import Session, SessionStatus
+from ketacare.treatment.models import SESSION_UPDATED, Session, SessionStatus
 
 from ..common import ACT_CODE, LOCAL_CODES, coding, day, instant, meta, patient_ref
 from ..registry import SUBJECT, Entry, Param, Resource, ResourceType, Source, register
@@ -26,8 +26,7 @@ _STATUS = {
 
 
 def last_updated(s: Session) -> datetime:
-    stamps = [s.checked_in_at, s.override_at, s.discharged_at, s.signed_at,
-              s.course.created_at]
+    stamps = [s.checked_in_at, s.override_at, s.discharged_at, s.signed_at, s.created_at]
     return max(t for t in stamps if t is not None)
 
 
@@ -66,17 +65,11 @@ def when(staff: Staff) -> Any:
     return Coalesce("checked_in_at", Cast("planned_date", DateTimeField()))
 
 
-def updated(staff: Staff) -> Any:
-    """last_updated in the database."""
-    created = F("course__created_at")
-    return Greatest(*(Coalesce(c, created) for c in
-                      ("checked_in_at", "override_at", "discharged_at", "signed_at")), created)
-
-
 register(ResourceType(
     name="Encounter",
     sources=(Source(rows=sessions_of, build=entry, patient="course__patient_id", when=when,
-                    updated=updated, order=("planned_date", "pk"), related=("course",)),),
+                    updated=lambda staff: SESSION_UPDATED, order=("planned_date", "pk"),
+                    related=("course",)),),
     params=SUBJECT + (Param("date", "date", "Check-in time, else the planned day; prefixes "
                             "eq, lt, le, gt, ge."),),
     sorts=frozenset({"_id", "_lastUpdated", "date"}),

@@ -5,10 +5,8 @@ current RxNorm release; not verified from a primary source while writing this]."
 
 from __future__ import annotations
 
-from django.db.models.functions import Coalesce
-
 from ketacare.treatment.access import doses_of
-from ketacare.treatment.models import Dose
+from ketacare.treatment.models import DOSE_UPDATED, Dose
 
 from ..common import (
     RXNORM,
@@ -78,7 +76,7 @@ def entry(d: Dose) -> Entry:
 register(ResourceType(
     name="MedicationAdministration",
     sources=(Source(rows=doses_of, build=entry, patient="session__course__patient_id",
-                    when="started_at", updated=lambda staff: Coalesce("stopped_at", "started_at"),
+                    when="started_at", updated=lambda staff: DOSE_UPDATED,
                     codes=code_by("drug", {k: (RXNORM, code) for k, (code, _) in DRUGS.items()}),
                     order=("started_at", "pk"), related=("session__course",)),),
     params=SUBJECT + (

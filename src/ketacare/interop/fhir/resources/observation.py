@@ -13,14 +13,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.clinical.instruments import all_instruments, get
 from ketacare.patients.access import patient_for, weights_of
-from ketacare.patients.models import Weight
+from ketacare.patients.models import WEIGHT_UPDATED, Weight
 from ketacare.selfreport.access import responses_of
 from ketacare.selfreport.models import Response
 from ketacare.treatment.access import vitals_of
@@ -210,7 +209,7 @@ SOURCES = (
     # A weight's `date` is the start of the day it was measured on, in the clinic's zone.
     Source(rows=weights_of, build=from_weight, patient="patient_id", prefix="wt-",
            when=lambda staff: LocalMidnight("measured_on", staff.clinic.time_zone),
-           updated=lambda staff: Greatest("recorded_at", Coalesce("error_at", "recorded_at")),
+           updated=lambda staff: WEIGHT_UPDATED,
            codes=fixed_code(LOINC, WEIGHT), identifier=True,
            order=("-measured_on", "-recorded_at", "pk")),
 )
