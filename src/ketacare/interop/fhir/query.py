@@ -153,29 +153,36 @@ def _tables(sources: list[Source]) -> list[Any]:
 
 
 def _union(sources: list[Source], staff: Staff, params: SearchParams,
-           ) -> tuple[list[QuerySet[Any]], list[str]]:
-    """(the matching rows of every source that can match, each in the order of the whole
-    result, and the ORDER BY of their UNION ALL)."""
+           ) -> tuple[list[tuple[QuerySet[Any], str]], str]:
+    """The matching rows of every source that can match, each with its ORDER BY in the
+    order of the whole result, and the ORDER BY of their UNION ALL. Both name the columns
+    of the parts (compiling an ordering per part in Django would cost more than the query)."""
     tables = _tables(sources)
     slots = _slots(sources, staff)
+    quote = connection.ops.quote_name
+
+    def order_by(keys: tuple[str, ...], slotted: list[tuple[str, bool, list[Any]]]) -> str:
+        terms = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'} "
+                 "NULLS LAST" for term in _requested(params, keys)]
+        return ", ".join(terms + [f"{quote(name)} {'DESC' if desc else 'ASC'}"
+                                  for name, desc, _ in slotted])
+
     parts = []
     for i, source in enumerate(sources):
         rows = matching(source, staff, params)
         if rows is None:
             continue
-        rows = rows.annotate(_s=Value(i), _t=Value(tables.index(source.rows)), _pk=F("pk"),
+        t = tables.index(source.rows)
+        rows = rows.annotate(_s=Value(i), _t=Value(t), _pk=F("pk"),
                              _patient=F(source.patient), **_id_keys(source),
                              **{name: values[i] for name, _, values in slots})
         # Within one source `_t`, `_s` and two of the id keys are constants: its order is
         # the requested keys and its table's order (which an index on the first key serves).
         varying = ("_k2",) if source.prefix or source.suffix or source.ids else ("_k1",)
-        parts.append(rows.order_by(*_requested(params, varying), *source.order)
-                     .values(*SHARED, *(name for name, _, _ in slots)))
-    quote = connection.ops.quote_name
-    order = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'} NULLS LAST"
-             for term in _requested(params, ID_KEYS)]
-    order += [quote("_t"), *(f"{quote(name)} {'DESC' if desc else 'ASC'}"
-                             for name, desc, _ in slots), quote("_s")]
+        own = [slot for slot in slots if slot[0].startswith(f"_o{t}_")]
+        parts.append((rows.order_by().values(*SHARED, *(name for name, _, _ in slots)),
+                      order_by(varying, own)))
+    order = ", ".join([order_by(ID_KEYS, []), quote("_t"), order_by((), slots), quote("_s")])
     return parts, order
 
 
@@ -198,7 +205,7 @@ def _counted(rows: QuerySet[Any], limit: int | None) -> int | None:
     return found if found <= limit else None
 
 
-def _union_page(parts: list[QuerySet[Any]], order: list[str], params: SearchParams,
+def _union_page(parts: list[tuple[QuerySet[Any], str]], order: str, params: SearchParams,
                 want: int) -> tuple[list[dict[str, Any]], int | None]:
     """The page's rows of the UNION ALL of `parts` and the total. Each part gives only its
     first `_offset` + `want` rows in the result's order, so a clinic-wide page reads a few
@@ -206,14 +213,14 @@ def _union_page(parts: list[QuerySet[Any]], order: list[str], params: SearchPara
     all; the count, when the page cannot tell it, is a second query. The text around the
     compiled parts is fixed column names; every value is a parameter."""
     compiled = []
-    for part in parts:
+    for part, part_order in parts:
         try:
-            compiled.append(part.query.sql_with_params())
+            compiled.append((*part.query.sql_with_params(), part_order))
         except EmptyResultSet:  # this part filtered to nothing (e.g. `_id` of no such row)
             continue
     if not compiled:
         return [], None if params.total == "none" else 0
-    args = [a for _, part_args in compiled for a in part_args]
+    args = [a for _, part_args, _ in compiled for a in part_args]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in ("_s", "_t", "_pk"))
     with connection.cursor() as cursor:
@@ -221,19 +228,17 @@ def _union_page(parts: list[QuerySet[Any]], order: list[str], params: SearchPara
         if params.offset <= MAX_ID:  # no table holds more rows (the database's bigint)
             reach = min(params.offset + want, MAX_ID)
             union = " UNION ALL ".join(
-                f"SELECT * FROM ({sql} LIMIT {reach:d}) p{i}"  # noqa: S608
-                for i, (sql, _) in enumerate(compiled))
+                f"SELECT * FROM ({sql} ORDER BY {part_order} LIMIT {reach:d}) p{i}"  # noqa: S608
+                for i, (sql, _, part_order) in enumerate(compiled))
             cursor.execute(f"SELECT {columns} FROM ({union}) u "  # noqa: S608
-                           f"ORDER BY {', '.join(order)} LIMIT %s OFFSET %s",
+                           f"ORDER BY {order} LIMIT %s OFFSET %s",
                            [*args, want, params.offset])
             rows = cursor.fetchall()
 
         def count(limit: int | None) -> int | None:
-            # The parts stream in their indexes' order, so a bounded count stops reading
-            # after `limit` + 1 rows of the first parts.
             cap = "" if limit is None else f" LIMIT {limit + 1:d}"
             union = " UNION ALL ".join(f"SELECT 1 FROM ({sql}{cap}) p{i}"  # noqa: S608
-                                       for i, (sql, _) in enumerate(compiled))
+                                       for i, (sql, _, _) in enumerate(compiled))
             cursor.execute(f"SELECT COUNT(*) FROM ({union}{cap}) u", args)  # noqa: S608
             found = int(cursor.fetchone()[0])
             return found if limit is None or found <= limit else None
