@@ -23,7 +23,8 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast, Collate, Concat
+from django.db.models.functions import Cast, Coalesce, Collate, Concat, Greatest
+from django.db.models.lookups import IsNull
 
 from ketacare.accounts.staff import Staff
 from ketacare.ids import MAX_ID
@@ -120,14 +121,52 @@ def matching(source: Source, staff: Staff, params: SearchParams) -> QuerySet[Any
     return rows
 
 
-def _requested(params: SearchParams, id_keys: tuple[str, ...]) -> list[Any]:
-    """The requested sort; no value sorts last either way, as in the in-memory search."""
+def _requested(params: SearchParams, id_keys: tuple[str, ...],
+               dense: frozenset[str] = frozenset()) -> list[Any]:
+    """The requested sort; no value sorts last either way, as in the in-memory search.
+    Columns in `dense` are never NULL, so they need no NULLS clause (see `_dense`)."""
     terms = []
     for key, desc in params.sort or [("_lastUpdated", False), ("_id", False)]:
         names = id_keys if key == "_id" else ("_when" if key == "date" else "_updated",)
-        terms += [F(n).desc(nulls_last=True) if desc else F(n).asc(nulls_last=True)
-                  for n in names]
+        for n in names:
+            nulls = {} if n in dense else {"nulls_last": True}
+            terms.append(F(n).desc(**nulls) if desc else F(n).asc(**nulls))
     return terms
+
+
+def _never_null(rows: QuerySet[Any], value: Any) -> bool:
+    """Whether a column of the rows, or an expression over them, can never be NULL: the
+    column is NOT NULL, or the rows are filtered to those where it is not."""
+    if isinstance(value, F):
+        value = value.name  # type: ignore[attr-defined]  # (django-stubs omit it)
+    if isinstance(value, str):
+        if "__" in value:
+            return False
+        if not rows.model._meta.get_field(value).null:
+            return True
+        where = rows.query.where
+        return where.connector == "AND" and not where.negated and any(
+            isinstance(c, IsNull) and c.rhs is False and c.lhs.target.name == value
+            and c.lhs.alias == rows.query.base_table for c in where.children)
+    if isinstance(value, Cast):
+        return _never_null(rows, value.get_source_expressions()[0])
+    if isinstance(value, Coalesce):
+        return any(_never_null(rows, e) for e in value.get_source_expressions())
+    if isinstance(value, Greatest):  # SQLite's MAX is NULL when any argument is
+        return all(_never_null(rows, e) for e in value.get_source_expressions())
+    return False
+
+
+def _dense(source: Source, staff: Staff) -> frozenset[str]:
+    """The sort columns of a source that are never NULL: the id keys, and `_when` and
+    `_updated` when their columns cannot be. Sorting those without NULLS LAST gives the
+    same order, and lets PostgreSQL read a descending sort backwards from the index on
+    the column (an index gives ASC NULLS LAST forwards, DESC NULLS FIRST backwards)."""
+    rows = source.rows(staff)
+    named = [("_when", source.when), ("_updated", source.updated)]
+    return frozenset({"pk", *ID_KEYS} | {
+        name for name, value in named if value is not None
+        and _never_null(rows, value if isinstance(value, str) else value(staff))})
 
 
 def _slots(sources: list[Source], staff: Staff) -> list[tuple[str, bool, list[Any]]]:
@@ -161,9 +200,11 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
     slots = _slots(sources, staff)
     quote = connection.ops.quote_name
 
-    def order_by(keys: tuple[str, ...], slotted: list[tuple[str, bool, list[Any]]]) -> str:
-        terms = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'} "
-                 "NULLS LAST" for term in _requested(params, keys)]
+    def order_by(keys: tuple[str, ...], slotted: list[tuple[str, bool, list[Any]]],
+                 dense: frozenset[str] = frozenset()) -> str:
+        terms = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'}"
+                 f"{'' if term.expression.name in dense else ' NULLS LAST'}"
+                 for term in _requested(params, keys)]
         return ", ".join(terms + [f"{quote(name)} {'DESC' if desc else 'ASC'}"
                                   for name, desc, _ in slotted])
 
@@ -181,7 +222,7 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
         varying = ("_k2",) if source.prefix or source.suffix or source.ids else ("_k1",)
         own = [slot for slot in slots if slot[0].startswith(f"_o{t}_")]
         parts.append((rows.order_by().values(*SHARED, *(name for name, _, _ in slots)),
-                      order_by(varying, own)))
+                      order_by(varying, own, _dense(source, staff))))
     order = ", ".join([order_by(ID_KEYS, []), quote("_t"), order_by((), slots), quote("_s")])
     return parts, order
 
@@ -273,7 +314,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
         if id_keys == ID_KEYS:
             rows = rows.annotate(**_id_keys(source))
         ordered = rows.select_related(*source.related).order_by(
-            *_requested(params, id_keys), *source.order)
+            *_requested(params, id_keys, _dense(source, staff)), *source.order)
         found: list[Any] = list(ordered[params.offset:params.offset + want]) \
             if params.offset <= MAX_ID else []
         total = _total(params, len(found), lambda limit: _counted(rows, limit))

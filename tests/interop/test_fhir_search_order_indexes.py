@@ -1,0 +1,96 @@
+"""A clinic-wide FHIR search reads its page from indexes (query.py): every table a type is
+searched in has an index led by its `_lastUpdated` column or expression (the default
+order), and that value is never NULL, so a descending sort reads the same index
+backwards. A source added without either would make its type's clinic-wide pages sort
+the whole table again."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import F
+
+from ketacare.interop.fhir import query
+from ketacare.interop.fhir.registry import Source, load
+
+pytestmark = pytest.mark.django_db
+
+SEARCHED = sorted(name for name, rt in load().items() if rt.sources)
+ORDER_INDEXES = ("response_submitted_at", "vitals_taken_at", "weight_updated")
+
+
+def leading(index: Any) -> Any:
+    """The index's first key, after the clinic (Patient's index is per clinic)."""
+    if index.expressions:
+        return index.expressions[0]
+    fields = [f for f in index.fields if f != "clinic"]
+    return F(fields[0])
+
+
+def updated(source: Source, staff: Any) -> Any:
+    return query._column(source.updated, staff)
+
+
+@pytest.mark.parametrize("kind", SEARCHED)
+def test_every_source_of_a_type_sorts_from_an_index(kind: str, staff_a) -> None:  # type: ignore[no-untyped-def]
+    assert len(SEARCHED) >= 6  # Patient, Observation, Encounter, ... (the registry loaded)
+    for source in load()[kind].sources:
+        rows = source.rows(staff_a)
+        model = rows.model
+        value = updated(source, staff_a)
+        assert query._never_null(rows, value), (kind, model.__name__)
+        assert any(leading(index) == value for index in model._meta.indexes), \
+            (kind, model.__name__, value)
+
+
+def test_a_nullable_column_is_not_taken_as_never_null() -> None:
+    from django.db.models.functions import Coalesce, Greatest
+
+    from ketacare.treatment.models import Dose, Session
+
+    doses, sessions = Dose.objects.all(), Session.objects.all()
+    assert not query._never_null(doses, "stopped_at")
+    assert query._never_null(doses.filter(stopped_at__isnull=False), "stopped_at")
+    assert not query._never_null(doses.filter(stopped_at__isnull=True), "stopped_at")
+    assert not query._never_null(doses.filter(session__signed_at__isnull=False), "stopped_at")
+    assert query._never_null(doses, Coalesce("stopped_at", "started_at"))
+    assert not query._never_null(sessions, Greatest("checked_in_at", "created_at"))
+    assert not query._never_null(sessions, "course__created_at")  # another table's
+
+
+@pytest.mark.parametrize("sort", ["_lastUpdated", "-_lastUpdated"])
+def test_a_clinic_wide_page_reads_the_index_in_either_direction(sort: str, staff_a) -> None:  # type: ignore[no-untyped-def]
+    """Each part of the page's statement over every Observation table reads its index in
+    the order asked for, sorting at most the ties after it (PostgreSQL planned with
+    sorting and whole-table scans made prohibitively dear, as on a large clinic)."""
+    from django.http import QueryDict
+
+    from ketacare.interop.fhir import search
+
+    rt = load()["Observation"]
+    params = search.parse(QueryDict(f"_sort={sort}&_count=50"), rt.param_names, set(rt.sorts))
+    parts, _ = query._union(list(rt.sources), staff_a, params)
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        for part, order in parts:
+            sql, args = part.query.sql_with_params()
+            explain = "EXPLAIN" if postgres else "EXPLAIN QUERY PLAN"
+            cursor.execute(f"{explain} SELECT * FROM ({sql} ORDER BY {order} "  # noqa: S608
+                           "LIMIT 51) p", args)
+            lines = [str(row[0] if postgres else row[-1]) for row in cursor.fetchall()]
+            plan = "\n".join(lines)
+            if not postgres:
+                # SQLite keeps no statistics and sorts the clinic's rows; it must still
+                # reach them through indexes, never by scanning a whole table.
+                assert not any(line.startswith("SCAN ") for line in lines), plan
+                continue
+            scan = "Index Scan Backward using" if sort.startswith("-") else "Index Scan using"
+            assert any(f"{scan} {index} on" in plan for index in ORDER_INDEXES), plan
+            # Ties of the first key may be sorted (Incremental Sort), the part never whole.
+            assert not any(re.match(r"\s*(->\s+)?Sort\s+\(", line) for line in lines), plan
