@@ -200,13 +200,13 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
     slots = _slots(sources, staff)
     quote = connection.ops.quote_name
 
-    def order_by(keys: tuple[str, ...], slotted: list[tuple[str, bool, list[Any]]],
-                 dense: frozenset[str] = frozenset()) -> str:
-        terms = [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'}"
-                 f"{'' if term.expression.name in dense else ' NULLS LAST'}"
-                 for term in _requested(params, keys)]
-        return ", ".join(terms + [f"{quote(name)} {'DESC' if desc else 'ASC'}"
-                                  for name, desc, _ in slotted])
+    def requested(keys: tuple[str, ...], dense: frozenset[str] = frozenset()) -> list[str]:
+        return [f"{quote(term.expression.name)} {'DESC' if term.descending else 'ASC'}"
+                f"{'' if term.expression.name in dense else ' NULLS LAST'}"
+                for term in _requested(params, keys)]
+
+    def tie_breaks(slotted: list[tuple[str, bool, list[Any]]]) -> list[str]:
+        return [f"{quote(name)} {'DESC' if desc else 'ASC'}" for name, desc, _ in slotted]
 
     parts = []
     for i, source in enumerate(sources):
@@ -222,8 +222,8 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
         varying = ("_k2",) if source.prefix or source.suffix or source.ids else ("_k1",)
         own = [slot for slot in slots if slot[0].startswith(f"_o{t}_")]
         parts.append((rows.order_by().values(*SHARED, *(name for name, _, _ in slots)),
-                      order_by(varying, own, _dense(source, staff))))
-    order = ", ".join([order_by(ID_KEYS, []), quote("_t"), order_by((), slots), quote("_s")])
+                      ", ".join(requested(varying, _dense(source, staff)) + tie_breaks(own))))
+    order = ", ".join([*requested(ID_KEYS), quote("_t"), *tie_breaks(slots), quote("_s")])
     return parts, order
 
 
