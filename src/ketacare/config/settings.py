@@ -150,6 +150,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("KETACARE_SQLITE_TIMEOUT_S", 30),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
     }
+    # Tests get a file next to it, not Django's in-memory default: with an in-memory
+    # database the browser tests' live server runs its requests on the test thread's
+    # connection object, and a request served while the test thread uses it fails at
+    # random (tests/reliability/test_live_server_connection.py).
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _pg_prepare:
     # Parameters bound on the server, and psycopg prepares a query once it has run five
     # times on a connection (Django leaves preparing off unless told): PostgreSQL then
