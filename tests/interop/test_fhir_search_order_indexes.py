@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F
 
 from ketacare.interop.fhir import query
-from ketacare.interop.fhir.registry import Source, load
+from ketacare.interop.fhir.registry import load
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +30,13 @@ def leading(index: Any) -> Any:
     return F(fields[0])
 
 
-def updated(source: Source, staff: Any) -> Any:
-    return query._column(source.updated, staff)
-
-
 @pytest.mark.parametrize("kind", SEARCHED)
 def test_every_source_of_a_type_sorts_from_an_index(kind: str, staff_a) -> None:  # type: ignore[no-untyped-def]
     assert len(SEARCHED) >= 6  # Patient, Observation, Encounter, ... (the registry loaded)
     for source in load()[kind].sources:
         rows = source.rows(staff_a)
         model = rows.model
-        value = updated(source, staff_a)
+        value = query._column(source.updated, staff_a)
         assert query._never_null(rows, value), (kind, model.__name__)
         assert any(leading(index) == value for index in model._meta.indexes), \
             (kind, model.__name__, value)

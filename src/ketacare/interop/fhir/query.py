@@ -157,12 +157,12 @@ def _never_null(rows: QuerySet[Any], value: Any) -> bool:
     return False
 
 
-def _dense(source: Source, staff: Staff) -> frozenset[str]:
-    """The sort columns of a source that are never NULL: the id keys, and `_when` and
-    `_updated` when their columns cannot be. Sorting those without NULLS LAST gives the
-    same order, and lets PostgreSQL read a descending sort backwards from the index on
-    the column (an index gives ASC NULLS LAST forwards, DESC NULLS FIRST backwards)."""
-    rows = source.rows(staff)
+def _dense(source: Source, rows: QuerySet[Any], staff: Staff) -> frozenset[str]:
+    """The sort columns of a source's matching `rows` that are never NULL: the id keys,
+    and `_when` and `_updated` when their columns cannot be. Sorting those without NULLS
+    LAST gives the same order, and lets PostgreSQL read a descending sort backwards from
+    the index on the column (an index gives ASC NULLS LAST forwards, DESC NULLS FIRST
+    backwards)."""
     named = [("_when", source.when), ("_updated", source.updated)]
     return frozenset({"pk", *ID_KEYS} | {
         name for name, value in named if value is not None
@@ -222,7 +222,7 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
         varying = ("_k2",) if source.prefix or source.suffix or source.ids else ("_k1",)
         own = [slot for slot in slots if slot[0].startswith(f"_o{t}_")]
         parts.append((rows.order_by().values(*SHARED, *(name for name, _, _ in slots)),
-                      ", ".join(requested(varying, _dense(source, staff)) + tie_breaks(own))))
+                      ", ".join(requested(varying, _dense(source, rows, staff)) + tie_breaks(own))))
     order = ", ".join([*requested(ID_KEYS), quote("_t"), *tie_breaks(slots), quote("_s")])
     return parts, order
 
@@ -314,7 +314,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
         if id_keys == ID_KEYS:
             rows = rows.annotate(**_id_keys(source))
         ordered = rows.select_related(*source.related).order_by(
-            *_requested(params, id_keys, _dense(source, staff)), *source.order)
+            *_requested(params, id_keys, _dense(source, rows, staff)), *source.order)
         found: list[Any] = list(ordered[params.offset:params.offset + want]) \
             if params.offset <= MAX_ID else []
         total = _total(params, len(found), lambda limit: _counted(rows, limit))
