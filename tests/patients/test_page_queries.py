@@ -97,6 +97,11 @@ def test_the_chart_reads_each_of_its_tables_once(client, demo) -> None:
     repeated = sorted({t for t in chart_tables if chart_tables.count(t) > 1})
     assert repeated == [], "\n".join(chart_tables)
     assert "accounts_clinic" not in chart_tables
+    # The consent panel lists no intake link and names no one (the consent page does):
+    # each consent's document comes from the clinic's documents already read.
+    assert "consent_patientlink" not in chart_tables
+    consents = [q["sql"] for q in queries.captured_queries if 'FROM "consent_consent"' in q["sql"]]
+    assert len(consents) == 1 and " JOIN " not in consents[0], consents
 
 
 def _statements(client, method: str, data: dict[str, str] | None = None) -> tuple[list[str], str]:

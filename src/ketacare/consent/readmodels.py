@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest
 
 from ketacare.accounts.models import Clinic
+from ketacare.accounts.naming import named
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
@@ -52,20 +53,28 @@ class ChartConsents:
     documents: list[ConsentDocument]
 
 
-def chart_consents(patient: Patient) -> ChartConsents:
+def chart_consents(patient: Patient, *, page: bool = False) -> ChartConsents:
     """Every consent of the patient, where they stand for each route of their courses, and
     the clinic's current documents (to take a consent before any course exists). Three
-    reads besides the courses: the clinic's documents, the patient's consents and intake
-    links; each route's status is the dose gate's rule (`actions.status_from`) over them."""
+    reads besides the courses: the clinic's documents, the patient's consents and, for the
+    consent page (`page`), the intake links; each route's status is the dose gate's rule
+    (`actions.status_from`) over them. The chart's panel names no one and lists no intake
+    link, so it reads neither the staff who recorded, witnessed or withdrew nor the links;
+    each consent's document is taken from the documents already read."""
     routes = sorted({c.protocol().route for c in patient.courses.all()})
     documents = list(ConsentDocument.objects.filter(clinic=patient.clinic))
-    consents = list(Consent.objects.filter(patient=patient).select_related(
-        "document", "recorded_by", "witness", "withdrawn_by"))
+    by_id = {d.pk: d for d in documents}
+    consents = list(named(Consent.objects.filter(patient=patient),
+                          "recorded_by", "witness", "withdrawn_by") if page
+                    else Consent.objects.filter(patient=patient))
+    for consent in consents:
+        consent.document = by_id.get(consent.document_id) or consent.document
     statuses = [actions.status_from(r, documents, consents) for r in routes]
     return ChartConsents(
         statuses=[s for s in statuses if s.document is not None],
         consents=consents,
-        intakes=list(PatientLink.objects.filter(patient=patient, purpose="intake")),
+        intakes=list(PatientLink.objects.filter(patient=patient, purpose="intake")) if page
+        else [],
         documents=[d for d in (actions.newest_document(documents, k)
                                for k in shipped.DOCUMENTS) if d is not None],
     )

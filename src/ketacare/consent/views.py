@@ -110,7 +110,7 @@ def patient_consents(request: HttpRequest, patient_id: str) -> HttpResponse:
     staff = staff_of(request)
     patient = patient_for(staff, patient_id, request=request, audit_as="consents")
     return render(request, "consent/patient.html", {
-        "patient": patient, "data": chart_consents(patient),
+        "patient": patient, "data": chart_consents(patient, page=True),
         "can_edit": staff.can(Perm.EDIT_PATIENT),
         "can_intake": staff.can(Perm.SELFREPORT_MANAGE),
         "routes": ROUTES,
