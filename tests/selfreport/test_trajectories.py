@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ketacare.charts.trajectory import AlertMark, trajectory_chart
@@ -69,8 +71,15 @@ def test_chart_summary_tab_shows_the_trajectory_to_clinicians(client, history, p
 
 def test_chart_without_scores_has_no_trajectory(client, patient_a, prescriber_a) -> None:
     client.force_login(prescriber_a)
-    body = client.get(f"/patients/{patient_a.pk}/").content.decode()
+    client.get(f"/patients/{patient_a.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/patients/{patient_a.pk}/").content.decode()
     assert "over time" not in body
+    # With nothing to draw, neither the doses nor the alerts of the patient are read.
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert 'FROM "treatment_dose"' not in read
+    assert 'FROM "selfreport_alert" WHERE ("selfreport_alert"."patient_id"' not in read
+    assert 'FROM "selfreport_response"' in read
 
 
 def test_times_are_drawn_as_the_clinics_wall_clock() -> None:

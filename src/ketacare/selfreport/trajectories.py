@@ -45,27 +45,35 @@ class Trajectory:
 
 def session_marks(patient: Patient) -> list[tuple[datetime, str]]:
     """(dose start, "S3 35 mg") for every dose the patient was given."""
-    doses = Dose.objects.filter(session__course__patient=patient).select_related("session")
-    return [(d.started_at, f"S{d.session.number} {float(d.dose_mg):g} mg")
-            for d in doses.order_by("started_at")]
+    doses = (Dose.objects.filter(session__course__patient=patient).order_by("started_at")
+             .values_list("started_at", "session__number", "dose_mg"))
+    return [(at, f"S{number} {float(mg):g} mg") for at, number, mg in doses]
 
 
 def patient_trajectories(patient: Patient,
                          responses: list[Response] | None = None) -> list[Trajectory]:
     """One trajectory per instrument with a total, in instrument order; `responses` may be
-    passed when the caller has already loaded them."""
+    passed when the caller has already loaded them (all of the patient's). A patient with
+    no scored answer costs one read; the doses and alerts are read only for a chart."""
     if responses is None:
         responses = list(Response.objects.filter(patient=patient))
-    marks = session_marks(patient)
-    alerts = Alert.objects.filter(patient=patient).select_related("response")
-    out = []
+    drawn = []
     for instrument_id in sorted({r.instrument for r in responses}):
         instrument = get(instrument_id)
         points = points_from([r for r in responses if r.instrument == instrument_id])
-        if not (instrument.has_total and points):
-            continue
+        if instrument.has_total and points:
+            drawn.append((instrument, points))
+    if not drawn:
+        return []
+    marks = session_marks(patient)
+    by_id = {r.pk: r for r in responses}
+    alerts = list(Alert.objects.filter(patient=patient))
+    for alert in alerts:  # the answer is one of `responses`: no join to read it again
+        alert.response = by_id.get(alert.response_id) or alert.response
+    out = []
+    for instrument, points in drawn:
         flagged = [AlertMark(a.response.submitted_at, a.response.total, a.get_kind_display())
                    for a in alerts
-                   if a.response.instrument == instrument_id and a.response.total is not None]
+                   if a.response.instrument == instrument.id and a.response.total is not None]
         out.append(Trajectory(instrument, points, marks, flagged, patient.clinic.zone))
     return out
