@@ -293,9 +293,8 @@ def _fetch(sources: list[Source], staff: Staff, found: list[dict[str, Any]]) -> 
     tables = _tables(sources)
     rows: dict[int, dict[Any, Any]] = {}
     for t in sorted({r["_t"] for r in found}):
-        of_table = [s for s in sources if s.rows is tables[t]]
-        related = sorted({name for s in of_table for name in s.related})
-        rows[t] = of_table[0].rows(staff).select_related(*related).in_bulk(
+        source = next(s for s in sources if s.rows is tables[t])  # all of its table join alike
+        rows[t] = source.joined(source.rows(staff)).in_bulk(
             [r["_pk"] for r in found if r["_t"] == t])
     return [sources[r["_s"]].build(rows[r["_t"]][r["_pk"]]) for r in found]
 
@@ -313,7 +312,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
         id_keys = ("pk",) if source.ids or not (source.prefix or source.suffix) else ID_KEYS
         if id_keys == ID_KEYS:
             rows = rows.annotate(**_id_keys(source))
-        ordered = rows.select_related(*source.related).order_by(
+        ordered = source.joined(rows).order_by(
             *_requested(params, id_keys, _dense(source, rows, staff)), *source.order)
         found: list[Any] = list(ordered[params.offset:params.offset + want]) \
             if params.offset <= MAX_ID else []
@@ -354,8 +353,8 @@ def _named(sources: tuple[Source, ...], params: SearchParams, entries: list[Entr
 
 def one(sources: tuple[Source, ...], staff: Staff, resource_id: str) -> Entry | None:
     for source in sources:
-        row = source.rows(staff).filter(source.where, with_ids(source, {resource_id})) \
-            .select_related(*source.related).first()
+        row = source.joined(source.rows(staff).filter(source.where,
+                                                      with_ids(source, {resource_id}))).first()
         if row is not None:
             return source.build(row)
     return None

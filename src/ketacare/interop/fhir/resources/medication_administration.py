@@ -78,7 +78,8 @@ register(ResourceType(
     sources=(Source(rows=doses_of, build=entry, patient="session__course__patient_id",
                     when="started_at", updated=lambda staff: DOSE_UPDATED,
                     codes=code_by("drug", {k: (RXNORM, code) for k, (code, _) in DRUGS.items()}),
-                    order=("started_at", "pk"), related=("session__course",)),),
+                    order=("started_at", "pk"), related=("session__course",),
+                    reads=("session__course__patient_id",)),),
     params=SUBJECT + (
         Param("code", "token", "RxNorm ingredient: "
               "http://www.nlm.nih.gov/research/umls/rxnorm|6130 (ketamine) or |2103181 "

@@ -196,7 +196,7 @@ def _vitals(build: Callable[[VitalSigns], Entry], suffix: str, where: Q, code: s
     return Source(rows=vitals_of, build=build, patient="session__course__patient_id",
                   where=where, prefix="vs-", suffix=f"-{suffix}", when="taken_at",
                   updated="taken_at", codes=fixed_code(LOINC, code), order=("taken_at", "pk"),
-                  related=("session__course",))
+                  related=("session__course",), reads=("session__course__patient_id",))
 
 
 SOURCES = (
