@@ -79,7 +79,10 @@ class Source:
     reads: tuple[str, ...] = ()
 
     def joined(self, rows: QuerySet[Any]) -> QuerySet[Any]:
-        """`rows` with the related rows `build` reads."""
+        """`rows` with the related rows `build` reads (none joined when it reads none:
+        `select_related()` without names would follow every foreign key)."""
+        if not self.related:
+            return rows
         rows = rows.select_related(*self.related)
         if not self.reads:
             return rows
