@@ -59,18 +59,26 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"chart argument of type {type(value).__name__} cannot key the cache")
 
 
-def _picture(kind: str, draw: Draw, args: tuple[Any, ...], kwargs: dict[str, Any],
-             render: Callable[[dict[str, Any]], Any]) -> Any:
-    inputs = json.dumps([kind, f"{draw.__module__}.{draw.__qualname__}", args, kwargs],
-                        sort_keys=True, separators=(",", ":"), default=_plain)
-    key = f"chart:{hashlib.sha256(inputs.encode()).hexdigest()}"
+def remembered(inputs: list[Any], make: Callable[[], Any]) -> Any:
+    """What `make()` gives, kept in the chart cache by `inputs` (data only, see `_plain`):
+    made once per worker while the cache keeps it; None when `make` gives None."""
+    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=_plain)
+    key = f"chart:{hashlib.sha256(text.encode()).hexdigest()}"
     cache = caches[CACHE]
     picture = cache.get(key)
     if picture is None:
-        chart = draw(*args, **kwargs)
-        picture = "" if chart is None else render(spec(chart))
+        picture = make() or ""
         cache.set(key, picture)
     return picture or None
+
+
+def _picture(kind: str, draw: Draw, args: tuple[Any, ...], kwargs: dict[str, Any],
+             render: Callable[[dict[str, Any]], Any]) -> Any:
+    def make() -> Any:
+        chart = draw(*args, **kwargs)
+        return None if chart is None else render(spec(chart))
+
+    return remembered([kind, f"{draw.__module__}.{draw.__qualname__}", args, kwargs], make)
 
 
 def svg(draw: Draw, /, *args: Any, **kwargs: Any) -> str | None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from django.core.cache import caches
-
-from ketacare.charts import CACHE, svg
+from ketacare.charts import remembered, svg
 from ketacare.charts.pk import concentration_chart
 from ketacare.clinical.session_day import dose_scenario
 
@@ -18,15 +13,11 @@ def predicted_curve(route: str, dose_mg: float, *, weight_kg: float | None, age:
     (e.g. no weight for a weight-scaled model). Kept in the chart cache by these inputs:
     the session-day page is reloaded all through a session, and simulating the dose and
     keying the picture by its 240 points cost a millisecond of each load."""
-    inputs = json.dumps([route, dose_mg, weight_kg, age, infusion_min, label])
-    key = f"curve:{hashlib.sha256(inputs.encode()).hexdigest()}"
-    cache = caches[CACHE]
-    drawn: str | None = cache.get(key)
-    if drawn is None:
-        drawn = _draw(route, dose_mg, weight_kg=weight_kg, age=age, infusion_min=infusion_min,
-                      label=label) or ""
-        cache.set(key, drawn)
-    return drawn or None
+    drawn: str | None = remembered(
+        ["curve", route, dose_mg, weight_kg, age, infusion_min, label],
+        lambda: _draw(route, dose_mg, weight_kg=weight_kg, age=age, infusion_min=infusion_min,
+                      label=label))
+    return drawn
 
 
 def _draw(route: str, dose_mg: float, *, weight_kg: float | None, age: int,
