@@ -39,6 +39,7 @@ from ketacare.treatment.models import Course, Session
 
 from .auth import AuthError, staff_for_token
 from .errors import PROBLEM_JSON, problem
+from .paging import told_by_page
 
 T = TypeVar("T")
 # Anything larger than a row id is refused here (422), not passed to the database.
@@ -133,8 +134,9 @@ def _page(rows: QuerySet[Any], paging: Paging,
     count (never fewer than the rows the page shows there are)."""
     found = list(rows[paging.offset:paging.offset + paging.limit + 1])
     shown = found[:paging.limit]
-    if len(found) <= paging.limit and (found or paging.offset == 0):
-        return shown, paging.offset + len(found)
+    told = told_by_page(len(found), paging.limit, paging.offset)
+    if told is not None:
+        return shown, told
     if total is None:
         return shown, rows.count()
     return shown, max(total(), paging.offset + len(found))

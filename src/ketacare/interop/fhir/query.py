@@ -30,6 +30,7 @@ from django.db.models.lookups import IsNull
 from ketacare.accounts.staff import Staff
 from ketacare.ids import MAX_ID
 
+from ..paging import told_by_page
 from .common import canonical_uuids, identifier_q
 from .registry import Column, Entry, Source
 from .search import COUNTED_UP_TO, LAST, DateFilter, SearchParams
@@ -235,8 +236,9 @@ def _total(params: SearchParams, shown: int,
     `_total=none`. search.COUNTED_UP_TO says why the default count stops."""
     if params.total == "none":
         return None
-    if shown <= params.count and (shown or params.offset == 0):
-        return params.offset + shown
+    told = told_by_page(shown, params.count, params.offset)
+    if told is not None:
+        return told
     return count(COUNTED_UP_TO if params.total == "bounded" else None)
 
 
