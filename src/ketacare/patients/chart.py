@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 
+from django.db.models import Prefetch
+
+from ketacare.accounts.naming import named
 from ketacare.clinical import body, diagnoses
 
 from .models import (
@@ -40,8 +43,8 @@ class Chart:
 
     @cached_property
     def weights(self) -> list[Weight]:
-        return list(Weight.objects.filter(patient=self.patient).select_related(
-            "recorded_by", "error_by"))
+        return list(named(Weight.objects.filter(patient=self.patient),
+                         "recorded_by", "error_by"))
 
     @cached_property
     def latest_weight(self) -> Weight | None:
@@ -68,8 +71,8 @@ class Chart:
 
     @cached_property
     def diagnoses(self) -> list[Diagnosis]:
-        return list(Diagnosis.objects.filter(patient=self.patient).select_related(
-            "recorded_by", "error_by"))
+        return list(named(Diagnosis.objects.filter(patient=self.patient),
+                         "recorded_by", "error_by"))
 
     @property
     def active_diagnoses(self) -> list[Diagnosis]:
@@ -77,8 +80,8 @@ class Chart:
 
     @cached_property
     def treatments(self) -> list[PriorTreatment]:
-        return list(PriorTreatment.objects.filter(patient=self.patient).select_related(
-            "recorded_by", "error_by"))
+        return list(named(PriorTreatment.objects.filter(patient=self.patient),
+                         "recorded_by", "error_by"))
 
     @property
     def adequate_trials(self) -> int:
@@ -93,8 +96,8 @@ class Chart:
 
     @cached_property
     def medications(self) -> list[Medication]:
-        return list(Medication.objects.filter(patient=self.patient).select_related(
-            "recorded_by", "error_by"))
+        return list(named(Medication.objects.filter(patient=self.patient),
+                         "recorded_by", "error_by"))
 
     @property
     def current_medications(self) -> list[Medication]:
@@ -108,8 +111,8 @@ class Chart:
     def screenings(self) -> list[Screening]:
         # Through the patient's manager, so each screening knows its patient (and clinic)
         # without reading them again for `expired`.
-        return list(self.patient.screenings.select_related("screened_by")
-                    .prefetch_related("decisions__decided_by"))
+        return list(named(self.patient.screenings, "screened_by").prefetch_related(
+            Prefetch("decisions", named(EligibilityDecision.objects, "decided_by"))))
 
     @property
     def latest_by_route(self) -> list[tuple[Screening, EligibilityDecision | None]]:

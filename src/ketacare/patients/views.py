@@ -25,6 +25,7 @@ from ketacare.audit.log import record
 from ketacare.audit.models import Action
 from ketacare.clinical import eligibility, routes
 from ketacare.form_errors import apply_errors
+from ketacare.page_forms import PageForms
 
 from . import actions, counts
 from .access import entry_for, patient_for, patients_of, screening_for
@@ -198,11 +199,10 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
                   extra: dict[str, Any] | None = None) -> HttpResponse:
     staff = staff_of(request)
     chart = Chart(patient, today=timezone.localdate())
-    entry_forms: dict[str, BaseForm] = {kind: form() for kind, form in ENTRY_FORMS.items()}
-    entry_forms.update(forms or {})
+    entry_forms = PageForms(ENTRY_FORMS, forms)
     return render(request, "patients/chart.html", {
         "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,
-        "routes": routes.ROUTES, "decision_form": DecisionForm(),
+        "routes": routes.ROUTES,
         "can_edit": staff.can(Perm.EDIT_PATIENT), "can_screen": staff.can(Perm.SCREEN),
         "can_decide": staff.can(Perm.DECIDE_ELIGIBILITY),
         "can_order": staff.can(Perm.SIGN_ORDERS),

@@ -17,6 +17,7 @@ from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
 from ketacare.form_errors import apply_errors
+from ketacare.page_forms import PageForms
 from ketacare.patients.access import patient_for
 
 from . import actions
@@ -80,20 +81,21 @@ def _session_page(request: HttpRequest, session: Session,
                   failed: BaseForm | None = None, preview: actions.DosePreview | None = None,
                   notice: str = "") -> HttpResponse:
     staff = staff_of(request)
-    forms: dict[str, BaseForm] = {
-        "checkin": CheckInForm(), "vitals": VitalsForm(), "override": OverrideForm(),
-        "dose": DoseForm(staff, session.course.protocol()), "stop": ConfirmForm(),
-        "sign": ConfirmForm(), "cadss": CadssForm(), "moaas": MoaasForm(),
-        "event": AdverseEventForm(), "discharge": DischargeForm(initial={
+    forms = PageForms({
+        "checkin": CheckInForm, "vitals": VitalsForm, "override": OverrideForm,
+        "dose": lambda: DoseForm(staff, session.course.protocol()), "stop": ConfirmForm,
+        "sign": ConfirmForm, "cadss": CadssForm, "moaas": MoaasForm,
+        "event": AdverseEventForm, "discharge": lambda: DischargeForm(initial={
             "escort_present": session.checkin.get("escort_present", False)}),
-        "amend": AmendForm(),
-    }
-    forms.update(bound or {})
+        "amend": AmendForm,
+    }, bound)
     # A refused discharge shows the checklist with what was ticked on the form.
-    posted = getattr(forms["discharge"], "cleaned_data", {}) if forms["discharge"].is_bound else {}
+    posted = getattr(forms.bound("discharge"), "cleaned_data", {})
     page = session_day_page(staff, session, discharge_answers=posted)
     # A refusal the dose step panel already shows (REMS) is not repeated on the form.
-    dose_errors = [e for e in forms["dose"].non_field_errors() if e != page.dose_refusal]
+    posted_dose = forms.bound("dose")
+    dose_errors = [e for e in (posted_dose.non_field_errors() if posted_dose else [])
+                   if e != page.dose_refusal]
     return render(request, "treatment/session.html", {
         **page.context(), "forms": forms, "preview": preview, "notice": notice,
         "failed": failed, "dose_errors": dose_errors,
