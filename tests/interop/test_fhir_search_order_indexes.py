@@ -7,7 +7,7 @@ the whole table again."""
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -90,27 +90,3 @@ def test_a_clinic_wide_page_reads_the_index_in_either_direction(sort: str, staff
             assert any(f"{scan} {index} on" in plan for index in ORDER_INDEXES), plan
             # Ties of the first key may be sorted (Incremental Sort), the part never whole.
             assert not any(re.match(r"\s*(->\s+)?Sort\s+\(", line) for line in lines), plan
-
-
-@pytest.mark.django_db(transaction=True)  # the setting's end is its transaction's
-def test_the_page_statement_runs_without_memoize_or_parallel_workers() -> None:
-    """PostgreSQL 15 sized the Memoize nodes of a clinic-wide Observation page for whole
-    tables (6 of its 10 ms at 100,000 patients): query.page_plan turns them and parallel
-    workers off for the page's statement only. On SQLite it opens no transaction (that
-    would take the writers' lock for a read)."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        def settings() -> tuple[str, str]:
-            cursor.execute("SELECT current_setting('enable_memoize'), "
-                           "current_setting('max_parallel_workers_per_gather')")
-            return cast(tuple[str, str], tuple(cursor.fetchone()))
-
-        before = settings() if postgres else None
-        outer = connection.in_atomic_block
-        with query.page_plan(cursor):
-            if postgres:
-                assert settings() == ("off", "0")
-            else:
-                assert connection.in_atomic_block == outer
-        if postgres:
-            assert settings() == before and before != ("off", "0")

@@ -249,27 +249,62 @@ def _counted(rows: QuerySet[Any], limit: int | None) -> int | None:
     return found if found <= limit else None
 
 
+class SearchPlan:
+    """How PostgreSQL plans a search's statements (the page, the count, the page's rows);
+    see `search_plan`."""
+
+    def __init__(self, memoize: str | None) -> None:
+        self.memoize = memoize  # the setting to go back to; None: not PostgreSQL
+
+    @contextmanager
+    def without_memoize(self, cursor: Any) -> Iterator[None]:
+        """A union page's statement: each part reads a few rows through an index and joins
+        each to its patient (a vital sign through its session and course); PostgreSQL 15
+        sizes Memoize nodes for the whole table to cache those joins, and building them
+        cost 6 of the 10 ms of a clinic-wide Observation page at 100,000 patients
+        (session 11), for rows whose sessions and patients hardly repeat. The count that
+        follows reads up to 1,001 rows, whose patients do repeat: with Memoize it ran in
+        2.3-2.9 ms, without in 4.1-6.6 (session 12)."""
+        if self.memoize is None:
+            yield
+            return
+        cursor.execute("SELECT set_config('enable_memoize', 'off', true)")
+        yield
+        # Not on an error: the transaction is rolled back, and the setting with it.
+        cursor.execute("SELECT set_config('enable_memoize', %s, true)", [self.memoize])
+
+
 @contextmanager
-def page_plan(cursor: Any) -> Iterator[None]:
-    """How PostgreSQL plans a page's statement. Each part reads a few rows through an index
-    and joins each to its patient (a vital sign through its session and course); PostgreSQL
-    15 caches those joins in Memoize nodes sized for the whole table, and building them
-    cost 6 of the 10 ms of a clinic-wide Observation page at 100,000 patients, for rows
-    whose sessions and patients hardly repeat. Without them it plans parallel workers for
-    the same few rows, dearer still. Both off for this statement (SET LOCAL in a
-    transaction of its own; within a caller's, such as a conditional create's, until that
-    one ends). SQLite has neither, and a transaction there would take the writers' lock."""
-    if connection.vendor != "postgresql":
-        yield
+def search_plan(*, joined: bool = True) -> Iterator[SearchPlan]:
+    """The search's statements planned once per connection, and without parallel workers.
+
+    The statements are prepared (settings: `prepare_threshold`), but PostgreSQL planned
+    each one again for its values, because it estimated the one plan for any values dearer
+    than the plans for given ones: planning a clinic-wide Observation page (seven tables in
+    a UNION ALL, each joined to its patient) and its count took as long as running them.
+    With one plan kept (`plan_cache_mode`) the database's CPU for that request fell by a
+    third at 100,000 patients (session 12, docs/performance.md). The values these
+    statements take (a clinic, ids, dates, constants) do not call for different plans; a
+    `LIKE` pattern would, and no search filter uses one. Parallel workers only cost for
+    the few rows each statement reads.
+
+    SET LOCAL in a transaction of the search's own (within a caller's, such as a
+    conditional create's, until that one ends). Not for statements that join no tables
+    (`joined`: a search of patients), which plan in microseconds: the transaction would
+    cost more than it saves. SQLite has none of these, and a transaction there would take
+    the writers' lock."""
+    if connection.vendor != "postgresql" or not joined:
+        yield SearchPlan(None)
         return
-    with transaction.atomic():
-        cursor.execute("SELECT set_config('enable_memoize', 'off', true), "
-                       "set_config('max_parallel_workers_per_gather', '0', true)")
-        yield
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
+                       "set_config('max_parallel_workers_per_gather', '0', true), "
+                       "current_setting('enable_memoize')")
+        yield SearchPlan(cursor.fetchone()[2])
 
 
 def _union_page(parts: list[tuple[QuerySet[Any], str]], order: str, params: SearchParams,
-                want: int) -> tuple[list[dict[str, Any]], int | None]:
+                want: int, plan: SearchPlan) -> tuple[list[dict[str, Any]], int | None]:
     """The page's rows of the UNION ALL of `parts` and the total. Each part gives only its
     first `_offset` + `want` rows in the result's order, so a clinic-wide page reads a few
     rows of each table through the index on its first sort key instead of sorting them
@@ -293,7 +328,7 @@ def _union_page(parts: list[tuple[QuerySet[Any], str]], order: str, params: Sear
             union = " UNION ALL ".join(
                 f"SELECT * FROM ({sql} ORDER BY {part_order} LIMIT {reach:d}) p{i}"  # noqa: S608
                 for i, (sql, _, part_order) in enumerate(compiled))
-            with page_plan(cursor):
+            with plan.without_memoize(cursor):
                 cursor.execute(f"SELECT {columns} FROM ({union}) u "  # noqa: S608
                                f"ORDER BY {order} LIMIT %s OFFSET %s",
                                [*args, want, params.offset])
@@ -326,6 +361,13 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
          ) -> tuple[list[Entry], int | None, bool, set[str]]:
     """(entries of the page, total or None when `_total=none`, whether more follow, the
     patients named by the search that have a match)."""
+    with search_plan(joined=len(sources) > 1 or any(
+            s.related or "__" in s.patient for s in sources)) as plan:
+        return _page(sources, staff, params, plan)
+
+
+def _page(sources: tuple[Source, ...], staff: Staff, params: SearchParams, plan: SearchPlan,
+          ) -> tuple[list[Entry], int | None, bool, set[str]]:
     want = params.count + 1  # one more row tells whether a page follows
     if len(sources) == 1:
         source = sources[0]
@@ -346,7 +388,7 @@ def page(sources: tuple[Source, ...], staff: Staff, params: SearchParams,
             return rows.order_by().values_list(source.patient, flat=True).distinct()
     else:
         parts, order = _union(list(sources), staff, params)
-        found, total = _union_page(parts, order, params, want)
+        found, total = _union_page(parts, order, params, want, plan)
         entries = _fetch(list(sources), staff, found[:params.count])
 
         def patients() -> Any:
