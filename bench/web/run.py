@@ -5,7 +5,8 @@ synthetic patients, and a closed-loop load of `--clients` keep-alive clients per
     python bench/web/run.py --db postgres --patients 100000 --clients 8 --seconds 30
 
 Per endpoint: requests per second, p50/p95/p99 latency, the ratio of its throughput to a
-trivial signed-in page (/calculator/) measured in the same run, and the SQL statements
+trivial signed-in page (/calculator/) measured right before and after it (`--rounds`
+interleaved rounds, see `interleaved`), and the SQL statements
 one request runs (counted once per endpoint by Django's test Client in a subprocess,
 bench/web/dbside.py). The server and its database come from the load harness
 (bench/load/harness.py `server`); only 127.0.0.1 is bound. A request that does not
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,37 @@ class Result:
         if not ordered:
             return None
         return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+    def add(self, other: Result) -> None:
+        self.latencies_s += other.latencies_s
+        self.seconds += other.seconds
+        self.timeouts += other.timeouts
+        for key, n in other.statuses.items():
+            self.statuses[key] = self.statuses.get(key, 0) + n
+
+
+def interleaved(measure: Callable[[Endpoint], Result], trivial: Endpoint,
+                eps: list[Endpoint], rounds: int) -> tuple[dict[str, Result], dict[str, float]]:
+    """Each round: the trivial page, then each endpoint followed by the trivial page again.
+    An endpoint's ratio is its rate over the mean of the two trivial runs around it,
+    averaged over the rounds, so a machine whose speed drifts during the run (a shared
+    VM's did by 20-30% within an hour) moves both sides of each ratio alike. The figures
+    of each endpoint, the trivial page's included, are pooled over its runs."""
+    pooled = {ep.name: Result() for ep in [trivial, *eps]}
+    ratios: dict[str, list[float]] = {ep.name: [] for ep in eps}
+    for _ in range(rounds):
+        before = measure(trivial)
+        pooled[trivial.name].add(before)
+        for ep in eps:
+            result = measure(ep)
+            after = measure(trivial)
+            pooled[ep.name].add(result)
+            pooled[trivial.name].add(after)
+            around = (before.rate() + after.rate()) / 2
+            if around:
+                ratios[ep.name].append(result.rate() / around)
+            before = after
+    return pooled, {name: sum(r) / len(r) for name, r in ratios.items() if r}
 
 
 def endpoints(t: dict[str, Any]) -> list[Endpoint]:
@@ -159,27 +192,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             queries = dbside(srv, "queries", stdin=json.dumps(spec))
         srv.start()
         csrf = csrf_for(srv.port, t["session"])
-        results: dict[str, Result] = {}
-        for ep in eps:
+
+        def measure(ep: Endpoint) -> Result:
             headers, body = request_parts(ep, t, csrf)
-            results[ep.name] = load(srv.port, ep, headers, body, args.clients, args.seconds,
-                                    args.timeout)
+            return load(srv.port, ep, headers, body, args.clients, args.seconds, args.timeout)
+
+        results, ratios = interleaved(measure, eps[0], eps[1:], args.rounds)
         srv.stop()
         verify = subprocess.run([ketacare_bin(), "audit", "verify"], env=srv.env(),
                                 cwd=srv.workdir, capture_output=True, text=True)
-    trivial = results[eps[0].name].rate()
+    ratios[eps[0].name] = 1.0
     rows = []
     for ep in eps:
         r = results[ep.name]
         rows.append({
             "endpoint": ep.name, "req_s": round(r.rate(), 1),
             "p50_ms": r.ms(0.5), "p95_ms": r.ms(0.95), "p99_ms": r.ms(0.99),
-            "vs_trivial": round(r.rate() / trivial, 3) if trivial else None,
+            "vs_trivial": round(ratios[ep.name], 3) if ep.name in ratios else None,
             "queries": queries.get(ep.name, {}).get("queries"),
             "statuses": r.statuses, "timeouts": r.timeouts,
         })
     return {"db": args.db, "patients": t["patients"], "generated_s": round(generated_s, 1),
-            "clients": args.clients, "seconds": args.seconds,
+            "clients": args.clients, "seconds": args.seconds, "rounds": args.rounds,
             "search": {"surname_matches": t["surname_count"]},
             "audit_verify": (verify.stdout + verify.stderr).strip(), "rows": rows}
 
@@ -187,7 +221,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def table(report: dict[str, Any]) -> str:
     lines = [f"{report['db']}: {report['patients']} patients (generated in "
              f"{report['generated_s']} s), {report['clients']} clients, "
-             f"{report['seconds']} s per endpoint; audit verify: {report['audit_verify']}",
+             f"{report['seconds']} s per run, {report['rounds']} interleaved rounds (ratios "
+             "against the trivial page's runs around each endpoint's); "
+             f"audit verify: {report['audit_verify']}",
              "", "| endpoint | req/s | p50 ms | p95 ms | p99 ms | vs trivial | SQL queries |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for r in report["rows"]:
@@ -206,7 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=30, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of every endpoint, each run between two runs of the "
+                             "trivial page")
     parser.add_argument("--timeout", type=float, default=120,
                         help="seconds a client waits for one answer")
     parser.add_argument("--skip-queries", action="store_true",
