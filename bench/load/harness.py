@@ -62,6 +62,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def answers_health(port: int, seconds: float) -> bool:
+    """Whether a server on `port` answers /health with 200 within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return True
+        time.sleep(0.2)
+    return False
+
+
 def ketacare_bin() -> str:
     return str(Path(sys.executable).with_name("ketacare"))
 
@@ -159,15 +172,8 @@ class Server:
         self.proc = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, cwd=self.workdir, stdout=log, stderr=log, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"server did not answer /health; see {self.workdir}/server.log")
+        if not answers_health(self.port, 60):
+            raise RuntimeError(f"server did not answer /health; see {self.workdir}/server.log")
 
     def kill9(self) -> None:
         """SIGKILL the gunicorn master and every worker at once: no graceful anything."""

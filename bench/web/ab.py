@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.load.harness import free_port, ketacare_bin  # noqa: E402
+from bench.load.harness import answers_health, free_port, ketacare_bin  # noqa: E402
 from bench.web.run import Result, csrf_for, endpoints, load, request_parts  # noqa: E402
 
 NEW = Path(__file__).resolve().parents[2]
@@ -46,15 +44,7 @@ def serving(checkout: Path) -> Iterator[int]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    break
-            time.sleep(0.2)
-        else:
+        if not answers_health(port, 120):
             raise RuntimeError(f"the server of {checkout} did not answer /health")
         yield port
     finally:
