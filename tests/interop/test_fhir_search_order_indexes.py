@@ -68,16 +68,16 @@ def test_a_clinic_wide_page_reads_the_index_in_either_direction(sort: str, staff
 
     rt = load()["Observation"]
     params = search.parse(QueryDict(f"_sort={sort}&_count=50"), rt.param_names, set(rt.sorts))
-    parts, _ = query._union(list(rt.sources), staff_a, params)
+    parts, _, _ = query._union(list(rt.sources), staff_a, params)
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgres:
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
-        for part, order in parts:
-            sql, args = part.query.sql_with_params()
+        for part in parts:
+            sql, args = part.rows.query.sql_with_params()
             explain = "EXPLAIN" if postgres else "EXPLAIN QUERY PLAN"
-            cursor.execute(f"{explain} SELECT * FROM ({sql} ORDER BY {order} "  # noqa: S608
+            cursor.execute(f"{explain} SELECT * FROM ({sql} ORDER BY {part.order} "  # noqa: S608
                            "LIMIT 51) p", args)
             lines = [str(row[0] if postgres else row[-1]) for row in cursor.fetchall()]
             plan = "\n".join(lines)
@@ -90,3 +90,28 @@ def test_a_clinic_wide_page_reads_the_index_in_either_direction(sort: str, staff
             assert any(f"{scan} {index} on" in plan for index in ORDER_INDEXES), plan
             # Ties of the first key may be sorted (Incremental Sort), the part never whole.
             assert not any(re.match(r"\s*(->\s+)?Sort\s+\(", line) for line in lines), plan
+
+
+@pytest.mark.parametrize("kind", [k for k in SEARCHED if len(load()[k].sources) > 1])
+def test_a_union_part_selects_only_what_varies_by_row(kind: str, staff_a) -> None:  # type: ignore[no-untyped-def]
+    """The constants of a union's rows (which source and table, the id keys of ids that
+    are the key itself, the other tables' tie-break NULLs) are written around the parts,
+    not compiled into each: as annotations they cost more to build and compile than the
+    rest of a clinic-wide Observation search (session 13, docs/performance.md). The
+    result is the same: test_fhir_search_db*.py."""
+    from django.http import QueryDict
+
+    from ketacare.interop.fhir import search
+
+    rt = load()[kind]
+    params = search.parse(QueryDict("_count=50"), rt.param_names, set(rt.sorts))
+    parts, slots, order = query._union(list(rt.sources), staff_a, params)
+    assert len(parts) == len(rt.sources)
+    for part in parts:
+        own = {slot.name for slot in slots if slot.table == part.table}
+        selected = set(part.rows.query.values_select) | set(part.rows.query.annotation_select)
+        assert selected == {"_pk", "_patient", "_when", "_updated",
+                            "_k2" if part.prefixed else "_k1", *own}, selected
+        outer = query._union_columns(part, slots, "p")
+        assert [c.rsplit(" AS ", 1)[1] for c in outer.split(", ")] == [
+            connection.ops.quote_name(name) for name in (*query.SHARED, *(s.name for s in slots))]

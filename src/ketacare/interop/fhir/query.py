@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
@@ -20,11 +20,12 @@ from django.db.models import (
     CharField,
     DateTimeField,
     F,
+    Func,
     Q,
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Collate, Concat, Greatest
+from django.db.models.functions import Cast, Coalesce, Collate, Greatest
 from django.db.models.lookups import IsNull
 
 from ketacare.accounts.staff import Staff
@@ -89,19 +90,30 @@ def _column(value: Column | None, staff: Staff) -> Any:
     return F(value) if isinstance(value, str) else value(staff)
 
 
+def _prefixed(source: Source) -> bool:
+    """Whether the source's ids are text around the row's key (else the key itself)."""
+    return bool(source.prefix or source.suffix or source.ids)
+
+
+def _id_text(source: Source) -> Any:
+    """The id as text, in code point order whatever the database's collation. Plain `||`:
+    neither part can be NULL, and Concat's NULL guards cost more to compile than to run."""
+    text = Func(Value(source.prefix), Cast("pk", CharField()), Value(source.suffix),
+                template="(%(expressions)s)", arg_joiner=" || ", output_field=CharField())
+    return Collate(text, "C" if connection.vendor == "postgresql" else "BINARY")
+
+
 def _id_keys(source: Source) -> dict[str, Any]:
-    if not (source.prefix or source.suffix or source.ids):
+    if not _prefixed(source):
         return {"_k0": Value(0), "_k1": F("pk"), "_k2": Value("")}
-    text = Concat(Value(source.prefix), Cast("pk", CharField()), Value(source.suffix),
-                  output_field=CharField())
-    # Text order is code point order, whatever the database's collation.
-    binary = "C" if connection.vendor == "postgresql" else "BINARY"
-    return {"_k0": Value(1), "_k1": Value(0), "_k2": Collate(text, binary)}
+    return {"_k0": Value(1), "_k1": Value(0), "_k2": _id_text(source)}
 
 
-def matching(source: Source, staff: Staff, params: SearchParams) -> QuerySet[Any] | None:
-    """The source's rows that match, or None when none can."""
-    rows = source.rows(staff).filter(source.where)
+def matching(source: Source, staff: Staff, params: SearchParams,
+             base: QuerySet[Any] | None = None) -> QuerySet[Any] | None:
+    """The source's rows that match, or None when none can; `base`: `source.rows(staff)`
+    when the caller has it (a union's sources of one table share it)."""
+    rows = (source.rows(staff) if base is None else base).filter(source.where)
     if params.codes is not None:
         codes = source.codes(params.codes) if source.codes is not None else None
         if codes is None:
@@ -171,20 +183,39 @@ def _dense(source: Source, rows: QuerySet[Any], staff: Staff) -> frozenset[str]:
         and _never_null(rows, value if isinstance(value, str) else value(staff))})
 
 
-def _slots(sources: list[Source], staff: Staff) -> list[tuple[str, bool, list[Any]]]:
-    """The tie-break columns of a UNION: each table's `order`, one column per term, NULL in
-    the other tables' rows (their order comes after `_t`, so the NULLs never compare)."""
-    tables = _tables(sources)
-    out: list[tuple[str, bool, list[Any]]] = []
-    for t, rows in enumerate(tables):
-        model = rows(staff).model
+class Slot(NamedTuple):
+    """A tie-break column of a UNION: `column` of table `table`, one term of its order;
+    NULL (cast to `null_type`) in the other tables' rows."""
+    name: str
+    table: int
+    column: str
+    descending: bool
+    null_type: str
+
+
+class Part(NamedTuple):
+    """One source's matching rows in a UNION: its queryset (the columns that vary by row),
+    its ORDER BY, and the constants the union gives each of its rows."""
+    rows: QuerySet[Any]
+    order: str
+    source: int
+    table: int
+    prefixed: bool
+
+
+def _slots(sources: list[Source], bases: list[QuerySet[Any]]) -> list[Slot]:
+    """The tie-break columns of a UNION: each table's `order`, one column per term (their
+    order comes after `_t`, so the other tables' NULLs never compare); `bases`: each
+    table's rows."""
+    out = []
+    for t, rows in enumerate(_tables(sources)):
+        model = bases[t].model
         first = next(s for s in sources if s.rows is rows)
         for j, term in enumerate(first.order):
             name = term.lstrip("-")
             field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-            values = [F(name) if s.rows is rows else Cast(Value(None), output_field=field)
-                      for s in sources]
-            out.append((f"_o{t}_{j}", term.startswith("-"), values))
+            out.append(Slot(f"_o{t}_{j}", t, name, term.startswith("-"),
+                            field.cast_db_type(connection)))
     return out
 
 
@@ -194,12 +225,17 @@ def _tables(sources: list[Source]) -> list[Any]:
 
 
 def _union(sources: list[Source], staff: Staff, params: SearchParams,
-           ) -> tuple[list[tuple[QuerySet[Any], str]], str]:
+           ) -> tuple[list[Part], list[Slot], str]:
     """The matching rows of every source that can match, each with its ORDER BY in the
-    order of the whole result, and the ORDER BY of their UNION ALL. Both name the columns
-    of the parts (compiling an ordering per part in Django would cost more than the query)."""
+    order of the whole result, the tie-break slots, and the ORDER BY of their UNION ALL.
+    Both name the columns of the parts (compiling an ordering per part in Django would
+    cost more than the query). A part selects only what varies by row; `_union_columns` adds
+    the constants (which source and table, the id keys of unprefixed ids, the other
+    tables' NULL slots) around it, as text: as annotations they cost more to build and
+    compile than the rest of the search (session 13, docs/performance.md)."""
     tables = _tables(sources)
-    slots = _slots(sources, staff)
+    bases = [rows(staff) for rows in tables]
+    slots = _slots(sources, bases)
     quote = connection.ops.quote_name
 
     def requested(keys: tuple[str, ...], dense: frozenset[str] = frozenset()) -> list[str]:
@@ -207,26 +243,47 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
                 f"{'' if term.expression.name in dense else ' NULLS LAST'}"
                 for term in _requested(params, keys)]
 
-    def tie_breaks(slotted: list[tuple[str, bool, list[Any]]]) -> list[str]:
-        return [f"{quote(name)} {'DESC' if desc else 'ASC'}" for name, desc, _ in slotted]
+    def tie_breaks(slotted: list[Slot]) -> list[str]:
+        return [f"{quote(slot.name)} {'DESC' if slot.descending else 'ASC'}"
+                for slot in slotted]
 
     parts = []
     for i, source in enumerate(sources):
-        rows = matching(source, staff, params)
+        t = tables.index(source.rows)
+        rows = matching(source, staff, params, bases[t])
         if rows is None:
             continue
-        t = tables.index(source.rows)
-        rows = rows.annotate(_s=Value(i), _t=Value(t), _pk=F("pk"),
-                             _patient=F(source.patient), **_id_keys(source),
-                             **{name: values[i] for name, _, values in slots})
+        own = [slot for slot in slots if slot.table == t]
+        prefixed = _prefixed(source)
+        varying = ("_k2",) if prefixed else ("_k1",)
+        rows = rows.annotate(_pk=F("pk"), _patient=F(source.patient),
+                             **({"_k2": _id_text(source)} if prefixed else {"_k1": F("pk")}),
+                             **{slot.name: F(slot.column) for slot in own})
         # Within one source `_t`, `_s` and two of the id keys are constants: its order is
         # the requested keys and its table's order (which an index on the first key serves).
-        varying = ("_k2",) if source.prefix or source.suffix or source.ids else ("_k1",)
-        own = [slot for slot in slots if slot[0].startswith(f"_o{t}_")]
-        parts.append((rows.order_by().values(*SHARED, *(name for name, _, _ in slots)),
-                      ", ".join(requested(varying, _dense(source, rows, staff)) + tie_breaks(own))))
+        columns = ("_pk", "_patient", "_when", "_updated", varying[0], *(s.name for s in own))
+        parts.append(Part(rows.order_by().values(*columns),
+                          ", ".join(requested(varying, _dense(source, rows, staff))
+                                    + tie_breaks(own)), i, t, prefixed))
     order = ", ".join([*requested(ID_KEYS), quote("_t"), *tie_breaks(slots), quote("_s")])
-    return parts, order
+    return parts, slots, order
+
+
+def _union_columns(part: Part, slots: list[Slot], alias: str) -> str:
+    """The SELECT list of a part in the UNION: SHARED, then every slot."""
+    quote = connection.ops.quote_name
+
+    def own(name: str) -> str:
+        return f"{alias}.{quote(name)}"
+
+    keys = ["0", own("_k2")] if part.prefixed else [own("_k1"), "''"]
+    constants = [f"{part.source:d}", f"{part.table:d}", own("_pk"), own("_patient"),
+                 own("_when"), own("_updated"), "1" if part.prefixed else "0", *keys]
+    values = constants + [own(slot.name) if slot.table == part.table
+                          else f"CAST(NULL AS {slot.null_type})" for slot in slots]
+    names = [*SHARED, *(slot.name for slot in slots)]
+    return ", ".join(f"{value} AS {quote(name)}" for value, name in zip(values, names,
+                                                                        strict=True))
 
 
 def _total(params: SearchParams, shown: int,
@@ -303,17 +360,18 @@ def search_plan(*, joined: bool = True) -> Iterator[SearchPlan]:
         yield SearchPlan(cursor.fetchone()[2])
 
 
-def _union_page(parts: list[tuple[QuerySet[Any], str]], order: str, params: SearchParams,
+def _union_page(parts: list[Part], slots: list[Slot], order: str, params: SearchParams,
                 want: int, plan: SearchPlan) -> tuple[list[dict[str, Any]], int | None]:
     """The page's rows of the UNION ALL of `parts` and the total. Each part gives only its
     first `_offset` + `want` rows in the result's order, so a clinic-wide page reads a few
     rows of each table through the index on its first sort key instead of sorting them
     all; the count, when the page cannot tell it, is a second query. The text around the
-    compiled parts is fixed column names; every value is a parameter."""
+    compiled parts is fixed column names and integers of our own; every value is a
+    parameter."""
     compiled = []
-    for part, part_order in parts:
+    for part in parts:
         try:
-            compiled.append((*part.query.sql_with_params(), part_order))
+            compiled.append((*part.rows.query.sql_with_params(), part))
         except EmptyResultSet:  # this part filtered to nothing (e.g. `_id` of no such row)
             continue
     if not compiled:
@@ -326,8 +384,9 @@ def _union_page(parts: list[tuple[QuerySet[Any], str]], order: str, params: Sear
         if params.offset <= MAX_ID:  # no table holds more rows (the database's bigint)
             reach = min(params.offset + want, MAX_ID)
             union = " UNION ALL ".join(
-                f"SELECT * FROM ({sql} ORDER BY {part_order} LIMIT {reach:d}) p{i}"  # noqa: S608
-                for i, (sql, _, part_order) in enumerate(compiled))
+                f"SELECT {_union_columns(part, slots, f'p{i}')} FROM "  # noqa: S608
+                f"({sql} ORDER BY {part.order} LIMIT {reach:d}) p{i}"
+                for i, (sql, _, part) in enumerate(compiled))
             with plan.without_memoize(cursor):
                 cursor.execute(f"SELECT {columns} FROM ({union}) u "  # noqa: S608
                                f"ORDER BY {order} LIMIT %s OFFSET %s",
@@ -387,8 +446,8 @@ def _page(sources: tuple[Source, ...], staff: Staff, params: SearchParams, plan:
         def patients() -> Any:
             return rows.order_by().values_list(source.patient, flat=True).distinct()
     else:
-        parts, order = _union(list(sources), staff, params)
-        found, total = _union_page(parts, order, params, want, plan)
+        parts, slots, order = _union(list(sources), staff, params)
+        found, total = _union_page(parts, slots, order, params, want, plan)
         entries = _fetch(list(sources), staff, found[:params.count])
 
         def patients() -> Any:
