@@ -38,7 +38,7 @@ def instant(value: datetime | None) -> str | None:
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    return value.astimezone(timezone.get_fixed_timezone(0)).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def day(value: date | None) -> str | None:
