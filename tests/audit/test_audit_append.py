@@ -1,4 +1,4 @@
-"""The PostgreSQL write path (`audit.log.write`, migration audit 0005): a connection sends its
+"""The PostgreSQL write path (`audit.log.write`, migrations audit 0005 and 0006): a connection sends its
 entries chained from the last hash it wrote, and the database inserts them only under the
 lane lock and only if they follow the lane's head. A wrong guess is refused, never forked;
 concurrent writers leave one chain per lane that `verify` accepts; the function writes every
@@ -22,7 +22,7 @@ from ketacare.audit.chain import GENESIS
 from ketacare.audit.log import entry, record
 from ketacare.audit.models import Action, AuditEvent
 
-append = importlib.import_module("ketacare.audit.migrations.0005_append_function")
+append = importlib.import_module("ketacare.audit.migrations.0006_append_in_one_insert")
 PG = "postgresql"
 
 
@@ -45,7 +45,7 @@ def test_the_function_inserts_every_column_of_the_model():
     inserted = re.search(r"INSERT INTO audit_auditevent \(([^)]*)\)", append.PG_INSTALL[0])
     assert inserted is not None
     columns = {c.strip() for c in inserted.group(1).split(",")}
-    assert columns == {f.column for f in AuditEvent._meta.concrete_fields} - {"id"}
+    assert columns == {f.column for f in AuditEvent._meta.concrete_fields}
 
 
 def test_a_stale_guess_is_refused_and_the_entry_chained_on_the_real_head(audit, admin_a):
@@ -107,3 +107,20 @@ def test_concurrent_writers_never_fork_a_lane(audit, admin_a):
     pairs = Counter(AuditEvent.objects.values_list("lane", "prev_hash"))
     assert max(pairs.values()) == 1
     assert verified() == f"OK: {per_thread * threads} entries, chain intact\n"
+
+
+def test_one_call_writes_many_entries_with_ids_ascending_along_the_chain(audit, admin_a):
+    """A list response's entries (one per patient shown) go in one call; the function draws
+    their ids first and gives them in list order, so `verify`, which walks a lane by id,
+    finds the chain (0006: one INSERT instead of one per entry)."""
+    record(Action.VIEW, user=admin_a)
+    events = log.write([entry(Action.VIEW, user=admin_a, detail={"n": n}) for n in range(60)])
+    assert [e.detail["n"] for e in events] == list(range(60))
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert len({e.lane for e in events}) == 1
+    stored = list(AuditEvent.objects.filter(lane=events[0].lane).order_by("id")
+                  .values_list("pk", "prev_hash", "hash"))[-60:]
+    assert [pk for pk, _, _ in stored] == [e.pk for e in events]
+    assert all(prev == before[2] for (_, prev, _), before in zip(stored[1:], stored[:-1],
+                                                                 strict=True))
+    assert verified() == "OK: 61 entries, chain intact\n"
