@@ -19,7 +19,7 @@ from ketacare.interop.fhir.registry import load
 pytestmark = pytest.mark.django_db
 
 SEARCHED = sorted(name for name, rt in load().items() if rt.sources)
-ORDER_INDEXES = ("response_submitted_at", "vitals_taken_at", "weight_updated")
+ORDER_INDEXES = ("response_submitted_id_text", "vitals_taken_id_text", "weight_updated_id_text")
 
 
 def leading(index: Any) -> Any:
@@ -110,8 +110,39 @@ def test_a_union_part_selects_only_what_varies_by_row(kind: str, staff_a) -> Non
     for part in parts:
         own = {slot.name for slot in slots if slot.table == part.table}
         selected = set(part.rows.query.values_select) | set(part.rows.query.annotation_select)
+        keyed = {"_kt"} if "_kt" in part.order else set()
         assert selected == {"_pk", "_patient", "_when", "_updated",
-                            "_k2" if part.prefixed else "_k1", *own}, selected
+                            "_k2" if part.prefixed else "_k1", *keyed, *own}, selected
         outer = query._union_columns(part, slots, "p")
         assert [c.rsplit(" AS ", 1)[1] for c in outer.split(", ")] == [
             connection.ops.quote_name(name) for name in (*query.SHARED, *(s.name for s in slots))]
+
+
+def test_the_default_order_reads_each_part_from_an_index_without_sorting(staff_a) -> None:  # type: ignore[no-untyped-def]
+    """The default order (`_lastUpdated`, then `_id`) of a clinic-wide Observation page:
+    each part (self-reports, vital signs, weights) reads its rows in that order from its
+    table's index on (time, the key's text), so it stops at the rows the page takes. Sorted by the id's
+    text instead, each part sorted a batch of at least 32 rows per part, joined through to
+    the clinic, for the one or two rows the merge took (session 13, docs/performance.md)."""
+    from django.http import QueryDict
+
+    from ketacare.interop.fhir import search
+
+    rt = load()["Observation"]
+    params = search.parse(QueryDict("_count=50"), rt.param_names, set(rt.sorts))
+    parts, _, _ = query._union(list(rt.sources), staff_a, params)
+    keyed = [part for part in parts if "_kt" in part.order]
+    assert len(keyed) == 7  # two self-report sources, four vital signs, weights
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
+        for part in keyed:
+            sql, args = part.rows.query.sql_with_params()
+            cursor.execute(f"EXPLAIN SELECT * FROM ({sql} ORDER BY {part.order} "  # noqa: S608
+                           "LIMIT 51) p", args)
+            plan = "\n".join(str(row[0]) for row in cursor.fetchall())
+            assert any(f"Index Scan using {index} on" in plan for index in ORDER_INDEXES), plan
+            assert "Sort" not in plan, plan

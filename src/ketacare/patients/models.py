@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
 from ketacare.clinical import eligibility, routes
+from ketacare.ids import KeyText
 
 # Clinic setting: days a screening result holds ([clinic default] 90; issue 14 item 5).
 SCREENING_VALID_SETTING = "screening_valid_days"
@@ -163,7 +164,7 @@ class Weight(HistoryEntry):
         ordering = ["-measured_on", "-recorded_at"]
         indexes = [models.Index(fields=["identifier_value"], name="weight_identifier",
                                 condition=~models.Q(identifier_value="")),
-                   models.Index(WEIGHT_UPDATED, name="weight_updated")]
+                   models.Index(WEIGHT_UPDATED, KeyText("id"), name="weight_updated_id_text")]
 
     def __str__(self) -> str:
         return f"{self.weight_kg} kg on {self.measured_on}"

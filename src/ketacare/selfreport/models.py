@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
+from ketacare.ids import KeyText
 from ketacare.patients.models import Patient
 
 USER = settings.AUTH_USER_MODEL
@@ -135,8 +136,10 @@ class Response(models.Model):
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["identifier_value"], name="response_identifier",
                                 condition=~models.Q(identifier_value="")),
-                   # The order of a clinic-wide FHIR search (date and _lastUpdated).
-                   models.Index(fields=["submitted_at"], name="response_submitted_at")]
+                   # The order of a clinic-wide FHIR search (date and _lastUpdated, then
+                   # the id: the key's text, ids.KeyText).
+                   models.Index(models.F("submitted_at"), KeyText("id"),
+                                name="response_submitted_id_text")]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.total} on {self.submitted_at:%Y-%m-%d}"

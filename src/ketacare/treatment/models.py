@@ -8,10 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest
 
 from ketacare.accounts.models import Clinic
 from ketacare.clinical import protocols
+from ketacare.ids import KeyText
 from ketacare.patients.models import Patient
 
 USER = settings.AUTH_USER_MODEL
@@ -211,8 +213,9 @@ class VitalSigns(models.Model):
 
     class Meta:
         ordering = ["taken_at", "id"]
-        # The order of a clinic-wide FHIR Observation search (date and _lastUpdated).
-        indexes = [models.Index(fields=["taken_at"], name="vitals_taken_at")]
+        # The order of a clinic-wide FHIR Observation search (date and _lastUpdated, then
+        # the id: the key's text, ids.KeyText).
+        indexes = [models.Index(F("taken_at"), KeyText("id"), name="vitals_taken_id_text")]
 
     def __str__(self) -> str:
         return f"{self.sbp}/{self.dbp} at {self.taken_at:%H:%M}"

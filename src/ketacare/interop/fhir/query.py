@@ -29,7 +29,7 @@ from django.db.models.functions import Cast, Coalesce, Collate, Greatest
 from django.db.models.lookups import IsNull
 
 from ketacare.accounts.staff import Staff
-from ketacare.ids import MAX_ID
+from ketacare.ids import MAX_ID, KeyText
 
 from ..paging import told_by_page
 from .common import canonical_uuids, identifier_q
@@ -135,12 +135,17 @@ def matching(source: Source, staff: Staff, params: SearchParams,
     return rows
 
 
+def _sort(params: SearchParams) -> list[tuple[str, bool]]:
+    """The requested sort keys, or the default (`_lastUpdated`, then `_id`)."""
+    return params.sort or [("_lastUpdated", False), ("_id", False)]
+
+
 def _requested(params: SearchParams, id_keys: tuple[str, ...],
                dense: frozenset[str] = frozenset()) -> list[Any]:
     """The requested sort; no value sorts last either way, as in the in-memory search.
     Columns in `dense` are never NULL, so they need no NULLS clause (see `_dense`)."""
     terms = []
-    for key, desc in params.sort or [("_lastUpdated", False), ("_id", False)]:
+    for key, desc in _sort(params):
         names = id_keys if key == "_id" else ("_when" if key == "date" else "_updated",)
         for n in names:
             nulls = {} if n in dense else {"nulls_last": True}
@@ -178,7 +183,7 @@ def _dense(source: Source, rows: QuerySet[Any], staff: Staff) -> frozenset[str]:
     the index on the column (an index gives ASC NULLS LAST forwards, DESC NULLS FIRST
     backwards)."""
     named = [("_when", source.when), ("_updated", source.updated)]
-    return frozenset({"pk", *ID_KEYS} | {
+    return frozenset({"pk", "_kt", *ID_KEYS} | {
         name for name, value in named if value is not None
         and _never_null(rows, value if isinstance(value, str) else value(staff))})
 
@@ -255,16 +260,26 @@ def _union(sources: list[Source], staff: Staff, params: SearchParams,
             continue
         own = [slot for slot in slots if slot.table == t]
         prefixed = _prefixed(source)
-        varying = ("_k2",) if prefixed else ("_k1",)
-        rows = rows.annotate(_pk=F("pk"), _patient=F(source.patient),
-                             **({"_k2": _id_text(source)} if prefixed else {"_k1": F("pk")}),
-                             **{slot.name: F(slot.column) for slot in own})
+        key = "_k2" if prefixed else "_k1"
         # Within one source `_t`, `_s` and two of the id keys are constants: its order is
-        # the requested keys and its table's order (which an index on the first key serves).
-        columns = ("_pk", "_patient", "_when", "_updated", varying[0], *(s.name for s in own))
+        # the requested keys, the id's own key, and its table's order (which an index on
+        # the first key serves). The id's text orders as its key's text when the suffix
+        # cannot continue a number (empty, or a character before "0", as "-total"): one
+        # index on (first key, key text) then serves every source of the table, and the
+        # part reads only the rows the page takes instead of sorting a batch of ties.
+        keyed = prefixed and not source.ids and source.suffix[:1] < "0"
+        varying = ("_kt",) if keyed else (key,)
+        rows = rows.annotate(_pk=F("pk"), _patient=F(source.patient),
+                             **{key: _id_text(source) if prefixed else F("pk")},
+                             **({"_kt": KeyText("pk")} if keyed else {}),
+                             **{slot.name: F(slot.column) for slot in own})
+        # With the id among the keys the order is total: the table's order adds nothing.
+        ties = [] if any(k == "_id" for k, _ in _sort(params)) else tie_breaks(own)
+        columns = ("_pk", "_patient", "_when", "_updated", *dict.fromkeys((key, *varying)),
+                   *(s.name for s in own))
         parts.append(Part(rows.order_by().values(*columns),
-                          ", ".join(requested(varying, _dense(source, rows, staff))
-                                    + tie_breaks(own)), i, t, prefixed))
+                          ", ".join(requested(varying, _dense(source, rows, staff)) + ties),
+                          i, t, prefixed))
     order = ", ".join([*requested(ID_KEYS), quote("_t"), *tie_breaks(slots), quote("_s")])
     return parts, slots, order
 
