@@ -24,17 +24,24 @@ def int_id(value: object) -> int:
     return number
 
 
-class KeyText(Func):
-    """A row's key as text, compared code point by code point whatever the database's
-    collation ("C" on PostgreSQL, BINARY on SQLite). FHIR ids built around a key sort in
-    this order within one source (interop/fhir/query.py), and indexes on it serve that
-    order. A Func, not a Collate: an index takes a Collate only as its outermost wrapper."""
+class CodePoint(Func):
+    """Text compared code point by code point whatever the database's collation ("C" on
+    PostgreSQL, BINARY on SQLite). A Func, not a Collate: an index takes a Collate only as
+    its outermost wrapper."""
 
     template = "%(expressions)s COLLATE %(collation)s"
     output_field = CharField()
 
-    def __init__(self, expression: Any = "pk") -> None:
-        super().__init__(Cast(expression, CharField()), collation='"C"')
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression, collation='"C"')
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, collation='"BINARY"', **extra)
+
+
+class KeyText(CodePoint):
+    """A row's key as text, in code point order. FHIR ids built around a key sort in this
+    order within one source (interop/fhir/query.py), and indexes on it serve that order."""
+
+    def __init__(self, expression: Any = "pk") -> None:
+        super().__init__(Cast(expression, CharField()))

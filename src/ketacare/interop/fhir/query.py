@@ -25,11 +25,11 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Collate, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.db.models.lookups import IsNull
 
 from ketacare.accounts.staff import Staff
-from ketacare.ids import MAX_ID, KeyText
+from ketacare.ids import MAX_ID, CodePoint, KeyText
 
 from ..paging import told_by_page
 from .common import canonical_uuids, identifier_q
@@ -98,9 +98,9 @@ def _prefixed(source: Source) -> bool:
 def _id_text(source: Source) -> Any:
     """The id as text, in code point order whatever the database's collation. Plain `||`:
     neither part can be NULL, and Concat's NULL guards cost more to compile than to run."""
-    text = Func(Value(source.prefix), Cast("pk", CharField()), Value(source.suffix),
-                template="(%(expressions)s)", arg_joiner=" || ", output_field=CharField())
-    return Collate(text, "C" if connection.vendor == "postgresql" else "BINARY")
+    return CodePoint(Func(Value(source.prefix), Cast("pk", CharField()), Value(source.suffix),
+                          template="(%(expressions)s)", arg_joiner=" || ",
+                          output_field=CharField()))
 
 
 def _id_keys(source: Source) -> dict[str, Any]:
