@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest
 
 from ketacare.accounts.models import Clinic
-from ketacare.accounts.naming import named
+from ketacare.accounts.naming import People
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
@@ -64,11 +64,11 @@ def chart_consents(patient: Patient, *, page: bool = False) -> ChartConsents:
     routes = sorted({c.protocol().route for c in patient.courses.all()})
     documents = list(ConsentDocument.objects.filter(clinic=patient.clinic))
     by_id = {d.pk: d for d in documents}
-    consents = list(named(Consent.objects.filter(patient=patient),
-                          "recorded_by", "witness", "withdrawn_by") if page
-                    else Consent.objects.filter(patient=patient))
+    consents = list(Consent.objects.filter(patient=patient))
     for consent in consents:
         consent.document = by_id.get(consent.document_id) or consent.document
+    if page:
+        People().add(consents, "recorded_by", "witness", "withdrawn_by").read()
     statuses = [actions.status_from(r, documents, consents) for r in routes]
     return ChartConsents(
         statuses=[s for s in statuses if s.document is not None],

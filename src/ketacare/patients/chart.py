@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 
-from django.db.models import Prefetch
-
-from ketacare.accounts.naming import named
+from ketacare.accounts.naming import People
 from ketacare.clinical import body, diagnoses
 
 from .models import (
@@ -37,14 +35,23 @@ class Chart:
         self.patient = patient
         self.today = today
 
+    def name_people(self) -> Chart:
+        """Read the lists the chart page shows with the people who recorded each entry, in
+        one query for all of them (a session page reads only the lists it needs, and names
+        no one in them)."""
+        entries = [*self.weights, *self.diagnoses, *self.treatments, *self.medications]
+        (People().add(entries, "recorded_by", "error_by")
+         .add(self.screenings, "screened_by")
+         .add((d for s in self.screenings for d in s.decisions.all()), "decided_by").read())
+        return self
+
     @property
     def age(self) -> int:
         return self.patient.age_on(self.today)
 
     @cached_property
     def weights(self) -> list[Weight]:
-        return list(named(Weight.objects.filter(patient=self.patient),
-                         "recorded_by", "error_by"))
+        return list(Weight.objects.filter(patient=self.patient))
 
     @cached_property
     def latest_weight(self) -> Weight | None:
@@ -71,8 +78,7 @@ class Chart:
 
     @cached_property
     def diagnoses(self) -> list[Diagnosis]:
-        return list(named(Diagnosis.objects.filter(patient=self.patient),
-                         "recorded_by", "error_by"))
+        return list(Diagnosis.objects.filter(patient=self.patient))
 
     @property
     def active_diagnoses(self) -> list[Diagnosis]:
@@ -80,8 +86,7 @@ class Chart:
 
     @cached_property
     def treatments(self) -> list[PriorTreatment]:
-        return list(named(PriorTreatment.objects.filter(patient=self.patient),
-                         "recorded_by", "error_by"))
+        return list(PriorTreatment.objects.filter(patient=self.patient))
 
     @property
     def adequate_trials(self) -> int:
@@ -96,8 +101,7 @@ class Chart:
 
     @cached_property
     def medications(self) -> list[Medication]:
-        return list(named(Medication.objects.filter(patient=self.patient),
-                         "recorded_by", "error_by"))
+        return list(Medication.objects.filter(patient=self.patient))
 
     @property
     def current_medications(self) -> list[Medication]:
@@ -111,8 +115,7 @@ class Chart:
     def screenings(self) -> list[Screening]:
         # Through the patient's manager, so each screening knows its patient (and clinic)
         # without reading them again for `expired`.
-        return list(named(self.patient.screenings, "screened_by").prefetch_related(
-            Prefetch("decisions", named(EligibilityDecision.objects, "decided_by"))))
+        return list(self.patient.screenings.prefetch_related("decisions"))
 
     @property
     def latest_by_route(self) -> list[tuple[Screening, EligibilityDecision | None]]:

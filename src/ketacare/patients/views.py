@@ -198,7 +198,7 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
                   forms: dict[str, BaseForm] | None = None, status: int = 200,
                   extra: dict[str, Any] | None = None) -> HttpResponse:
     staff = staff_of(request)
-    chart = Chart(patient, today=timezone.localdate())
+    chart = Chart(patient, today=timezone.localdate()).name_people()
     entry_forms = PageForms(ENTRY_FORMS, forms)
     return render(request, "patients/chart.html", {
         "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,

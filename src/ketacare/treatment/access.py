@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from ketacare.accounts.naming import named
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
@@ -46,17 +45,12 @@ def course_for(staff: Staff, course_id: object, *, write: bool = False,
     return course
 
 
-# A write never joins the dose: an action that gives it would find "no dose" cached.
-PEOPLE_SHOWN = ("checked_in_by", "override_by", "discharged_by", "signed_by", "dose__given_by",
-                "dose__second_check_by", "dose__override_by")
-
-
 def session_for(staff: Staff, session_id: object, *, write: bool = False,
                 request: HttpRequest | None = None) -> Session:
     staff.require(Perm.RUN_SESSION if write else Perm.VIEW_CHART)
     sessions = Session.objects.select_related("course__patient__clinic")
-    if not write:  # the session-day page names these people: one join, not a fetch each
-        sessions = named(sessions, *PEOPLE_SHOWN)
+    if not write:  # a write never joins the dose: an action that gives it would find
+        sessions = sessions.select_related("dose")  # "no dose" cached
     try:
         session = sessions.get(pk=int_id(session_id), course__patient__clinic=staff.clinic)
     except Session.DoesNotExist:

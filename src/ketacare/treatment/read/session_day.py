@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from ketacare.accounts.naming import named
+from ketacare.accounts.naming import People
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.clinical import discharge as discharge_rules
@@ -80,17 +80,22 @@ def next_step(session: Session) -> str:
         discharge_ready=dosed and actions.discharge_status(session).ready)
 
 
-# What the page lists, each with the people it names: one read of each table, kept on the
-# session, which the discharge checklist (`actions.discharge_status`) reads again (issue 17:
-# vitals were read twice, ratings three times).
-RECORDS_SHOWN = (
-    Prefetch("vitals", named(VitalSigns.objects, "recorded_by")),
-    Prefetch("ratings", named(Rating.objects, "recorded_by")),
-    Prefetch("adverse_events", named(AdverseEvent.objects, "recorded_by")),
-    Prefetch("amendments", named(Amendment.objects, "author")),
-    Prefetch("clinical_alerts", named(ClinicalAlert.objects, "acknowledged_by", "raised_by")
-             .prefetch_related("recipients")),
-)
+# What the page lists: one read of each table, kept on the session, which the discharge
+# checklist (`actions.discharge_status`) reads again (issue 17: vitals were read twice,
+# ratings three times).
+RECORDS_SHOWN = ("vitals", "ratings", "adverse_events", "amendments",
+                 "clinical_alerts__recipients")
+# The people the page names, read in one query after the records (`People`).
+PEOPLE_SHOWN = ("checked_in_by", "override_by", "discharged_by", "signed_by", "dose__given_by",
+                "dose__second_check_by", "dose__override_by")
+
+
+def _name_people(session: Session) -> None:
+    (People().add([session], *PEOPLE_SHOWN)
+     .add([*session.vitals.all(), *session.ratings.all(), *session.adverse_events.all()],
+          "recorded_by")
+     .add(session.amendments.all(), "author")
+     .add(session.clinical_alerts.all(), "acknowledged_by", "raised_by").read())
 
 
 def session_day(staff: Staff, session: Session, *,
@@ -98,6 +103,7 @@ def session_day(staff: Staff, session: Session, *,
     """`session` as the access helper returned it (scoped and audited).
     `discharge_answers`: what a refused discharge form ticked, shown on the checklist."""
     prefetch_related_objects([session], *RECORDS_SHOWN)
+    _name_people(session)
     protocol = session.course.protocol()
     patient = session.course.patient
     dose: Dose | None = getattr(session, "dose", None)
