@@ -119,6 +119,11 @@ def _pinned(client, session, stage: str) -> None:
     for table in SESSION_TABLES:
         reads = [s for s in sql if s.startswith(f'SELECT "{table}".')]
         assert len(reads) <= 1, reads
+    # The clinic comes with the signed-in member's membership; the session is read within
+    # it and not joined to it again.
+    clinic_reads = [s for s in sql if '"accounts_clinic"' in s]
+    assert len(clinic_reads) == 1 and 'FROM "accounts_membership"' in clinic_reads[0], \
+        clinic_reads
 
 
 def test_session_day_reads_each_table_once_whatever_it_shows(client, nurse_a, dosed,

@@ -48,13 +48,14 @@ def course_for(staff: Staff, course_id: object, *, write: bool = False,
 def session_for(staff: Staff, session_id: object, *, write: bool = False,
                 request: HttpRequest | None = None) -> Session:
     staff.require(Perm.RUN_SESSION if write else Perm.VIEW_CHART)
-    sessions = Session.objects.select_related("course__patient__clinic")
+    sessions = Session.objects.select_related("course__patient")
     if not write:  # a write never joins the dose: an action that gives it would find
         sessions = sessions.select_related("dose")  # "no dose" cached
     try:
         session = sessions.get(pk=int_id(session_id), course__patient__clinic=staff.clinic)
     except Session.DoesNotExist:
         raise Http404("No such session") from None
+    session.course.patient.clinic = staff.clinic  # read in that clinic: not joined again
     reads.touch(session.course.patient_id, "session", str(session.pk))
     if not write:
         record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
