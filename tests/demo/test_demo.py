@@ -188,3 +188,21 @@ def test_plans_are_the_same_people_every_time() -> None:
     first = plan()
     assert first == plan()
     assert len({mrn for mrn, *_ in first}) == len(first)
+
+
+def test_the_demos_signed_sessions_show_every_scheduled_reading_taken(client, demo) -> None:
+    """A signed session of the demo's history had a dose and no vitals, so its page showed
+    every monitoring reading missed, in red, on a note that was signed and discharged."""
+    from ketacare.treatment.models import Session, SessionStatus
+
+    sessions = Session.objects.filter(course__patient__clinic=demo["Demo Clinic"],
+                                      status=SessionStatus.SIGNED)
+    assert sessions.exists()
+    client.force_login(get_user_model().objects.get(username="demo-nurse"))
+    for session in sessions[:3]:
+        page = client.get(f"/treatment/sessions/{session.pk}/").content.decode()
+        due = re.search(r'<ul class="due">(.*?)</ul>', page)
+        assert due is not None
+        scheduled = session.course.protocol().vitals_minutes
+        assert due.group(1).count('<li class="done">') == len(scheduled), due.group(1)
+        assert "overdue" not in due.group(1)

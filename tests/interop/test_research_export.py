@@ -100,7 +100,10 @@ def test_default_export_has_whole_days_from_the_first_session(demo_export) -> No
                 for days in _per_patient(out, "assessments", "completed_day")]
     assert sorted(exported) == true_days
     vitals = pq.read_table(out / "vitals.parquet").to_pylist()
-    assert all(0 <= v["minutes_after_dose"] < 24 * 60 for v in vitals)
+    # Within the session day; the readings before the dose count back from it.
+    minutes = [v["minutes_after_dose"] for v in vitals]
+    assert all(-24 * 60 < m < 24 * 60 for m in minutes)
+    assert min(minutes) < 0 < max(minutes)
 
 
 def test_shifted_exports_give_identical_dates_and_no_time_of_day(demo_export,

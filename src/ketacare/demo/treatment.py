@@ -21,7 +21,15 @@ from ketacare.treatment.models import (
     Dose,
     Session,
     SessionStatus,
+    VitalSigns,
+    VitalsPhase,
 )
+
+# A past session's vitals, before the dose and at each reading the protocol schedules: the
+# blood pressure rising by 10-15 mmHg in the first half hour and back within the hour, as
+# is usual with ketamine, and below every alert threshold (the demo history raises none).
+PREDOSE = (122, 78, 74)  # SBP, DBP, HR
+RISE_BY_MINUTE = {15: 14, 30: 12, 40: 8, 45: 6, 60: 2}
 
 # route -> (protocol key, weekdays as offsets from today)
 CONCENTRATION_MG_ML = Decimal(10)  # the 10 mg/mL vial the demo stocks
@@ -103,4 +111,20 @@ def past_course(patient: Patient, start: datetime, prescriber: Staff) -> Course:
             + timedelta(days=365), started_at=began,
             stopped_at=began + timedelta(minutes=protocol.infusion_min or 40),
             given_by=prescriber.user)
+        _past_vitals(session, began, protocol.vitals_minutes, prescriber)
     return course
+
+
+def _past_vitals(session: Session, began: datetime, minutes: tuple[int, ...],
+                 staff: Staff) -> None:
+    """Pre-dose and monitoring vitals of a past session: a signed note is complete, so its
+    page shows every scheduled reading taken (not missed)."""
+    sbp, dbp, hr = PREDOSE
+    readings = [(VitalsPhase.PREDOSE, None, 0)] + [
+        (VitalsPhase.MONITORING, m, RISE_BY_MINUTE.get(m, 0)) for m in minutes]
+    VitalSigns.objects.bulk_create(
+        VitalSigns(session=session, phase=phase, minute=minute,
+                   taken_at=began + timedelta(minutes=-10 if minute is None else minute),
+                   sbp=sbp + rise + session.number % 3, dbp=dbp + rise // 2, hr=hr + rise // 3,
+                   spo2=98, rr=14, recorded_by=staff.user)
+        for phase, minute, rise in readings)
