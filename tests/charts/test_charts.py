@@ -101,3 +101,21 @@ def test_an_argument_that_is_not_data_cannot_key_the_cache() -> None:
 
     with pytest.raises(TypeError, match="Opaque"):
         charts.svg(km_chart, Opaque())
+
+
+def test_the_session_curves_hour_labels_do_not_run_into_each_other() -> None:
+    """At the session page's 560 px the time axis had a label every 0.2 h, 28 px apart:
+    at 1024 px in Chromium "0.0" ran into "0.2" and "3.8" into "4.0"."""
+    import re
+
+    from ketacare.treatment.read.curve import _draw
+
+    drawn = _draw("iv", 32.0, weight_kg=64.4, age=53, infusion_min=40, label="given 32 mg")
+    assert drawn is not None
+    groups = re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', drawn)
+    places = [re.findall(r"translate\(([\d.]+),([\d.]+)\)", g) for g in groups]
+    # The x axis's labels share one baseline (the y axis's share one x).
+    xs = [[float(x) for x, _ in p] for p in places if len({y for _, y in p}) == 1]
+    assert len(xs) == 1, groups
+    gaps = [b - a for a, b in zip(xs[0], xs[0][1:], strict=False)]
+    assert len(xs[0]) >= 4 and min(gaps) >= 50, xs[0]

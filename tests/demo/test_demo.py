@@ -192,7 +192,8 @@ def test_plans_are_the_same_people_every_time() -> None:
 
 def test_the_demos_signed_sessions_show_every_scheduled_reading_taken(client, demo) -> None:
     """A signed session of the demo's history had a dose and no vitals, so its page showed
-    every monitoring reading missed, in red, on a note that was signed and discharged."""
+    every monitoring reading missed, in red, on a note that was signed and discharged; and
+    its dissociation step was empty."""
     from ketacare.treatment.models import Session, SessionStatus
 
     sessions = Session.objects.filter(course__patient__clinic=demo["Demo Clinic"],
@@ -206,3 +207,6 @@ def test_the_demos_signed_sessions_show_every_scheduled_reading_taken(client, de
         scheduled = session.course.protocol().vitals_minutes
         assert due.group(1).count('<li class="done">') == len(scheduled), due.group(1)
         assert "overdue" not in due.group(1)
+        # No rating was recorded: a signed note says so instead of an empty step.
+        ratings = re.search(r'id="ratings".*?</li>\s*<!--', page, re.S)
+        assert ratings is not None and "None recorded." in ratings.group(0)

@@ -39,7 +39,9 @@ def concentration_chart(data: dict[str, Any], *, width: int = 820, height: int =
     ]
     y = alt.Y("conc:Q", title="plasma concentration (ng/mL)",
               scale=alt.Scale(domain=[0, ceiling], nice=False))
-    x = alt.X("time_h:Q", title="hours from start of dose")
+    # Hours at least half an hour apart: every 0.2 h ran the labels into each other at the
+    # session page's width.
+    x = alt.X("time_h:Q", title="hours from start of dose", axis=alt.Axis(tickMinStep=0.5))
     band_layer = alt.Chart(values(bands)).mark_rect(opacity=0.12, color="#a15c00").encode(
         y=alt.Y("low:Q", scale=alt.Scale(domain=[0, ceiling], nice=False)), y2="high:Q"
     )
