@@ -1,7 +1,7 @@
-"""The entries of one list response are written together (`record_reads`): one entry per
-patient, chained one after the other on one lane, in one INSERT; `ketacare audit verify`
-still finds the chain intact, and each entry carries its patient_id (what "who saw this
-patient" filters on)."""
+"""One list or search response is one audit entry (`record_reads`), written in one
+statement: one patient in `patient_id`, several in the detail's `patient_ids`, where "who
+saw this patient" (`AuditEvent.names`) finds them as it finds `patient_id`; `ketacare audit
+verify` still finds the chain intact."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import io
 import uuid
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ketacare.accounts.staff import staff_for
 from ketacare.audit import chain
 from ketacare.audit.log import audit_key, record, record_reads
-from ketacare.audit.models import Action, AuditEvent
+from ketacare.audit.models import PATIENT_IDS, Action, AuditEvent
 
 
 def stored_chain() -> list[chain.Entry]:
@@ -33,24 +33,41 @@ def _writes(ctx: CaptureQueriesContext) -> int:
     return sum(s.startswith(("INSERT", "SELECT * FROM KETACARE_AUDIT_APPEND")) for s in sql)
 
 
-def test_one_response_writes_its_entries_in_one_statement(audit, admin_a, clinic_a):
+def test_a_response_naming_many_patients_is_one_entry_listing_them(audit, admin_a, clinic_a):
     staff = staff_for(admin_a, clinic_a)
     record(Action.SIGN_IN, user=admin_a)
     patients = sorted(str(uuid.uuid4()) for _ in range(120))
     rows = [(p, f"obs-{i}") for i, p in enumerate(patients)] + [(patients[0], "obs-x")]
+    matched = [str(uuid.uuid4())]  # named by the search, matching, not on the page
     with CaptureQueriesContext(connection) as ctx:
-        record_reads(staff, Action.SEARCH, None, "fhir:Observation", rows, {"via": "fhir"})
+        record_reads(staff, Action.SEARCH, None, "fhir:Observation", rows, {"via": "fhir"},
+                     matched=matched)
     assert _writes(ctx) == 1
-    written = list(AuditEvent.objects.filter(action="search").order_by("id"))
-    assert [str(e.patient_id) for e in written] == patients
-    assert written[0].object_id == "obs-0,obs-x"
-    assert len({e.lane for e in written}) == 1
-    assert all(b.prev_hash == a.hash for a, b in zip(written, written[1:], strict=False))
-    assert chain.verify(stored_chain(), audit_key()) == (121, None)
-    record(Action.SIGN_OUT, user=admin_a)  # the lane goes on from the last of them
+    (entry,) = AuditEvent.objects.filter(action="search")
+    assert entry.patient_id is None and entry.clinic_id == clinic_a.pk
+    assert entry.detail == {"via": "fhir", PATIENT_IDS: sorted(patients + matched)}
+    assert entry.object_id == ",".join(f"obs-{i}" for i in range(120))[:64]
+    assert chain.verify(stored_chain(), audit_key()) == (2, None)
+    # "Who saw this patient" finds it for any patient it lists, returned or matched.
+    for patient in (patients[0], patients[57], matched[0]):
+        assert list(AuditEvent.objects.filter(AuditEvent.names([patient]))) == [entry]
+    assert not AuditEvent.objects.filter(AuditEvent.names([uuid.uuid4()])).exists()
+    record(Action.SIGN_OUT, user=admin_a)  # the lane goes on from it
     out = io.StringIO()
     call_command("audit", "verify", stdout=out)
-    assert out.getvalue() == "OK: 122 entries, chain intact\n"
+    assert out.getvalue() == "OK: 3 entries, chain intact\n"
+
+
+def test_a_response_naming_one_patient_names_them_in_the_patient_column(audit, admin_a,
+                                                                        clinic_a):
+    staff = staff_for(admin_a, clinic_a)
+    patient = uuid.uuid4()
+    record_reads(staff, Action.SEARCH, None, "fhir:Observation",
+                 [(patient, "obs-1"), (str(patient), "obs-2")], {"via": "fhir"})
+    (entry,) = AuditEvent.objects.all()
+    assert entry.patient_id == patient and PATIENT_IDS not in entry.detail
+    assert entry.object_id == "obs-1,obs-2"
+    assert list(AuditEvent.objects.filter(AuditEvent.names([patient]))) == [entry]
 
 
 def test_a_response_without_patients_is_one_entry(audit, admin_a, clinic_a):
@@ -59,3 +76,22 @@ def test_a_response_without_patients_is_one_entry(audit, admin_a, clinic_a):
                  {"count": 2})
     (entry,) = AuditEvent.objects.all()
     assert entry.patient_id is None and entry.object_id == "" and entry.clinic_id == clinic_a.pk
+
+
+def test_who_saw_a_patient_is_answered_from_an_index_on_postgresql(audit, admin_a, clinic_a):
+    """The entries listing a patient are found through migration 0007's partial GIN index
+    (the query must ask for what the index's condition says), not by reading the trail."""
+    staff = staff_for(admin_a, clinic_a)
+    patients = [uuid.uuid4() for _ in range(3)]
+    entry = record_reads(staff, Action.SEARCH, None, "patient", [(p, "") for p in patients],
+                         {"via": "api"})
+    record_reads(staff, Action.SEARCH, None, "patient", [(uuid.uuid4(), "")] * 2, {})
+    found = AuditEvent.objects.filter(clinic_id=clinic_a.pk).filter(
+        AuditEvent.names([patients[1]]))
+    assert list(found) == [entry]
+    if connection.vendor != "postgresql":
+        return  # SQLite reads the list's text: no index to use
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = AuditEvent.objects.filter(AuditEvent.names([patients[1]])).explain()
+    assert "audit_listed_patients" in plan, plan

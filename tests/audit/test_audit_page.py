@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
-from ketacare.audit.log import record
+from ketacare.accounts.staff import staff_for
+from ketacare.audit import reads
+from ketacare.audit.log import record, record_reads
 from ketacare.audit.models import Action, AuditEvent
+from ketacare.patients.models import Patient
 
 URL = "audit-list"
 
@@ -90,6 +93,32 @@ def test_filter_by_patient_mrn(audit, client, admin_a, trail, patient_a):
     # Looking up a patient's trail is on that patient's trail.
     assert AuditEvent.objects.filter(action=Action.SEARCH, user_id=admin_a.pk,
                                      patient_id=patient_a.pk).count() == 1
+
+
+def test_filter_by_patient_mrn_finds_the_lists_and_searches_that_named_them(
+        audit, client, admin_a, prescriber_a, clinic_a, trail, patient_a):
+    """A list page, an API list or a FHIR search writes one entry naming its patients in the
+    detail; the patient's trail shows it, their MRN first, then how many more it named."""
+    others = [Patient.objects.create(clinic=clinic_a, mrn=f"A-90{i}", given_name="Other",
+                                     family_name=f"Patient{i}", date_of_birth=date(1990, 1, 1),
+                                     sex_at_birth="male") for i in range(5)]
+    staff = staff_for(prescriber_a, clinic_a)
+    search = record_reads(staff, Action.SEARCH, None, "fhir:Observation",
+                          [(p.pk, f"obs-{n}") for n, p in enumerate([*others, patient_a])],
+                          {"via": "fhir"})
+    elsewhere = record_reads(staff, Action.SEARCH, None, "fhir:Observation",
+                             [(p.pk, "") for p in others], {"via": "fhir"})
+    listed = record(Action.VIEW, user=prescriber_a, clinic_id=clinic_a.pk,
+                    object_type="patient_list",
+                    detail={"patient_ids": reads.patient_ids([patient_a.pk, others[0].pk])})
+    response = post(audit.sign_in(client, admin_a), mrn=audit.mrn)
+    assert shown(response) == {trail["a_view"].pk, trail["a_update"].pk, search.pk, listed.pk}
+    assert elsewhere.pk not in shown(response)
+    html = response.content.decode()
+    row = re.search(rf'data-entry="{search.pk}">(.*?)</tr>', html, re.S)
+    assert row and f"{audit.mrn}, A-900, A-901 +3 more" in row.group(1)
+    row = re.search(rf'data-entry="{listed.pk}">(.*?)</tr>', html, re.S)
+    assert row and f"{audit.mrn}, A-900<" in row.group(1)
 
 
 def test_unknown_mrn_is_a_field_error(audit, client, admin_a, trail):

@@ -20,7 +20,8 @@ def test_count_zero_search_records_the_patients_it_touched(client, charted, toke
     assert response.status_code == 200 and response.json()["total"] > 0
     assert "entry" not in response.json() or response.json()["entry"] == []
     entry = AuditEvent.objects.filter(action="search").latest("id")
-    assert entry.detail["patient_ids"] == [str(ready_patient.pk)]
+    assert entry.patient_id == ready_patient.pk and entry.object_id == ""
+    assert AuditEvent.objects.filter(AuditEvent.names([ready_patient.pk])).contains(entry)
     full = client.get("/fhir/Observation?_count=100", **auth(token_a))
     assert full.status_code == 200
     returned = AuditEvent.objects.filter(action="search").latest("id")

@@ -3,9 +3,17 @@ never updated or deleted (PostgreSQL refuses both by trigger, see migrations).""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import Q
+
+# The detail key of an entry that names several patients (a list page, an API list, a FHIR
+# search): their ids, sorted. "Who saw this patient" finds it as it finds `patient_id`
+# (`names`); on PostgreSQL through the index of migration 0007.
+PATIENT_IDS = "patient_ids"
 
 
 class Action(models.TextChoices):
@@ -45,6 +53,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"audit #{self.pk}: {self.action} by {self.username or 'unknown'}"
+
+    def patients(self) -> list[uuid.UUID]:
+        """Every patient the entry names: its `patient_id` and those listed in its detail."""
+        listed = self.detail.get(PATIENT_IDS, []) if isinstance(self.detail, dict) else []
+        named = [self.patient_id] if self.patient_id is not None else []
+        return named + [uuid.UUID(str(p)) for p in listed if str(p) != str(self.patient_id)]
+
+    @staticmethod
+    def names(patient_ids: Iterable[uuid.UUID | str]) -> Q:
+        """The entries naming any of the patients, in `patient_id` or in the detail's list:
+        on PostgreSQL the list's containment (`@>`), through the partial index of migration
+        0007 (whose condition, the key's presence, is asked for too); SQLite has no JSON
+        containment, so the list's text is searched for the id (a whole UUID, which matches
+        nothing but itself)."""
+        ids = [str(p) for p in patient_ids]
+        listed = Q()
+        for pid in ids:
+            listed |= (Q(**{f"detail__{PATIENT_IDS}__contains": [pid]})
+                       if connection.vendor == "postgresql"
+                       else Q(**{f"detail__{PATIENT_IDS}__icontains": pid}))
+        return Q(patient_id__in=ids) | (Q(detail__has_key=PATIENT_IDS) & listed)
 
     def chained_fields(self) -> dict[str, Any]:
         """What the hash covers: everything but the row id and the hashes themselves."""

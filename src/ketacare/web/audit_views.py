@@ -76,7 +76,7 @@ def _day_start(day: date) -> datetime:
 def _filtered(events: QuerySet[AuditEvent], form: AuditFilterForm) -> QuerySet[AuditEvent]:
     data = form.cleaned_data
     if form.patient_ids:
-        events = events.filter(patient_id__in=form.patient_ids)
+        events = events.filter(AuditEvent.names(form.patient_ids))
     if data["username"]:
         events = events.filter(username__iexact=data["username"].strip())
     if data["action"]:
@@ -109,17 +109,29 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             upto = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
         events = events.filter(id__lte=upto)
     page = Paginator(events, PAGE_SIZE).get_page(page_number)
-    mrns = dict(
-        clinic_patients.filter(pk__in={e.patient_id for e in page if e.patient_id})
-        .values_list("pk", "mrn")
-    )
-    rows = [(event, mrns.get(event.patient_id) if event.patient_id else None) for event in page]
+    named = {event.pk: event.patients() for event in page}
+    mrns = dict(clinic_patients.filter(pk__in={p for ps in named.values() for p in ps})
+                .values_list("pk", "mrn"))
+    rows = [(event, _mrns(named[event.pk], mrns, form.patient_ids)) for event in page]
     if fresh:
         _record_search(request, form)
     return render(request, "audit/list.html", {
         "form": form, "page": page, "rows": rows, "upto": upto,
         "zone": timezone.get_current_timezone_name(),
     })
+
+
+SHOWN_MRNS = 3
+
+
+def _mrns(patients: list[uuid.UUID], mrns: dict[uuid.UUID, str],
+          wanted: list[uuid.UUID]) -> str:
+    """The entry's patients by MRN, the one filtered for first; an entry naming many (a list
+    page, a search) shows the first few and how many more."""
+    ordered = sorted(patients, key=lambda p: (p not in wanted, mrns.get(p, "")))
+    known = [mrns[p] for p in ordered if p in mrns]
+    more = len(patients) - SHOWN_MRNS
+    return ", ".join(known[:SHOWN_MRNS]) + (f" +{more} more" if more > 0 else "")
 
 
 def _record_search(request: HttpRequest, form: AuditFilterForm) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -97,9 +97,11 @@ def _resource_type(name: str) -> ResourceType:
 
 
 def _audit(staff: Staff, action: Action, request: HttpRequest, rt: ResourceType,
-           entries: list[Entry], detail: dict[str, Any]) -> None:
+           entries: list[Entry], detail: dict[str, Any],
+           matched: Iterable[str] = ()) -> None:
     record_reads(staff, action, request, f"fhir:{rt.name}",
-                 [(e.patient_id, e.id) for e in entries], {"via": "fhir", **detail})
+                 [(e.patient_id, e.id) for e in entries], {"via": "fhir", **detail},
+                 matched=matched)
 
 
 def _printable(query: Any) -> dict[str, list[str]]:
@@ -126,10 +128,9 @@ def type_level(request: HttpRequest, resource_type: str) -> HttpResponse:
     page = engine.run(rt, staff, params)
     query = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
     body = engine.bundle(base_url(request), rt.name, page, params, query)
-    unreturned = page.patients - {e.patient_id for e in page.entries}
+    # The patients a search named that match, returned or not (`_count=0` still tells).
     _audit(staff, Action.SEARCH, request, rt, page.entries,
-           {"params": _printable(request.GET), "total": page.total,
-            **({"patient_ids": sorted(unreturned)} if unreturned else {})})
+           {"params": _printable(request.GET), "total": page.total}, page.patients)
     return fhir_response(body)
 
 
