@@ -87,9 +87,9 @@ def test_the_chart_reads_the_people_it_names_in_one_query(client, clinician, cli
     sql = [q["sql"] for q in queries.captured_queries]
     assert len([s for s in sql if s.startswith('SELECT "auth_user"')]) == 2, sql  # + sign-in
     assert [s for s in sql if 'JOIN "auth_user"' in s] == []
-    for i in range(3):  # the diagnoses and weights of the summary tab name their clerk
-        assert page.count(f"· clerk{i}</td>") == 2
-    assert f"wrong patient ({clinician.username}," in page
+    for i in range(3):  # the diagnoses and weights of the summary tab name their clerk,
+        assert page.count(f"· Clerk{i} Tester</td>") == 2  # by full name, as a note does
+    assert f"wrong patient ({clinician.get_full_name()}," in page
 
 
 # Read once per request by the sign-in, two-factor and role middleware, on every page.
