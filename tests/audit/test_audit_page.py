@@ -9,9 +9,8 @@ import pytest
 from django.urls import reverse
 
 from ketacare.accounts.staff import staff_for
-from ketacare.audit import reads
-from ketacare.audit.log import record, record_reads
-from ketacare.audit.models import Action, AuditEvent
+from ketacare.audit.log import patient_ids, record, record_reads
+from ketacare.audit.models import PATIENT_IDS, Action, AuditEvent
 from ketacare.patients.models import Patient
 
 URL = "audit-list"
@@ -110,7 +109,7 @@ def test_filter_by_patient_mrn_finds_the_lists_and_searches_that_named_them(
                              [(p.pk, "") for p in others], {"via": "fhir"})
     listed = record(Action.VIEW, user=prescriber_a, clinic_id=clinic_a.pk,
                     object_type="patient_list",
-                    detail={"patient_ids": reads.patient_ids([patient_a.pk, others[0].pk])})
+                    detail={PATIENT_IDS: patient_ids([patient_a.pk, others[0].pk])})
     response = post(audit.sign_in(client, admin_a), mrn=audit.mrn)
     assert shown(response) == {trail["a_view"].pk, trail["a_update"].pk, search.pk, listed.pk}
     assert elsewhere.pk not in shown(response)

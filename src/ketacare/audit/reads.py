@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -103,8 +102,3 @@ class ReadAuditMiddleware:
             record(Action.VIEW, request=request, user=user, patient_id=patient_id,
                    object_type=kind,
                    object_id=object_id, detail={"status": status})
-
-
-def patient_ids(values: Any) -> list[str]:
-    """The distinct patient ids a page lists, for the detail of its one read entry."""
-    return sorted({str(v) for v in values if v is not None})

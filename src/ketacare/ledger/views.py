@@ -22,9 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketacare.accounts import cosign
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff, requires, staff_of
-from ketacare.audit import reads
-from ketacare.audit.log import record
-from ketacare.audit.models import Action
+from ketacare.audit.log import patient_ids, record
+from ketacare.audit.models import PATIENT_IDS, Action
 from ketacare.form_errors import apply_errors
 from ketacare.patients.access import patients_of
 from ketacare.patients.models import Patient
@@ -131,7 +130,7 @@ def _render_item(request: HttpRequest, item: StockItem, bound: dict[str, BaseFor
     last = actions.last_count(item)
     # The page shows patient MRNs: reading it is a read of patient data.
     record(Action.VIEW, request=request, obj=item, detail={
-        "page": page.number, "patient_ids": reads.patient_ids(e.patient_id for e in page)})
+        "page": page.number, PATIENT_IDS: patient_ids(e.patient_id for e in page)})
     return render(request, "ledger/item.html", {
         "item": item, "balance": actions.balance(item), "page": page, "forms": forms,
         "last_count": last, "flagged": bool(last and last.discrepancy),
@@ -316,13 +315,13 @@ def _download(request: HttpRequest, extension: str) -> HttpResponse:
         "end": _iso(form.cleaned_data["end"]),
         "stock_item": built.items[0].item.pk if form.cleaned_data["item"] else None,
         "entries": sum(len(p.entries) for p in built.items),
-        "patient_ids": _patient_ids(built),
+        PATIENT_IDS: _patient_ids(built),
     })
     return response
 
 
 def _patient_ids(built: reports.Report) -> list[str]:
-    return reads.patient_ids(e.patient_id for p in built.items for e in p.entries)
+    return patient_ids(e.patient_id for p in built.items for e in p.entries)
 
 
 def _iso(day: date) -> str:

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
-from ketacare.audit import reads
-from ketacare.audit.log import record
-from ketacare.audit.models import Action
+from ketacare.audit.log import patient_ids, record
+from ketacare.audit.models import PATIENT_IDS, Action
 from ketacare.clinical import eligibility, routes
 from ketacare.form_errors import apply_errors
 from ketacare.page_forms import PageForms
@@ -148,7 +147,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     record(Action.SEARCH if searched else Action.VIEW, request=request,
            object_type="patient_list",
            detail={"shown": len(page.patients), "page": page.number, "more": page.has_next,
-                   "patient_ids": reads.patient_ids(p.pk for p in page.patients)})
+                   PATIENT_IDS: patient_ids(p.pk for p in page.patients)})
     return render(request, "patients/list.html", {
         "form": form, "page": page,
         "clinic_total": None if filtered else counts.clinic_total(staff.clinic),

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
-from ketacare.audit.log import record
-from ketacare.audit.models import Action
+from ketacare.audit.log import patient_ids, record
+from ketacare.audit.models import PATIENT_IDS, Action
 from ketacare.clinical.routes import ESKETAMINE_ROUTE
 from ketacare.ids import int_id
 from ketacare.treatment.models import Session
@@ -100,5 +100,5 @@ def due_list(staff: Staff, *, request: HttpRequest | None = None) -> list[Due]:
     record(Action.VIEW, request=request, user=staff.user, role=staff.role_label,
            clinic_id=staff.clinic.pk, object_type="rems_due_list",
            detail={"rows": len(rows), "overdue": sum(r.overdue for r in rows),
-                   "patient_ids": reads.patient_ids(r.session.course.patient_id for r in rows)})
+                   PATIENT_IDS: patient_ids(r.session.course.patient_id for r in rows)})
     return rows

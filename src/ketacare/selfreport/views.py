@@ -20,9 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.permissions import Perm
 from ketacare.accounts.staff import requires, staff_of
-from ketacare.audit import reads
-from ketacare.audit.log import record
-from ketacare.audit.models import Action
+from ketacare.audit.log import patient_ids, record
+from ketacare.audit.models import PATIENT_IDS, Action
 from ketacare.clinical.instruments import InstrumentInputError, get
 from ketacare.clinical.measurement_schedule import KIND_LABELS
 from ketacare.clinical.outcomes import OutcomeRules, classify
@@ -54,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     listed = [r for r in rows if not show or r.status == show]
     record(Action.VIEW, request=request, object_type="selfreport_requests",
            detail={"status": show or "all", "rows": len(listed),
-                   "patient_ids": reads.patient_ids(r.patient_id for r in listed)})
+                   PATIENT_IDS: patient_ids(r.patient_id for r in listed)})
     return render(request, "selfreport/home.html", {
         "rows": listed, "counts": [(s, counts.get(s, 0)) for s in STATUSES], "show": show,
         "kinds": KIND_LABELS, "failed": actions.failed_deliveries(staff.clinic),
@@ -71,7 +70,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     open_alerts = list(qs.filter(action_at__isnull=True).order_by("created_at"))
     closed = list(qs.filter(action_at__isnull=False).order_by("-action_at")[:50])
     record(Action.VIEW, request=request, object_type="selfreport_alerts",
-           detail={"open": len(open_alerts), "patient_ids": reads.patient_ids(
+           detail={"open": len(open_alerts), PATIENT_IDS: patient_ids(
                a.patient_id for a in [*open_alerts, *closed])})
     return render(request, "selfreport/alerts.html", {
         "open_alerts": open_alerts, "closed": closed, "can_act": staff.can(Perm.ALERTS_ACT),

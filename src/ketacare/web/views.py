@@ -5,9 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ketacare.accounts.permissions import Perm
-from ketacare.audit import reads
-from ketacare.audit.log import record
-from ketacare.audit.models import Action
+from ketacare.audit.log import patient_ids, record
+from ketacare.audit.models import PATIENT_IDS, Action
 from ketacare.clinical import instruments
 from ketacare.patients.access import screenings_of
 from ketacare.patients.counts import status_counts
@@ -39,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             record(Action.VIEW, request=request, object_type="worklist",
                    detail={"screenings_awaiting_decision": len(awaiting),
                            "sessions_today": len(today_sessions),
-                           "patient_ids": reads.patient_ids(
+                           PATIENT_IDS: patient_ids(
                                [*(s.patient_id for s in awaiting),
                                 *(s.course.patient_id for s in today_sessions)])})
     return render(request, "web/home.html", context)
