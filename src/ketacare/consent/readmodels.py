@@ -15,12 +15,19 @@ from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical.eligibility import ROUTES
 from ketacare.clinical.protocols import DEFAULT_PROTOCOLS, Protocol
+from ketacare.compiled_reads import CompiledRead
 from ketacare.ids import int_id
 from ketacare.patients.models import Patient
-from ketacare.treatment.models import ClinicProtocol
+from ketacare.treatment.models import ClinicProtocol, Course
 
 from . import actions, education, shipped
 from .models import Consent, ConsentDocument, EducationParagraph, PatientLink
+
+# The chart's consent panel reads these on every chart page (ketacare.compiled_reads).
+_courses = CompiledRead(lambda patient_id: Course.objects.filter(patient_id=patient_id))
+_documents = CompiledRead(
+    lambda clinic_id: ConsentDocument.objects.filter(clinic_id=clinic_id))
+_consents = CompiledRead(lambda patient_id: Consent.objects.filter(patient_id=patient_id))
 
 
 def consent_for(staff: Staff, consent_id: object, *, request: HttpRequest | None = None,
@@ -61,10 +68,10 @@ def chart_consents(patient: Patient, *, page: bool = False) -> ChartConsents:
     (`actions.status_from`) over them. The chart's panel names no one and lists no intake
     link, so it reads neither the staff who recorded, witnessed or withdrew nor the links;
     each consent's document is taken from the documents already read."""
-    routes = sorted({c.protocol().route for c in patient.courses.all()})
-    documents = list(ConsentDocument.objects.filter(clinic=patient.clinic))
+    routes = sorted({c.protocol().route for c in _courses(patient.pk)})
+    documents = _documents(patient.clinic_id)
     by_id = {d.pk: d for d in documents}
-    consents = list(Consent.objects.filter(patient=patient))
+    consents = _consents(patient.pk)
     for consent in consents:
         consent.document = by_id.get(consent.document_id) or consent.document
     if page:

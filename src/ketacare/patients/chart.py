@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 
+from django.db.models import prefetch_related_objects
+
 from ketacare.accounts.naming import People
 from ketacare.clinical import body, diagnoses
+from ketacare.compiled_reads import CompiledRead
 
 from .models import (
     Diagnosis,
@@ -28,6 +31,14 @@ REMS_CATEGORIES = {
 }
 # Product default for "weight must be recent" before a dose; a clinic may change it.
 WEIGHT_MAX_AGE_DAYS = 30
+
+# The chart's lists, read on every chart and session page (ketacare.compiled_reads).
+_weights = CompiledRead(lambda patient_id: Weight.objects.filter(patient_id=patient_id))
+_diagnoses = CompiledRead(lambda patient_id: Diagnosis.objects.filter(patient_id=patient_id))
+_treatments = CompiledRead(
+    lambda patient_id: PriorTreatment.objects.filter(patient_id=patient_id))
+_medications = CompiledRead(lambda patient_id: Medication.objects.filter(patient_id=patient_id))
+_screenings = CompiledRead(lambda patient_id: Screening.objects.filter(patient_id=patient_id))
 
 
 class Chart:
@@ -51,7 +62,7 @@ class Chart:
 
     @cached_property
     def weights(self) -> list[Weight]:
-        return list(Weight.objects.filter(patient=self.patient))
+        return _weights(self.patient.pk)
 
     @cached_property
     def latest_weight(self) -> Weight | None:
@@ -78,7 +89,7 @@ class Chart:
 
     @cached_property
     def diagnoses(self) -> list[Diagnosis]:
-        return list(Diagnosis.objects.filter(patient=self.patient))
+        return _diagnoses(self.patient.pk)
 
     @property
     def active_diagnoses(self) -> list[Diagnosis]:
@@ -86,7 +97,7 @@ class Chart:
 
     @cached_property
     def treatments(self) -> list[PriorTreatment]:
-        return list(PriorTreatment.objects.filter(patient=self.patient))
+        return _treatments(self.patient.pk)
 
     @property
     def adequate_trials(self) -> int:
@@ -101,7 +112,7 @@ class Chart:
 
     @cached_property
     def medications(self) -> list[Medication]:
-        return list(Medication.objects.filter(patient=self.patient))
+        return _medications(self.patient.pk)
 
     @property
     def current_medications(self) -> list[Medication]:
@@ -115,7 +126,11 @@ class Chart:
     def screenings(self) -> list[Screening]:
         # Through the patient's manager, so each screening knows its patient (and clinic)
         # without reading them again for `expired`.
-        return list(self.patient.screenings.prefetch_related("decisions"))
+        screenings = _screenings(self.patient.pk)
+        for s in screenings:
+            s.patient = self.patient
+        prefetch_related_objects(screenings, "decisions")
+        return screenings
 
     @property
     def latest_by_route(self) -> list[tuple[Screening, EligibilityDecision | None]]:

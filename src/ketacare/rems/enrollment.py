@@ -10,15 +10,18 @@ rule is about the first treatment, as the REMS words it.
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ketacare.accounts.staff import Staff
 from ketacare.audit.log import record_patient
 from ketacare.audit.models import Action
 from ketacare.clinical.routes import ESKETAMINE_ROUTE
+from ketacare.compiled_reads import CompiledRead
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import Dose, Session
 
@@ -26,12 +29,18 @@ from .actions import _require_clinician
 from .models import RemsEnrollment
 
 
+def _in_force(patient_id: UUID) -> QuerySet[RemsEnrollment]:
+    return RemsEnrollment.objects.filter(patient_id=patient_id, entered_in_error=False)
+
+
+_newest_in_force = CompiledRead(lambda patient_id: _in_force(patient_id)[:1])
+
+
 def enrollment_of(patient: Patient, on: date | None = None) -> RemsEnrollment | None:
     """The patient's enrollment in force (on a day, if given), or None."""
-    rows = RemsEnrollment.objects.filter(patient=patient, entered_in_error=False)
-    if on is not None:
-        rows = rows.filter(enrolled_on__lte=on)
-    return rows.first()
+    if on is None:  # the chart's flag, on every chart page
+        return next(iter(_newest_in_force(patient.pk)), None)
+    return _in_force(patient.pk).filter(enrolled_on__lte=on).first()
 
 
 def had_esketamine_before(patient: Patient, session: Session) -> bool:

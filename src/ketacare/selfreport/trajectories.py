@@ -10,10 +10,15 @@ from datetime import datetime, tzinfo
 from ketacare.charts import png, svg
 from ketacare.charts.trajectory import AlertMark, points_from, trajectory_chart
 from ketacare.clinical.instruments import Instrument, get
+from ketacare.compiled_reads import CompiledRead
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import Dose
 
 from .models import Alert, Response
+
+# Read on every chart page (ketacare.compiled_reads).
+_responses = CompiledRead(lambda patient_id: Response.objects.filter(patient_id=patient_id))
+_alerts = CompiledRead(lambda patient_id: Alert.objects.filter(patient_id=patient_id))
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def patient_trajectories(patient: Patient,
     passed when the caller has already loaded them (all of the patient's). A patient with
     no scored answer costs one read; the doses and alerts are read only for a chart."""
     if responses is None:
-        responses = list(Response.objects.filter(patient=patient))
+        responses = _responses(patient.pk)
     drawn = []
     for instrument_id in sorted({r.instrument for r in responses}):
         instrument = get(instrument_id)
@@ -67,7 +72,7 @@ def patient_trajectories(patient: Patient,
         return []
     marks = session_marks(patient)
     by_id = {r.pk: r for r in responses}
-    alerts = list(Alert.objects.filter(patient=patient))
+    alerts = _alerts(patient.pk)
     for alert in alerts:  # the answer is one of `responses`: no join to read it again
         alert.response = by_id.get(alert.response_id) or alert.response
     out = []

@@ -20,6 +20,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.clinical import discharge as discharge_rules
 from ketacare.clinical import eligibility, protocols
 from ketacare.clinical.session_day import DueReading, current_step, monitoring_due
+from ketacare.compiled_reads import CompiledRead, keep_as_prefetched
 from ketacare.patients.chart import Chart
 from ketacare.patients.models import Patient
 
@@ -80,11 +81,16 @@ def next_step(session: Session) -> str:
         discharge_ready=dosed and actions.discharge_status(session).ready)
 
 
-# What the page lists: one read of each table, kept on the session, which the discharge
-# checklist (`actions.discharge_status`) reads again (issue 17: vitals were read twice,
-# ratings three times).
-RECORDS_SHOWN = ("vitals", "ratings", "adverse_events", "amendments",
-                 "clinical_alerts__recipients")
+# What the page lists: one read of each table, kept on the session as if prefetched, which
+# the discharge checklist (`actions.discharge_status`) reads again (issue 17: vitals were
+# read twice, ratings three times). Compiled once per process (ketacare.compiled_reads).
+RECORDS_SHOWN = {
+    related_name: CompiledRead(lambda session_id, model=model: model.objects.filter(
+        session_id=session_id))
+    for related_name, model in (("vitals", VitalSigns), ("ratings", Rating),
+                                ("adverse_events", AdverseEvent), ("amendments", Amendment),
+                                ("clinical_alerts", ClinicalAlert))
+}
 # The people the page names, read in one query after the records (`People`).
 PEOPLE_SHOWN = ("checked_in_by", "override_by", "discharged_by", "signed_by", "dose__given_by",
                 "dose__second_check_by", "dose__override_by")
@@ -102,7 +108,9 @@ def session_day(staff: Staff, session: Session, *,
                 discharge_answers: Mapping[str, Any] | None = None) -> SessionDay:
     """`session` as the access helper returned it (scoped and audited).
     `discharge_answers`: what a refused discharge form ticked, shown on the checklist."""
-    prefetch_related_objects([session], *RECORDS_SHOWN)
+    for related_name, read in RECORDS_SHOWN.items():
+        keep_as_prefetched(session, related_name, read(session.pk))
+    prefetch_related_objects(list(session.clinical_alerts.all()), "recipients")
     _name_people(session)
     protocol = session.course.protocol()
     patient = session.course.patient

@@ -1,0 +1,131 @@
+"""Reads the busiest pages run on every request, compiled to SQL once per process.
+
+Django compiles a queryset to SQL each time it runs and passes every row through its
+iterator machinery: about half a millisecond of Python per statement before the database
+does anything (docs/performance.md). A chart or session-day page runs a dozen reads whose
+shape never changes, only the key they filter on (a patient, a session). `CompiledRead`
+lets Django compile such a shape once per process, with marker keys, and remembers the
+SQL, where each key sits among its parameters and how each column is converted; a call
+binds the real keys there and builds the model instances with `Model.from_db`, as
+Django's own iterator does. The SQL is Django's, so it is what the queryset would run,
+on SQLite as on PostgreSQL.
+
+Only plain model querysets qualify: one model, its own columns (no `select_related`,
+annotations, `values()` or `defer()`), keyed by integer or UUID values. Anything else is
+refused when the shape is first compiled, not silently read wrong.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+Key = int | uuid.UUID
+
+# Marker keys no real row has: negative integers and UUIDs of a reserved prefix.
+_INT_MARKER = -7_311_000_000
+_UUID_MARKER = 0x4B45_5441_4341_5245 << 64  # "KETACARE"
+
+
+def _marker(kind: type, i: int) -> Key:
+    return uuid.UUID(int=_UUID_MARKER + i) if kind is uuid.UUID else _INT_MARKER - i
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, int, bool], ...]  # (parameter position, key index, as hex)
+    attnames: tuple[str, ...]
+    converters: tuple[tuple[int, list[Any], Any], ...]  # (column, converters, expression)
+
+
+class CompiledRead(Generic[M]):
+    """`build(*keys)` returns the queryset for the given keys; calling the read with keys
+    returns its rows as model instances, in the queryset's order."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+        self._build = build
+        self._plans: dict[tuple[type, ...], tuple[type[M], str, _Plan]] = {}
+
+    def __call__(self, *keys: Key) -> list[M]:
+        kinds = tuple(uuid.UUID if isinstance(k, uuid.UUID) else int for k in keys)
+        compiled = self._plans.get(kinds)
+        if compiled is None:
+            compiled = self._plans[kinds] = self._compile(kinds)
+        model, alias, plan = compiled
+        params = list(plan.params)
+        for pos, i, as_hex in plan.slots:
+            key = keys[i]
+            params[pos] = key.hex if as_hex and isinstance(key, uuid.UUID) else key
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        if plan.converters:
+            rows = [_converted(row, plan.converters, connection) for row in rows]
+        return [model.from_db(alias, plan.attnames, row) for row in rows]
+
+    def _compile(self, kinds: tuple[type, ...]) -> tuple[type[M], str, _Plan]:
+        markers = [_marker(kind, i) for i, kind in enumerate(kinds)]
+        qs = self._build(*markers)
+        query = qs.query
+        state = vars(qs)  # values() and prefetch_related() leave no mark on the query
+        if (query.select_related or query.annotation_select or query.extra_select
+                or query.deferred_loading[0] or not query.default_cols
+                or state["_fields"] is not None or state["_prefetch_related_lookups"]):
+            raise TypeError(f"not a plain model read: {qs.model.__name__}")
+        compiler = query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        klass_info = compiler.klass_info
+        assert klass_info is not None
+        fields = klass_info["select_fields"]
+        columns = [col for col, _, _ in compiler.select[fields[0]:fields[-1] + 1]]
+        slots = []
+        for pos, value in enumerate(params):
+            for i, marker in enumerate(markers):
+                if value == marker:
+                    slots.append((pos, i, False))
+                elif isinstance(marker, uuid.UUID) and value == marker.hex:
+                    slots.append((pos, i, True))
+        missing = set(range(len(markers))) - {i for _, i, _ in slots}
+        if missing or any(str(m) in sql or str(m).replace("-", "") in sql for m in markers):
+            raise TypeError(f"keys {sorted(missing)} are not parameters of {sql}")
+        converters = tuple(
+            (j, convs, expr) for j, (convs, expr) in compiler.get_converters(columns).items())
+        plan = _Plan(sql=sql, params=tuple(params), slots=tuple(slots),
+                     attnames=tuple(col.target.attname for col in columns),
+                     converters=converters)
+        return qs.model, qs.db, plan
+
+
+def _converted(row: Sequence[Any], converters: tuple[tuple[int, list[Any], Any], ...],
+               connection: Any) -> list[Any]:
+    values = list(row)
+    for j, convs, expression in converters:
+        value = values[j]
+        for convert in convs:
+            value = convert(value, expression, connection)
+        values[j] = value
+    return values
+
+
+def keep_as_prefetched(instance: Model, related_name: str, rows: list[M]) -> None:
+    """Keep `rows` (read with a `CompiledRead`) as what `instance.<related_name>.all()`
+    returns from now on, as `prefetch_related_objects` keeps what it reads: the manager's
+    own queryset (so a later `.filter()` on it still filters this instance's rows) holding
+    the rows, each pointing back at `instance` without another read."""
+    manager = getattr(instance, related_name)
+    queryset = manager.get_queryset()
+    for row in rows:
+        manager.field.set_cached_value(row, instance)
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[manager.field.remote_field.cache_name] = queryset
