@@ -74,16 +74,33 @@ def test_two_keys_bind_where_each_sits(demo) -> None:
     assert _rows(read(reading.session_id, reading.pk)) == _rows(others)
 
 
+def test_select_related_rows_come_with_the_read(demo) -> None:
+    read = CompiledRead(lambda pk: Session.objects.select_related("course__patient", "dose")
+                        .filter(pk=pk))
+    sessions = list(Session.objects.order_by("pk"))
+    dosed = [s for s in sessions if hasattr(s, "dose")]
+    assert dosed and len(dosed) < len(sessions)
+    for session in [dosed[0], next(s for s in sessions if not hasattr(s, "dose"))]:
+        [row] = read(session.pk)
+        with CaptureQueriesContext(connection) as queries:
+            course, patient = row.course, row.course.patient
+            dose = getattr(row, "dose", None)
+        assert len(queries) == 0
+        assert _rows([row, course, patient]) == _rows([session, session.course,
+                                                      session.course.patient])
+        assert _rows([dose] if dose else []) == _rows(
+            [session.dose] if hasattr(session, "dose") else [])
+
+
 @pytest.mark.parametrize("build", [
-    lambda pk: Weight.objects.select_related("patient").filter(patient_id=pk),
     lambda pk: Weight.objects.filter(patient_id=pk).only("weight_kg"),
     lambda pk: Weight.objects.filter(patient_id=pk).values("weight_kg"),
     lambda pk: Weight.objects.filter(patient_id=pk).prefetch_related("recorded_by"),
-], ids=["select_related", "only", "values", "prefetch_related"])
+], ids=["only", "values", "prefetch_related"])
 def test_a_read_that_is_not_plain_is_refused(demo, build: Any) -> None:
     patient = Patient.objects.first()
     assert patient is not None
-    with pytest.raises(TypeError, match="not a plain model read"):
+    with pytest.raises(TypeError, match="not a model read"):
         CompiledRead(build)(patient.pk)
 
 

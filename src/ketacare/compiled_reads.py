@@ -10,9 +10,10 @@ binds the real keys there and builds the model instances with `Model.from_db`, a
 Django's own iterator does. The SQL is Django's, so it is what the queryset would run,
 on SQLite as on PostgreSQL.
 
-Only plain model querysets qualify: one model, its own columns (no `select_related`,
-annotations, `values()` or `defer()`), keyed by integer or UUID values. Anything else is
-refused when the shape is first compiled, not silently read wrong.
+Only model querysets qualify: a model's rows with all their columns, and those of the rows
+it `select_related` (no annotations, `values()`, `defer()` or `prefetch_related`), keyed by
+integer or UUID values. Anything else is refused when the shape is first compiled, not
+silently read wrong.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
 Key = int | uuid.UUID
 
-# Marker keys no real row has: negative integers and UUIDs of a reserved prefix.
-_INT_MARKER = -7_311_000_000
+# Marker keys, told apart from the query's constants by value: only compiled, never run.
+# Integers inside a 32-bit field's range (Django refuses a lookup outside it).
+_INT_MARKER = 2_073_111_970
 _UUID_MARKER = 0x4B45_5441_4341_5245 << 64  # "KETACARE"
 
 
 def _marker(kind: type, i: int) -> Key:
-    return uuid.UUID(int=_UUID_MARKER + i) if kind is uuid.UUID else _INT_MARKER - i
+    return uuid.UUID(int=_UUID_MARKER + i) if kind is uuid.UUID else _INT_MARKER + i
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,9 @@ class _Plan:
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int, bool], ...]  # (parameter position, key index, as hex)
-    attnames: tuple[str, ...]
+    attnames: tuple[str, ...]  # the model's columns, which start the row
     converters: tuple[tuple[int, list[Any], Any], ...]  # (column, converters, expression)
+    related: tuple[Any, ...]  # Django's populators of the select_related rows
 
 
 class CompiledRead(Generic[M]):
@@ -70,23 +74,31 @@ class CompiledRead(Generic[M]):
             rows = cursor.fetchall()
         if plan.converters:
             rows = [_converted(row, plan.converters, connection) for row in rows]
-        return [model.from_db(alias, plan.attnames, row) for row in rows]
+        width = len(plan.attnames)
+        out = []
+        for row in rows:
+            obj = model.from_db(alias, plan.attnames, row[:width])
+            for related in plan.related:
+                related.populate(row, obj)
+            out.append(obj)
+        return out
 
     def _compile(self, kinds: tuple[type, ...]) -> tuple[type[M], str, _Plan]:
         markers = [_marker(kind, i) for i, kind in enumerate(kinds)]
         qs = self._build(*markers)
         query = qs.query
         state = vars(qs)  # values() and prefetch_related() leave no mark on the query
-        if (query.select_related or query.annotation_select or query.extra_select
+        if (query.annotation_select or query.extra_select
                 or query.deferred_loading[0] or not query.default_cols
                 or state["_fields"] is not None or state["_prefetch_related_lookups"]):
-            raise TypeError(f"not a plain model read: {qs.model.__name__}")
+            raise TypeError(f"not a model read: {qs.model.__name__}")
         compiler = query.get_compiler(using=qs.db)
         sql, params = compiler.as_sql()
         klass_info = compiler.klass_info
         assert klass_info is not None
         fields = klass_info["select_fields"]
-        columns = [col for col, _, _ in compiler.select[fields[0]:fields[-1] + 1]]
+        assert fields[0] == 0, "the model's own columns come first"
+        columns = [col for col, _, _ in compiler.select]
         slots = []
         for pos, value in enumerate(params):
             for i, marker in enumerate(markers):
@@ -100,8 +112,10 @@ class CompiledRead(Generic[M]):
         converters = tuple(
             (j, convs, expr) for j, (convs, expr) in compiler.get_converters(columns).items())
         plan = _Plan(sql=sql, params=tuple(params), slots=tuple(slots),
-                     attnames=tuple(col.target.attname for col in columns),
-                     converters=converters)
+                     attnames=tuple(col.target.attname for col in columns[:fields[-1] + 1]),
+                     converters=converters,
+                     related=tuple(get_related_populators(  # type: ignore[call-arg]
+                         klass_info, compiler.select, qs.db)))  # (stubs: Django 6's)
         return qs.model, qs.db, plan
 
 

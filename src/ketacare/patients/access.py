@@ -17,6 +17,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.compiled_reads import CompiledRead
 from ketacare.ids import int_id
 
 from .models import Patient, Screening, Weight
@@ -46,6 +47,11 @@ def _uuid(value: object) -> uuid.UUID:
         raise Http404("No such patient") from None
 
 
+# Every patient page reads its patient this way (ketacare.compiled_reads).
+_in_clinic = CompiledRead(lambda clinic_id, patient_id: Patient.objects.filter(
+    clinic_id=clinic_id, pk=patient_id).order_by())
+
+
 def patient_for(
     staff: Staff, patient_id: object, *, write: bool = False, request: HttpRequest | None = None,
     audit_as: str = "patient",
@@ -53,10 +59,10 @@ def patient_for(
     """The patient, if in the staff member's active clinic; a read is audited unless the
     caller is about to write (the write action audits itself)."""
     staff.require(Perm.EDIT_PATIENT if write else Perm.VIEW_CHART)
-    try:
-        patient = Patient.objects.get(clinic=staff.clinic, pk=_uuid(patient_id))
-    except Patient.DoesNotExist:
-        raise Http404("No such patient") from None
+    found = _in_clinic(staff.clinic.pk, _uuid(patient_id))
+    if not found:
+        raise Http404("No such patient")
+    patient = found[0]
     patient.clinic = staff.clinic  # the row was read in that clinic: no second read of it
     reads.touch(patient.pk, audit_as, str(patient.pk))
     if not write:

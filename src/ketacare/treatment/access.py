@@ -10,6 +10,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.audit import reads
 from ketacare.audit.log import record
 from ketacare.audit.models import Action
+from ketacare.compiled_reads import CompiledRead
 from ketacare.ids import int_id
 
 from .models import ClinicalAlert, ClinicProtocol, Course, Dose, Session, VitalSigns
@@ -45,16 +46,25 @@ def course_for(staff: Staff, course_id: object, *, write: bool = False,
     return course
 
 
+def _in_clinic(clinic_id: int, session_id: int) -> QuerySet[Session]:
+    return Session.objects.select_related("course__patient").filter(
+        pk=session_id, course__patient__clinic_id=clinic_id).order_by()
+
+
+# Every session page reads its session this way (ketacare.compiled_reads).
+_to_read = CompiledRead(lambda clinic_id, session_id: _in_clinic(
+    clinic_id, session_id).select_related("dose"))
+_to_write = CompiledRead(_in_clinic)
+
+
 def session_for(staff: Staff, session_id: object, *, write: bool = False,
                 request: HttpRequest | None = None) -> Session:
     staff.require(Perm.RUN_SESSION if write else Perm.VIEW_CHART)
-    sessions = Session.objects.select_related("course__patient")
-    if not write:  # a write never joins the dose: an action that gives it would find
-        sessions = sessions.select_related("dose")  # "no dose" cached
-    try:
-        session = sessions.get(pk=int_id(session_id), course__patient__clinic=staff.clinic)
-    except Session.DoesNotExist:
-        raise Http404("No such session") from None
+    # A write never joins the dose: an action that gives it would find "no dose" cached.
+    found = (_to_write if write else _to_read)(staff.clinic.pk, int_id(session_id))
+    if not found:
+        raise Http404("No such session")
+    session = found[0]
     session.course.patient.clinic = staff.clinic  # read in that clinic: not joined again
     reads.touch(session.course.patient_id, "session", str(session.pk))
     if not write:
