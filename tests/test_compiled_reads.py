@@ -74,6 +74,17 @@ def test_two_keys_bind_where_each_sits(demo) -> None:
     assert _rows(read(reading.session_id, reading.pk)) == _rows(others)
 
 
+def test_a_key_on_a_small_integer_column(demo) -> None:
+    """Session.number is a 32-bit column: Django refuses a lookup outside its range, so
+    the marker keys must lie inside it."""
+    read = CompiledRead(lambda course_id, number: Session.objects.filter(
+        course_id=course_id, number=number))
+    session = Session.objects.order_by("pk").last()
+    assert session is not None
+    assert _rows(read(session.course_id, session.number)) == _rows([session])
+    assert read(session.course_id, 10_000) == []
+
+
 def test_select_related_rows_come_with_the_read(demo) -> None:
     read = CompiledRead(lambda pk: Session.objects.select_related("course__patient", "dose")
                         .filter(pk=pk))
@@ -109,6 +120,14 @@ def test_a_key_the_query_does_not_use_is_refused(demo) -> None:
     assert patient is not None
     with pytest.raises(TypeError, match="not parameters"):
         CompiledRead(lambda pk: Weight.objects.all())(patient.pk)
+
+
+def test_a_key_of_another_type_is_refused(demo) -> None:
+    patient = Patient.objects.first()
+    assert patient is not None
+    read = CompiledRead(lambda pk: Weight.objects.filter(patient_id=pk))
+    with pytest.raises(TypeError, match="an int or a UUID, not str"):
+        read(str(patient.pk))
 
 
 def test_kept_rows_serve_the_related_manager_and_its_filters(demo) -> None:

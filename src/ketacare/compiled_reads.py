@@ -40,6 +40,14 @@ def _marker(kind: type, i: int) -> Key:
     return uuid.UUID(int=_UUID_MARKER + i) if kind is uuid.UUID else _INT_MARKER + i
 
 
+def _kind(key: object) -> type:
+    if isinstance(key, uuid.UUID):
+        return uuid.UUID
+    if isinstance(key, int):
+        return int
+    raise TypeError(f"a compiled read's key is an int or a UUID, not {type(key).__name__}")
+
+
 @dataclass(frozen=True)
 class _Plan:
     sql: str
@@ -59,7 +67,7 @@ class CompiledRead(Generic[M]):
         self._plans: dict[tuple[type, ...], tuple[type[M], str, _Plan]] = {}
 
     def __call__(self, *keys: Key) -> list[M]:
-        kinds = tuple(uuid.UUID if isinstance(k, uuid.UUID) else int for k in keys)
+        kinds = tuple(map(_kind, keys))
         compiled = self._plans.get(kinds)
         if compiled is None:
             compiled = self._plans[kinds] = self._compile(kinds)

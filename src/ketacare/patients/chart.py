@@ -124,8 +124,7 @@ class Chart:
 
     @cached_property
     def screenings(self) -> list[Screening]:
-        # Through the patient's manager, so each screening knows its patient (and clinic)
-        # without reading them again for `expired`.
+        # Each screening is given its patient (and clinic), so `expired` reads neither.
         screenings = _screenings(self.patient.pk)
         for s in screenings:
             s.patient = self.patient
