@@ -6,6 +6,7 @@ import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -52,6 +53,15 @@ ENTRY_FORMS: dict[str, type[ModelForm]] = {
     "treatment": PriorTreatmentForm,
     "medication": MedicationForm,
 }
+
+
+def entry_form(kind: str, data: Any = None) -> ModelForm:
+    """The add form of one kind of chart entry; its fields' ids carry the kind, so the
+    chart's forms (two on the summary tab) never share an id and each label names its
+    field."""
+    return ENTRY_FORMS[kind](data, auto_id=f"{kind}-%s")
+
+
 ENTRY_MODELS: dict[str, type[Weight | Diagnosis | PriorTreatment | Medication]] = {
     "weight": Weight, "diagnosis": Diagnosis, "treatment": PriorTreatment,
                 "medication": Medication}
@@ -198,7 +208,7 @@ def _render_chart(request: HttpRequest, patient: Patient, tab: str,
                   extra: dict[str, Any] | None = None) -> HttpResponse:
     staff = staff_of(request)
     chart = Chart(patient, today=timezone.localdate()).name_people()
-    entry_forms = PageForms(ENTRY_FORMS, forms)
+    entry_forms = PageForms({kind: partial(entry_form, kind) for kind in ENTRY_FORMS}, forms)
     return render(request, "patients/chart.html", {
         "patient": patient, "chart": chart, "tab": tab, "tabs": TABS, "forms": entry_forms,
         "routes": routes.ROUTES,
@@ -230,7 +240,7 @@ def entry_add(request: HttpRequest, patient_id: str, kind: str) -> HttpResponse:
         raise Http404("No such record type")
     staff = staff_of(request)
     patient = patient_for(staff, patient_id, write=True)
-    form = ENTRY_FORMS[kind](request.POST)
+    form = entry_form(kind, request.POST)
     if form.is_valid():
         try:
             actions.add_entry(staff, patient, form.save(commit=False), request=request)
