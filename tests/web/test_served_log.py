@@ -1,11 +1,12 @@
 """A real `ketacare serve` process: its access log and Django's request log, read back,
-hold no secret from a path: no self-report link token (/r/), no patient link token (/p/,
-intake, consent and aftercare) and no set-password token, only the redacted form
-/r/#<6 hash chars>."""
+name the objects its worker froze at start-up and hold no secret from a path: no
+self-report link token (/r/), no patient link token (/p/, intake, consent and aftercare)
+and no set-password token, only the redacted form /r/#<6 hash chars>."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -114,6 +115,9 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
     assert f'"GET /p/#{digest(patient_token)[:6]}/" 200' in text
     assert f"Not Found: /p/#{digest(patient_token)[:6]}/no-such-page" in text
     assert f"/set-password/{reset_path.split('/')[2]}/#{digest(reset_token)[:6]}/" in text
+    # The worker froze what it loaded before serving (serve.freeze_loaded_objects).
+    frozen = re.search(r"Worker \d+: (\d+) objects loaded at start-up frozen", text)
+    assert frozen and int(frozen[1]) > 20_000, text[:2000]
 
 
 def test_gunicorns_error_log_is_redacted_too() -> None:

@@ -3,6 +3,7 @@ WhiteNoise from the same process. No runserver, no separate web server needed.""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from django.core.management import call_command
@@ -28,6 +29,17 @@ class RedactingLogger(Logger):
               request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+def freeze_loaded_objects(worker: Any) -> None:
+    """gunicorn's post_worker_init: what the worker has loaded (Django, the apps, the URL
+    configuration: ~85,000 objects) lives as long as it does, so it is moved out of the
+    cycle collector's reach (`gc.freeze`). A full collection then scans only what requests
+    made since: 1-2 ms instead of 50-90 ms during which every thread of the worker stood
+    still (docs/performance.md)."""
+    gc.freeze()
+    worker.log.info("Worker %s: %d objects loaded at start-up frozen", worker.pid,
+                    gc.get_freeze_count())
 
 
 class _Gunicorn(BaseApplication):
@@ -67,6 +79,7 @@ class Command(KetaCareCommand):
                 "threads": 4,
                 "accesslog": "-",
                 "logger_class": RedactingLogger,
+                "post_worker_init": freeze_loaded_objects,
                 # Paths only (query strings could carry identifiers), /r/ links redacted.
                 "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
             }
