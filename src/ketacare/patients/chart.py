@@ -37,8 +37,11 @@ _weights = CompiledRead(lambda patient_id: Weight.objects.filter(patient_id=pati
 _diagnoses = CompiledRead(lambda patient_id: Diagnosis.objects.filter(patient_id=patient_id))
 _treatments = CompiledRead(
     lambda patient_id: PriorTreatment.objects.filter(patient_id=patient_id))
-_medications = CompiledRead(lambda patient_id: Medication.objects.filter(patient_id=patient_id))
-_screenings = CompiledRead(lambda patient_id: Screening.objects.filter(patient_id=patient_id))
+# Also the dose step's interaction check (interactions.py), newest screening first.
+patient_medications = CompiledRead(
+    lambda patient_id: Medication.objects.filter(patient_id=patient_id))
+patient_screenings = CompiledRead(
+    lambda patient_id: Screening.objects.filter(patient_id=patient_id))
 
 
 class Chart:
@@ -112,7 +115,7 @@ class Chart:
 
     @cached_property
     def medications(self) -> list[Medication]:
-        return _medications(self.patient.pk)
+        return patient_medications(self.patient.pk)
 
     @property
     def current_medications(self) -> list[Medication]:
@@ -125,7 +128,7 @@ class Chart:
     @cached_property
     def screenings(self) -> list[Screening]:
         # Each screening is given its patient (and clinic), so `expired` reads neither.
-        screenings = _screenings(self.patient.pk)
+        screenings = patient_screenings(self.patient.pk)
         for s in screenings:
             s.patient = self.patient
         prefetch_related_objects(screenings, "decisions")

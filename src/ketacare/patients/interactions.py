@@ -7,23 +7,18 @@ from datetime import date
 
 from ketacare.clinical import interactions
 from ketacare.clinical.routes import ESKETAMINE_ROUTE
-from ketacare.compiled_reads import CompiledRead
 
-from .models import Medication, Patient, Screening
-
-# Read on every session page's dose step (ketacare.compiled_reads).
-_in_use = CompiledRead(
-    lambda patient_id: Medication.objects.filter(patient_id=patient_id, entered_in_error=False))
-_newest_screening = CompiledRead(
-    lambda patient_id: Screening.objects.filter(patient_id=patient_id)[:1])
+from .chart import patient_medications, patient_screenings
+from .models import Medication, Patient
 
 
 def current_medications(patient: Patient, day: date) -> list[Medication]:
     """Medications on the list on `day`: started by then (or no start date), not stopped
     before it, not entered in error."""
     return [
-        m for m in _in_use(patient.pk)
-        if (m.started_on is None or m.started_on <= day)
+        m for m in patient_medications(patient.pk)
+        if not m.entered_in_error
+        and (m.started_on is None or m.started_on <= day)
         and (m.stopped_on is None or m.stopped_on >= day)
     ]
 
@@ -31,7 +26,7 @@ def current_medications(patient: Patient, day: date) -> list[Medication]:
 def patient_interactions(
     patient: Patient, day: date, route: str = ESKETAMINE_ROUTE
 ) -> tuple[interactions.Interaction, ...]:
-    screening = next(iter(_newest_screening(patient.pk)), None)
+    screening = next(iter(patient_screenings(patient.pk)), None)
     alcohol = bool(screening and screening.facts.get("alcohol_use"))
     meds = [(m.category, str(m)) for m in current_medications(patient, day)]
     return interactions.interactions(meds, alcohol_use=alcohol, route=route)
