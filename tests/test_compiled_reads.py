@@ -3,6 +3,7 @@ returns, for every key, on the database the suite runs on (SQLite and PostgreSQL
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,11 +12,11 @@ from django.db.models import Model, QuerySet
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from ketacare.compiled_reads import CompiledRead, keep_as_prefetched
+from ketacare.compiled_reads import CompiledRead, CompiledValues, keep_as_prefetched
 from ketacare.consent.models import ConsentDocument
 from ketacare.patients.models import Diagnosis, Medication, Patient, Screening, Weight
 from ketacare.selfreport.models import Response
-from ketacare.treatment.models import ClinicalAlert, Session, VitalSigns, VitalsPhase
+from ketacare.treatment.models import ClinicalAlert, Dose, Session, VitalSigns, VitalsPhase
 
 
 def _rows(objs: list[Any]) -> list[dict[str, Any]]:
@@ -128,6 +129,37 @@ def test_a_key_of_another_type_is_refused(demo) -> None:
     read = CompiledRead(lambda pk: Weight.objects.filter(patient_id=pk))
     with pytest.raises(TypeError, match="an int or a UUID, not str"):
         read(str(patient.pk))
+
+
+def test_values_rows_equal_the_querysets_tuples_across_joins(demo) -> None:
+    """A values_list through two joins (what a chart's dose marks read): the same tuples,
+    converted alike (an aware datetime, an int, a Decimal), in the same order."""
+    def build(patient_id: object) -> QuerySet[Any]:
+        return (Dose.objects.filter(session__course__patient_id=patient_id)
+                .order_by("started_at").values_list("started_at", "session__number", "dose_mg"))
+
+    read = CompiledValues(build)
+    seen = 0
+    for patient in Patient.objects.all():
+        rows = read(patient.pk)
+        assert rows == list(build(patient.pk))
+        seen += len(rows)
+    assert seen > 0, "the demo has no doses: the test would prove nothing"
+    at, number, mg = next(r for p in Patient.objects.all() for r in read(p.pk))
+    assert at.tzinfo is not None and isinstance(number, int) and isinstance(mg, Decimal)
+
+
+@pytest.mark.parametrize("build", [
+    lambda pk: Weight.objects.filter(patient_id=pk).values_list("weight_kg", flat=True),
+    lambda pk: Weight.objects.filter(patient_id=pk).values_list("weight_kg", named=True),
+    lambda pk: Weight.objects.filter(patient_id=pk).values("weight_kg"),
+    lambda pk: Weight.objects.filter(patient_id=pk),
+], ids=["flat", "named", "values", "models"])
+def test_a_values_read_that_is_not_plain_tuples_is_refused(demo, build: Any) -> None:
+    patient = Patient.objects.first()
+    assert patient is not None
+    with pytest.raises(TypeError, match="not a values_list read"):
+        CompiledValues(build)(patient.pk)
 
 
 def test_kept_rows_serve_the_related_manager_and_its_filters(demo) -> None:

@@ -10,10 +10,11 @@ binds the real keys there and builds the model instances with `Model.from_db`, a
 Django's own iterator does. The SQL is Django's, so it is what the queryset would run,
 on SQLite as on PostgreSQL.
 
-Only model querysets qualify: a model's rows with all their columns, and those of the rows
-it `select_related` (no annotations, `values()`, `defer()` or `prefetch_related`), keyed by
-integer or UUID values. Anything else is refused when the shape is first compiled, not
-silently read wrong.
+Two kinds of read qualify: `CompiledRead`, a model's rows with all their columns and those
+of the rows it `select_related` (no annotations, `values()`, `defer()` or
+`prefetch_related`); and `CompiledValues`, the plain tuples of a `values_list(*fields)`.
+Both are keyed by integer or UUID values. Anything else is refused when the shape is first
+compiled, not silently read wrong.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ValuesListIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 Key = int | uuid.UUID
 
 # Marker keys, told apart from the query's constants by value: only compiled, never run.
@@ -50,81 +52,129 @@ def _kind(key: object) -> type:
 
 @dataclass(frozen=True)
 class _Plan:
+    alias: str  # the database the queryset reads
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int, bool], ...]  # (parameter position, key index, as hex)
-    attnames: tuple[str, ...]  # the model's columns, which start the row
     converters: tuple[tuple[int, list[Any], Any], ...]  # (column, converters, expression)
+
+    def rows(self, keys: tuple[Key, ...]) -> list[Any]:
+        """The rows for these keys, each column converted as Django's iterator would."""
+        params = list(self.params)
+        for pos, i, as_hex in self.slots:
+            key = keys[i]
+            params[pos] = key.hex if as_hex and isinstance(key, uuid.UUID) else key
+        connection = connections[self.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows: list[Any] = cursor.fetchall()
+        if self.converters:
+            rows = [_converted(row, self.converters, connection) for row in rows]
+        return rows
+
+
+def _plan(qs: QuerySet[Any], markers: list[Key]) -> tuple[_Plan, Any]:
+    """The queryset compiled with marker keys, and its compiler (for what else a read
+    needs of it). Refuses a key that is not a parameter of the SQL."""
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    slots = []
+    for pos, value in enumerate(params):
+        for i, marker in enumerate(markers):
+            if value == marker:
+                slots.append((pos, i, False))
+            elif isinstance(marker, uuid.UUID) and value == marker.hex:
+                slots.append((pos, i, True))
+    missing = set(range(len(markers))) - {i for _, i, _ in slots}
+    if missing or any(str(m) in sql or str(m).replace("-", "") in sql for m in markers):
+        raise TypeError(f"keys {sorted(missing)} are not parameters of {sql}")
+    columns = [col for col, _, _ in compiler.select]
+    converters = tuple(
+        (j, convs, expr) for j, (convs, expr) in compiler.get_converters(columns).items())
+    return _Plan(alias=qs.db, sql=sql, params=tuple(params), slots=tuple(slots),
+                 converters=converters), compiler
+
+
+class _Compiled(Generic[T]):
+    """What both kinds of read share: one compiled plan per kinds of keys."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
+        self._build = build
+        self._compiled: dict[tuple[type, ...], T] = {}
+
+    def _for(self, keys: tuple[Key, ...]) -> T:
+        kinds = tuple(map(_kind, keys))
+        compiled = self._compiled.get(kinds)
+        if compiled is None:
+            markers = [_marker(kind, i) for i, kind in enumerate(kinds)]
+            compiled = self._compiled[kinds] = self._compile(self._build(*markers), markers)
+        return compiled
+
+    def _compile(self, qs: QuerySet[Any], markers: list[Key]) -> T:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _ModelPlan:
+    model: type[Model]
+    plan: _Plan
+    attnames: tuple[str, ...]  # the model's columns, which start the row
     related: tuple[Any, ...]  # Django's populators of the select_related rows
 
 
-class CompiledRead(Generic[M]):
+class CompiledRead(_Compiled[_ModelPlan], Generic[M]):
     """`build(*keys)` returns the queryset for the given keys; calling the read with keys
     returns its rows as model instances, in the queryset's order."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
-        self._build = build
-        self._plans: dict[tuple[type, ...], tuple[type[M], str, _Plan]] = {}
-
     def __call__(self, *keys: Key) -> list[M]:
-        kinds = tuple(map(_kind, keys))
-        compiled = self._plans.get(kinds)
-        if compiled is None:
-            compiled = self._plans[kinds] = self._compile(kinds)
-        model, alias, plan = compiled
-        params = list(plan.params)
-        for pos, i, as_hex in plan.slots:
-            key = keys[i]
-            params[pos] = key.hex if as_hex and isinstance(key, uuid.UUID) else key
-        connection = connections[alias]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
-        if plan.converters:
-            rows = [_converted(row, plan.converters, connection) for row in rows]
-        width = len(plan.attnames)
+        compiled = self._for(keys)
+        width = len(compiled.attnames)
+        alias = compiled.plan.alias
         out = []
-        for row in rows:
-            obj = model.from_db(alias, plan.attnames, row[:width])
-            for related in plan.related:
+        for row in compiled.plan.rows(keys):
+            obj: M = compiled.model.from_db(alias, compiled.attnames, row[:width])  # type: ignore[assignment]
+            for related in compiled.related:
                 related.populate(row, obj)
             out.append(obj)
         return out
 
-    def _compile(self, kinds: tuple[type, ...]) -> tuple[type[M], str, _Plan]:
-        markers = [_marker(kind, i) for i, kind in enumerate(kinds)]
-        qs = self._build(*markers)
+    def _compile(self, qs: QuerySet[Any], markers: list[Key]) -> _ModelPlan:
         query = qs.query
         state = vars(qs)  # values() and prefetch_related() leave no mark on the query
         if (query.annotation_select or query.extra_select
                 or query.deferred_loading[0] or not query.default_cols
                 or state["_fields"] is not None or state["_prefetch_related_lookups"]):
             raise TypeError(f"not a model read: {qs.model.__name__}")
-        compiler = query.get_compiler(using=qs.db)
-        sql, params = compiler.as_sql()
+        plan, compiler = _plan(qs, markers)
         klass_info = compiler.klass_info
         assert klass_info is not None
         fields = klass_info["select_fields"]
         assert fields[0] == 0, "the model's own columns come first"
         columns = [col for col, _, _ in compiler.select]
-        slots = []
-        for pos, value in enumerate(params):
-            for i, marker in enumerate(markers):
-                if value == marker:
-                    slots.append((pos, i, False))
-                elif isinstance(marker, uuid.UUID) and value == marker.hex:
-                    slots.append((pos, i, True))
-        missing = set(range(len(markers))) - {i for _, i, _ in slots}
-        if missing or any(str(m) in sql or str(m).replace("-", "") in sql for m in markers):
-            raise TypeError(f"keys {sorted(missing)} are not parameters of {sql}")
-        converters = tuple(
-            (j, convs, expr) for j, (convs, expr) in compiler.get_converters(columns).items())
-        plan = _Plan(sql=sql, params=tuple(params), slots=tuple(slots),
-                     attnames=tuple(col.target.attname for col in columns[:fields[-1] + 1]),
-                     converters=converters,
-                     related=tuple(get_related_populators(  # type: ignore[call-arg]
-                         klass_info, compiler.select, qs.db)))  # (stubs: Django 6's)
-        return qs.model, qs.db, plan
+        return _ModelPlan(
+            model=qs.model, plan=plan,
+            attnames=tuple(col.target.attname for col in columns[:fields[-1] + 1]),
+            related=tuple(get_related_populators(  # type: ignore[call-arg]
+                klass_info, compiler.select, qs.db)))  # (stubs: Django 6's)
+
+
+class CompiledValues(_Compiled[_Plan]):
+    """`build(*keys)` returns a `values_list(*fields)` queryset (plain tuples: not flat,
+    not named, no annotations); calling the read with keys returns its rows as tuples of
+    the fields' values, in the queryset's order, as the queryset would."""
+
+    def __call__(self, *keys: Key) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._for(keys).rows(keys)]
+
+    def _compile(self, qs: QuerySet[Any], markers: list[Key]) -> _Plan:
+        query = qs.query
+        state = vars(qs)
+        if (state["_iterable_class"] is not ValuesListIterable or query.annotation_select
+                or query.extra_select or state["_prefetch_related_lookups"]):
+            raise TypeError(f"not a values_list read: {qs.model.__name__}")
+        plan, compiler = _plan(qs, markers)
+        assert len(compiler.select) == len(state["_fields"]), "one column per field"
+        return plan
 
 
 def _converted(row: Sequence[Any], converters: tuple[tuple[int, list[Any], Any], ...],

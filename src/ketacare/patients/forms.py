@@ -11,6 +11,7 @@ from django.core import validators
 from django.utils import timezone
 
 from ketacare.clinical import eligibility
+from ketacare.page_forms import StaticBlank
 
 from .models import Condition, Diagnosis, Medication, Patient, PriorTreatment, Status, Weight
 
@@ -69,7 +70,7 @@ class PatientEditForm(PatientForm):
     )
 
 
-class WeightForm(forms.ModelForm):
+class WeightForm(StaticBlank, forms.ModelForm):
     class Meta:
         model = Weight
         fields = ["weight_kg", "measured_on"]
@@ -78,7 +79,7 @@ class WeightForm(forms.ModelForm):
         # The measurement date is checked by actions.add_entry, for every adapter.
 
 
-class DiagnosisForm(forms.ModelForm):
+class DiagnosisForm(StaticBlank, forms.ModelForm):
     class Meta:
         model = Diagnosis
         fields = ["icd10_code", "description", "primary"]
@@ -87,7 +88,7 @@ class DiagnosisForm(forms.ModelForm):
                                     "F41.1 (GAD)"}
 
 
-class PriorTreatmentForm(forms.ModelForm):
+class PriorTreatmentForm(StaticBlank, forms.ModelForm):
     class Meta:
         model = PriorTreatment
         fields = ["kind", "name", "detail", "started_on", "ended_on", "adequate", "outcome"]
@@ -102,7 +103,7 @@ class PriorTreatmentForm(forms.ModelForm):
         return data
 
 
-class MedicationForm(forms.ModelForm):
+class MedicationForm(StaticBlank, forms.ModelForm):
     class Meta:
         model = Medication
         fields = ["name", "dose", "category", "started_on"]

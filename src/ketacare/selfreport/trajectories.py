@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from ketacare.charts import png, svg
 from ketacare.charts.trajectory import AlertMark, points_from, trajectory_chart
 from ketacare.clinical.instruments import Instrument, get
-from ketacare.compiled_reads import CompiledRead
+from ketacare.compiled_reads import CompiledRead, CompiledValues
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import Dose
 
@@ -19,6 +19,9 @@ from .models import Alert, Response
 # Read on every chart page (ketacare.compiled_reads).
 _responses = CompiledRead(lambda patient_id: Response.objects.filter(patient_id=patient_id))
 _alerts = CompiledRead(lambda patient_id: Alert.objects.filter(patient_id=patient_id))
+_doses = CompiledValues(lambda patient_id: (
+    Dose.objects.filter(session__course__patient_id=patient_id).order_by("started_at")
+    .values_list("started_at", "session__number", "dose_mg")))
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,7 @@ class Trajectory:
 
 def session_marks(patient: Patient) -> list[tuple[datetime, str]]:
     """(dose start, "S3 35 mg") for every dose the patient was given."""
-    doses = (Dose.objects.filter(session__course__patient=patient).order_by("started_at")
-             .values_list("started_at", "session__number", "dose_mg"))
-    return [(at, f"S{number} {float(mg):g} mg") for at, number, mg in doses]
+    return [(at, f"S{number} {float(mg):g} mg") for at, number, mg in _doses(patient.pk)]
 
 
 def patient_trajectories(patient: Patient,

@@ -14,6 +14,7 @@ from ketacare.accounts.staff import Staff
 from ketacare.clinical import protocols
 from ketacare.ledger import lots
 from ketacare.ledger.lots import Lot  # `lots` in DoseForm is its lots on hand
+from ketacare.page_forms import StaticBlank
 
 from .actions import shipped_for_first_course
 from .models import ClinicProtocol, Severity
@@ -244,6 +245,6 @@ class DischargeForm(forms.Form):
         attrs={"rows": 2}))
 
 
-class AmendForm(forms.Form):
+class AmendForm(StaticBlank, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Amendment")
     reason = forms.CharField(max_length=300)

@@ -1,9 +1,12 @@
 from typing import Any
 
 from django import template
+from django.forms import BaseForm
+from django.utils.safestring import SafeString
 
 from ketacare.analytics.suppression import rate_words as _rate_words
 from ketacare.clinical.instruments import short_name
+from ketacare.page_forms import fields_html
 from ketacare.patients.models import condition_name
 from ketacare.pdf import person as _person
 
@@ -36,6 +39,13 @@ def split(text: str) -> list[str]:
 def field(form: object, name: str) -> object:
     """A bound field by name: {{ form|field:"weight_kg" }}."""
     return form[name]  # type: ignore[index]
+
+
+@register.simple_tag
+def form_fields(form: BaseForm, template_name: str) -> SafeString:
+    """A form's fields as `template_name` renders them (given {"form": form}); a blank
+    form whose class is `page_forms.StaticBlank` is rendered once per worker."""
+    return fields_html(form, template_name)
 
 
 register.filter("instrument_name", short_name)
