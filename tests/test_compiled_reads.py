@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
@@ -105,10 +106,10 @@ def test_select_related_rows_come_with_the_read(demo) -> None:
 
 
 @pytest.mark.parametrize("build", [
-    lambda pk: Weight.objects.filter(patient_id=pk).only("weight_kg"),
+    lambda pk: Weight.objects.filter(patient_id=pk).annotate(n=Count("pk")),
     lambda pk: Weight.objects.filter(patient_id=pk).values("weight_kg"),
     lambda pk: Weight.objects.filter(patient_id=pk).prefetch_related("recorded_by"),
-], ids=["only", "values", "prefetch_related"])
+], ids=["annotate", "values", "prefetch_related"])
 def test_a_read_that_is_not_plain_is_refused(demo, build: Any) -> None:
     patient = Patient.objects.first()
     assert patient is not None
@@ -129,6 +130,31 @@ def test_a_key_of_another_type_is_refused(demo) -> None:
     read = CompiledRead(lambda pk: Weight.objects.filter(patient_id=pk))
     with pytest.raises(TypeError, match="an int or a UUID, not str"):
         read(str(patient.pk))
+
+
+def test_deferred_columns_and_keys_in_an_in_list(demo) -> None:
+    """The people a page names: users by id, their password and other columns deferred,
+    keyed by however many ids the page has (compiled once for each number of keys)."""
+    users = get_user_model()
+    built: list[int] = []
+
+    def build(*ids: object) -> QuerySet[Any]:
+        built.append(len(ids))
+        return users._default_manager.filter(pk__in=ids).defer("password", "email")
+
+    read = CompiledRead(build)
+    ids = sorted(users._default_manager.values_list("pk", flat=True))
+    assert len(ids) >= 4
+    for n in (1, 2, 3, 2, 1, len(ids)):
+        keys = ids[-n:]
+        rows = read(*keys)
+        expected = list(build(*keys))
+        built.pop()  # that build was the expectation's, not the read's
+        assert [(u.pk, u.username, u.first_name, u.last_name) for u in rows] == [
+            (u.pk, u.username, u.first_name, u.last_name) for u in expected]
+        assert all(u.get_deferred_fields() == {"password", "email"} for u in rows)
+    assert sorted(built) == sorted({1, 2, 3, len(ids)})  # one compile per number of keys
+    assert read(10**9, 10**9 + 1) == []
 
 
 def test_values_rows_equal_the_querysets_tuples_across_joins(demo) -> None:

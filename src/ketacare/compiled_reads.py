@@ -10,9 +10,11 @@ binds the real keys there and builds the model instances with `Model.from_db`, a
 Django's own iterator does. The SQL is Django's, so it is what the queryset would run,
 on SQLite as on PostgreSQL.
 
-Two kinds of read qualify: `CompiledRead`, a model's rows with all their columns and those
-of the rows it `select_related` (no annotations, `values()`, `defer()` or
-`prefetch_related`); and `CompiledValues`, the plain tuples of a `values_list(*fields)`.
+Two kinds of read qualify: `CompiledRead`, a model's rows (all their columns, or those
+`defer()` / `only()` leave) and those of the rows it `select_related` (no annotations,
+`values()` or `prefetch_related`); and `CompiledValues`, the plain tuples of a
+`values_list(*fields)`. A key may also be one of several in an `IN`: a read called with
+n keys is compiled once for n.
 Both are keyed by integer or UUID values. Anything else is refused when the shape is first
 compiled, not silently read wrong.
 """
@@ -118,7 +120,7 @@ class _Compiled(Generic[T]):
 class _ModelPlan:
     model: type[Model]
     plan: _Plan
-    attnames: tuple[str, ...]  # the model's columns, which start the row
+    attnames: tuple[str, ...]  # the model's columns read (not deferred): the row's first
     related: tuple[Any, ...]  # Django's populators of the select_related rows
 
 
@@ -141,8 +143,7 @@ class CompiledRead(_Compiled[_ModelPlan], Generic[M]):
     def _compile(self, qs: QuerySet[Any], markers: list[Key]) -> _ModelPlan:
         query = qs.query
         state = vars(qs)  # values() and prefetch_related() leave no mark on the query
-        if (query.annotation_select or query.extra_select
-                or query.deferred_loading[0] or not query.default_cols
+        if (query.annotation_select or query.extra_select or not query.default_cols
                 or state["_fields"] is not None or state["_prefetch_related_lookups"]):
             raise TypeError(f"not a model read: {qs.model.__name__}")
         plan, compiler = _plan(qs, markers)
