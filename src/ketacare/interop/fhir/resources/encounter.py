@@ -69,7 +69,9 @@ register(ResourceType(
     name="Encounter",
     sources=(Source(rows=sessions_of, build=entry, patient="course__patient_id", when=when,
                     updated=lambda staff: SESSION_UPDATED, order=("planned_date", "pk"),
-                    related=("course",)),),
+                    related=("course",),
+                    reads=("course__protocol_data", "course__indication",
+                           "course__patient_id")),),
     params=SUBJECT + (Param("date", "date", "Check-in time, else the planned day; prefixes "
                             "eq, lt, le, gt, ge."),),
     sorts=frozenset({"_id", "_lastUpdated", "date"}),
