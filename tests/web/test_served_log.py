@@ -1,10 +1,12 @@
-"""A real `ketacare serve` process: its access log and Django's request log, read back,
-name the objects its worker froze at start-up and hold no secret from a path: no
-self-report link token (/r/), no patient link token (/p/, intake, consent and aftercare)
-and no set-password token, only the redacted form /r/#<6 hash chars>."""
+"""A real `ketacare serve` process: its responses close their connections, and its access
+log and Django's request log, read back, name the objects its worker froze at start-up and
+hold no secret from a path: no self-report link token (/r/), no patient link token (/p/,
+intake, consent and aftercare) and no set-password token, only the redacted form
+/r/#<6 hash chars>."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -98,6 +100,16 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
                         break
                 except OSError:
                     time.sleep(0.5)
+            # Each response closes its connection (keep-alive would pin a client to the
+            # worker that accepted it: serve.py), and the client's next request opens one.
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            for _ in range(2):
+                conn.request("GET", "/health")
+                response = conn.getresponse()
+                response.read()
+                assert response.status == 200
+                assert response.getheader("Connection") == "close" and response.will_close
+            conn.close()
             assert _get(f"{base}/r/{token}/") == 200  # the questionnaire itself
             assert _get(f"{base}/r/{token}/no-such-page") == 404  # Django logs "Not Found"
             assert _get(f"{base}/p/{patient_token}/") == 200  # the intake form

@@ -77,6 +77,14 @@ class Command(KetaCareCommand):
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": 4,
+                # Every response closes its connection. A kept-alive connection stays with
+                # the worker that accepted it, and a worker runs on one core (the GIL): 8
+                # browser or proxy connections split 8/0 to 4/4 at random between two
+                # workers, and the trivial page measured 75 to 167 requests a second by
+                # the split alone. Closed, each request goes to whichever worker accepts
+                # it first (docs/performance.md). nginx's default proxying opens a
+                # connection per request anyway.
+                "keepalive": 0,
                 "accesslog": "-",
                 "logger_class": RedactingLogger,
                 "post_worker_init": freeze_loaded_objects,
