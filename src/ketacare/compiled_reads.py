@@ -128,6 +128,9 @@ class CompiledRead(_Compiled[_ModelPlan], Generic[M]):
     """`build(*keys)` returns the queryset for the given keys; calling the read with keys
     returns its rows as model instances, in the queryset's order."""
 
+    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+        super().__init__(build)  # typed here so that the rows' model comes from `build`
+
     def __call__(self, *keys: Key) -> list[M]:
         compiled = self._for(keys)
         width = len(compiled.attnames)
