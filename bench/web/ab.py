@@ -9,7 +9,8 @@ checkout (old), so a machine whose speed drifts moves both alike.
 DATABASE_URL and KETACARE_VAR_DIR name the database both servers use (a copy built by
 `ketacare demo --patients N`; the load writes audit entries to it). Per endpoint: requests
 per second and p95 of each version, pooled over `--rounds` rounds of `--seconds` bursts
-(the order alternates every round), and new/old."""
+(the order alternates every round), new/old, and how unevenly each server served the
+clients (the busiest client's requests over the least busy one's, worst burst)."""
 
 from __future__ import annotations
 
@@ -79,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                                           args.clients, args.seconds, 120))
             a, b = pooled[new], pooled[old]
             print(f"| {ep.name} | new {a.rate():.1f}/s p95 {a.ms(0.95)} ms | old "
-                  f"{b.rate():.1f}/s p95 {b.ms(0.95)} ms | new/old {a.rate() / b.rate():.3f} |",
-                  flush=True)
+                  f"{b.rate():.1f}/s p95 {b.ms(0.95)} ms | new/old {a.rate() / b.rate():.3f} "
+                  f"| clients' spread new {a.unevenness()}, old {b.unevenness()} |", flush=True)
     return 0
 
 

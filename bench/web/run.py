@@ -49,6 +49,9 @@ class Result:
     statuses: dict[str, int] = field(default_factory=dict)
     timeouts: int = 0
     seconds: float = 0.0
+    # Per burst, each client's number of answered requests: clients whose connections
+    # a server keeps on a crowded worker answer fewer (docs/performance.md, session 17).
+    clients: list[list[int]] = field(default_factory=list)
 
     def rate(self) -> float:
         return len(self.latencies_s) / self.seconds if self.seconds else 0.0
@@ -59,8 +62,15 @@ class Result:
             return None
         return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
 
+    def unevenness(self) -> float | None:
+        """The busiest client's requests over the least busy one's, in the most uneven
+        burst (1.0: every client served alike)."""
+        ratios = [max(c) / max(min(c), 1) for c in self.clients if c]
+        return round(max(ratios), 2) if ratios else None
+
     def add(self, other: Result) -> None:
         self.latencies_s += other.latencies_s
+        self.clients += other.clients
         self.seconds += other.seconds
         self.timeouts += other.timeouts
         for key, n in other.statuses.items():
@@ -134,6 +144,7 @@ def csrf_for(port: int, session: str) -> tuple[str, str]:
 def load(port: int, ep: Endpoint, headers: dict[str, str], body: bytes | None,
          clients: int, seconds: float, timeout: float) -> Result:
     result = Result()
+    counts: list[int] = []
     lock = threading.Lock()
     until = time.monotonic() + seconds
 
@@ -155,12 +166,14 @@ def load(port: int, ep: Endpoint, headers: dict[str, str], body: bytes | None,
             statuses[str(response.status)] = statuses.get(str(response.status), 0) + 1
         conn.close()
         with lock:
+            counts.append(len(mine))
             result.latencies_s += mine
             result.timeouts += timed_out
             for key, n in statuses.items():
                 result.statuses[key] = result.statuses.get(key, 0) + n
 
     result.seconds = run_threads(loop, clients)
+    result.clients.append(counts)
     return result
 
 

@@ -29,3 +29,14 @@ def test_ratios_hold_on_a_machine_that_slows_down_during_the_run() -> None:
     assert pooled["fhir"].rate() / first_trivial < 0.25 * 0.9
     assert len(pooled["trivial"].latencies_s) > len(pooled["chart"].latencies_s)
     assert pooled["chart"].seconds == 20.0 and pooled["trivial"].seconds == 60.0
+
+
+def test_unevenness_is_the_most_uneven_bursts_busiest_over_least_busy_client() -> None:
+    even = Result(clients=[[50, 52, 49, 51]], seconds=6.0)
+    pinned = Result(clients=[[344, 64, 66, 69]], seconds=6.0)  # one client alone on a worker
+    assert even.unevenness() == 1.06
+    even.add(pinned)
+    assert even.clients == [[50, 52, 49, 51], [344, 64, 66, 69]]
+    assert even.unevenness() == 5.38
+    assert Result().unevenness() is None
+    assert Result(clients=[[3, 0]]).unevenness() == 3.0  # a client with no answer counts as 1
