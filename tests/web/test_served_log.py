@@ -1,7 +1,8 @@
-"""A real `ketacare serve` process: its responses close their connections, and its access
-log and Django's request log, read back, name the objects its worker froze at start-up and
-hold no secret from a path: no self-report link token (/r/), no patient link token (/p/,
-intake, consent and aftercare) and no set-password token, only the redacted form
+"""A real `ketacare serve` process: its responses close their connections, a worker whose
+threads are all busy leaves new connections to the other worker, and its access log and
+Django's request log, read back, name the objects its worker froze at start-up and hold no
+secret from a path: no self-report link token (/r/), no patient link token (/p/, intake,
+consent and aftercare) and no set-password token, only the redacted form
 /r/#<6 hash chars>."""
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from ketacare.selfreport.tokens import digest
 from ketacare.web.log_redaction import redact
@@ -59,6 +63,32 @@ def _get(url: str) -> int:
         return exc.code
 
 
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": SRC, "KETACARE_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "ketacare.config.settings",
+            "KETACARE_SECRET_KEY": "served-log-test-" + "x" * 40}
+
+
+@contextmanager
+def _serving(env: dict[str, str], out: IO[str], *options: str) -> Iterator[int]:
+    """`ketacare serve` on a free port with `options`, answering /health; yields the port."""
+    port = _free_port()
+    server = subprocess.Popen([KETACARE, "serve", "--port", str(port), *options],
+                              env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(120):
+            try:
+                if _get(f"http://127.0.0.1:{port}/health") == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def test_redact_keeps_the_hash_prefix_only() -> None:
     token = "A" * 43
     assert redact(f"GET /r/{token}/submit HTTP/1.1") == (
@@ -77,47 +107,31 @@ def test_redact_keeps_the_hash_prefix_only() -> None:
 
 
 def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": SRC, "KETACARE_VAR_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "ketacare.config.settings",
-           "KETACARE_SECRET_KEY": "served-log-test-" + "x" * 40}
+    env = _env(tmp_path)
     subprocess.run([KETACARE, "migrate", "-v0"], env=env, check=True, timeout=120)
     made = subprocess.run([sys.executable, "-c", MAKE_LINK], env=env, check=True,
                           timeout=60, capture_output=True, text=True).stdout.split()
     token, patient_token, reset_path = made
     assert len(token) == len(patient_token) == 43
     reset_token = reset_path.rstrip("/").rsplit("/", 1)[1]
-    port = _free_port()
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([KETACARE, "serve", "--port", str(port), "--workers", "1"],
-                                  env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    if _get(f"{base}/health") == 200:
-                        break
-                except OSError:
-                    time.sleep(0.5)
-            # Each response closes its connection (keep-alive would pin a client to the
-            # worker that accepted it: serve.py), and the client's next request opens one.
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            for _ in range(2):
-                conn.request("GET", "/health")
-                response = conn.getresponse()
-                response.read()
-                assert response.status == 200
-                assert response.getheader("Connection") == "close" and response.will_close
-            conn.close()
-            assert _get(f"{base}/r/{token}/") == 200  # the questionnaire itself
-            assert _get(f"{base}/r/{token}/no-such-page") == 404  # Django logs "Not Found"
-            assert _get(f"{base}/p/{patient_token}/") == 200  # the intake form
-            assert _get(f"{base}/p/{patient_token}/no-such-page") == 404
-            assert _get(f"{base}/{reset_path}") == 200  # followed: token kept in the session
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with log.open("w") as out, _serving(env, out, "--workers", "1") as port:
+        base = f"http://127.0.0.1:{port}"
+        # Each response closes its connection (keep-alive would pin a client to the
+        # worker that accepted it: serve.py), and the client's next request opens one.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(2):
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            assert response.getheader("Connection") == "close" and response.will_close
+        conn.close()
+        assert _get(f"{base}/r/{token}/") == 200  # the questionnaire itself
+        assert _get(f"{base}/r/{token}/no-such-page") == 404  # Django logs "Not Found"
+        assert _get(f"{base}/p/{patient_token}/") == 200  # the intake form
+        assert _get(f"{base}/p/{patient_token}/no-such-page") == 404
+        assert _get(f"{base}/{reset_path}") == 200  # followed: token kept in the session
     text = log.read_text()
     short = digest(token)[:6]
     for secret in (token, patient_token, reset_token):
@@ -130,6 +144,39 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
     # The worker froze what it loaded before serving (serve.freeze_loaded_objects).
     frozen = re.search(r"Worker \d+: (\d+) objects loaded at start-up frozen", text)
     assert frozen and int(frozen[1]) > 20_000, text[:2000]
+
+
+def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_other(
+        tmp_path: Path) -> None:
+    """Two workers of one thread each; a client holds one worker's thread by sending half
+    a request. Every further request is answered by the other worker at once: the busy
+    worker stops accepting (gunicorn's `worker_connections` = threads). With gunicorn's
+    default it went on accepting about half of them and left them queued behind the
+    half-sent request."""
+    env = _env(tmp_path)
+    subprocess.run([KETACARE, "migrate", "-v0"], env=env, check=True, timeout=120)
+    with (tmp_path / "serve.log").open("w") as out, _serving(
+            env, out, "--workers", "2", "--threads", "1") as port:
+        slow = socket.create_connection(("127.0.0.1", port), timeout=30)
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no blank line yet
+        time.sleep(1)  # accepted, its thread waiting for the rest of the headers
+        answered = []
+        for _ in range(12):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+            conn.request("GET", "/health")
+            answered.append(conn.getresponse().status)
+            conn.close()
+        assert answered == [200] * 12
+        slow.sendall(b"\r\n")  # the held request completes once its headers do
+        assert slow.recv(100).startswith(b"HTTP/1.1 200")
+        slow.close()
+
+
+def test_serve_refuses_no_threads(tmp_path: Path) -> None:
+    done = subprocess.run([KETACARE, "serve", "--threads", "0"], env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "--threads must be at least 1, got 0" in done.stderr
 
 
 def test_gunicorns_error_log_is_redacted_too() -> None:

@@ -64,19 +64,34 @@ class Command(KetaCareCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=2,
+                            help="requests a worker runs at once (default 2)")
 
-    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+    def handle(self, *args: Any, host: str, port: int, workers: int, threads: int,
+               **options: Any) -> None:
         if not 0 < port < 65536:
             raise usage(f"--port must be 1-65535, got {port}")
         if workers < 1:
             raise usage(f"--workers must be at least 1, got {workers}")
+        if threads < 1:
+            raise usage(f"--threads must be at least 1, got {threads}")
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"KetaCare on http://{host}:{port}/  (Ctrl-C stops it)")
         _Gunicorn(
             {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "threads": 4,
+                # A worker takes no more connections than it has threads; the others wait
+                # in the listening socket's queue for whichever worker frees a thread first.
+                # With gunicorn's default (1,000) a busy worker went on accepting and queued
+                # requests behind its own while the other worker had a thread free. Two
+                # threads rather than four: the threads of a worker share one core (the
+                # GIL). At 8 clients on 100k patients this cut the chart's p95 from 125-137
+                # to 92-97 ms and the trivial page's from 79-82 to 56-63 ms
+                # (docs/performance.md, session 18).
+                "worker_class": "gthread",  # also with --threads 1 (gunicorn would pick "sync")
+                "threads": threads,
+                "worker_connections": threads,
                 # Every response closes its connection. A kept-alive connection stays with
                 # the worker that accepted it, and a worker runs on one core (the GIL): 8
                 # browser or proxy connections split 8/0 to 4/4 at random between two
