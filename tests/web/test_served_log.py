@@ -148,11 +148,11 @@ def test_served_requests_leave_no_token_in_any_log(tmp_path: Path) -> None:
 
 def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_other(
         tmp_path: Path) -> None:
-    """Two workers of one thread each; a client holds one worker's thread by sending half
-    a request. Every further request is answered by the other worker at once: the busy
-    worker stops accepting (gunicorn's `worker_connections` = threads). With gunicorn's
-    default it went on accepting about half of them and left them queued behind the
-    half-sent request."""
+    """Two threaded workers of one thread each; a client holds one worker's thread by
+    sending half a request. Every further request is answered by the other worker at
+    once: the busy worker stops accepting (gunicorn's `worker_connections` = threads).
+    With gunicorn's default (1,000) the busy worker went on accepting, and a request it
+    took waited behind the half-sent one until the client's 3 s timeout."""
     env = _env(tmp_path)
     subprocess.run([KETACARE, "migrate", "-v0"], env=env, check=True, timeout=120)
     with (tmp_path / "serve.log").open("w") as out, _serving(
