@@ -44,6 +44,39 @@ def _marker(kind: type, i: int) -> Key:
     return uuid.UUID(int=_UUID_MARKER + i) if kind is uuid.UUID else _INT_MARKER + i
 
 
+def uuid_markers(n: int) -> list[uuid.UUID]:
+    """n marker UUIDs, for a statement compiled once and bound to real ones (`key_slots`)."""
+    return [uuid.UUID(int=_UUID_MARKER + i) for i in range(n)]  # as _marker(uuid.UUID, i)
+
+
+Slots = tuple[tuple[int, int, bool], ...]  # (parameter position, key index, as hex)
+
+
+def key_slots(sql: str, params: Sequence[Any], markers: Sequence[Key]) -> Slots:
+    """Where each marker key sits among a compiled statement's parameters. Refuses a key
+    that is not a parameter of the SQL (missing, or written into its text)."""
+    slots = []
+    for pos, value in enumerate(params):
+        for i, marker in enumerate(markers):
+            if value == marker:
+                slots.append((pos, i, False))
+            elif isinstance(marker, uuid.UUID) and value == marker.hex:
+                slots.append((pos, i, True))
+    missing = set(range(len(markers))) - {i for _, i, _ in slots}
+    if missing or any(str(m) in sql or str(m).replace("-", "") in sql for m in markers):
+        raise TypeError(f"keys {sorted(missing)} are not parameters of {sql}")
+    return tuple(slots)
+
+
+def bound(params: Sequence[Any], slots: Slots, keys: Sequence[Key]) -> list[Any]:
+    """The parameters with the real keys where `key_slots` found the markers."""
+    out = list(params)
+    for pos, i, as_hex in slots:
+        key = keys[i]
+        out[pos] = key.hex if as_hex and isinstance(key, uuid.UUID) else key
+    return out
+
+
 def _kind(key: object) -> type:
     if isinstance(key, uuid.UUID):
         return uuid.UUID
@@ -57,18 +90,14 @@ class _Plan:
     alias: str  # the database the queryset reads
     sql: str
     params: tuple[Any, ...]
-    slots: tuple[tuple[int, int, bool], ...]  # (parameter position, key index, as hex)
+    slots: Slots
     converters: tuple[tuple[int, list[Any], Any], ...]  # (column, converters, expression)
 
     def rows(self, keys: tuple[Key, ...]) -> list[Any]:
         """The rows for these keys, each column converted as Django's iterator would."""
-        params = list(self.params)
-        for pos, i, as_hex in self.slots:
-            key = keys[i]
-            params[pos] = key.hex if as_hex and isinstance(key, uuid.UUID) else key
         connection = connections[self.alias]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, bound(self.params, self.slots, keys))
             rows: list[Any] = cursor.fetchall()
         if self.converters:
             rows = [_converted(row, self.converters, connection) for row in rows]
@@ -80,20 +109,11 @@ def _plan(qs: QuerySet[Any], markers: list[Key]) -> tuple[_Plan, Any]:
     needs of it). Refuses a key that is not a parameter of the SQL."""
     compiler = qs.query.get_compiler(using=qs.db)
     sql, params = compiler.as_sql()
-    slots = []
-    for pos, value in enumerate(params):
-        for i, marker in enumerate(markers):
-            if value == marker:
-                slots.append((pos, i, False))
-            elif isinstance(marker, uuid.UUID) and value == marker.hex:
-                slots.append((pos, i, True))
-    missing = set(range(len(markers))) - {i for _, i, _ in slots}
-    if missing or any(str(m) in sql or str(m).replace("-", "") in sql for m in markers):
-        raise TypeError(f"keys {sorted(missing)} are not parameters of {sql}")
+    slots = key_slots(sql, params, markers)
     columns = [col for col, _, _ in compiler.select]
     converters = tuple(
         (j, convs, expr) for j, (convs, expr) in compiler.get_converters(columns).items())
-    return _Plan(alias=qs.db, sql=sql, params=tuple(params), slots=tuple(slots),
+    return _Plan(alias=qs.db, sql=sql, params=tuple(params), slots=slots,
                  converters=converters), compiler
 
 

@@ -217,3 +217,45 @@ def test_an_offset_past_any_table_is_an_empty_page(client, charted, token_a, kin
     response = client.get(f"/fhir/{kind}?_offset={offset}", **auth(token_a))
     assert response.status_code == 200, response.content[:300]
     assert response.json()["entry"] == [] and response.json()["total"] >= 1
+
+
+def test_a_union_is_compiled_once_per_shape_and_bound_to_each_search(
+        client, data, clinic_a, clinic_b, prescriber_a, token_a, token_b,
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Observation searches by one patient: three patients of clinic A share one compiled
+    union (query._union_sql), each bound to its own patient, and each gives the in-memory
+    search's bundle; clinic B gets a union of its own, in which A's patient matches
+    nothing. Clinic-wide pages likewise: one union per clinic, each its own rows."""
+    from ketacare.interop.fhir import query
+
+    built: list[int] = []
+    compile_union = query._compiled
+    monkeypatch.setattr(query, "_SHAPES", {})
+    monkeypatch.setattr(query, "_compiled",
+                        lambda *args: built.append(1) or compile_union(*args))
+    clinic_b.time_zone = clinic_a.time_zone  # so that only the clinic tells the shapes apart
+    clinic_b.save(update_fields=["time_zone"])
+    staff = staff_for(prescriber_a, clinic_a)
+    rt = load()["Observation"]
+    zone = zoneinfo.ZoneInfo(clinic_a.time_zone)
+    seen = set()
+    for row in (data["rows"][3], data["rows"][40], data["rows"][81]):
+        qs = f"patient={row.pk}&_sort=-date"
+        params = search.parse(QueryDict(qs), rt.param_names, set(rt.sorts), zone)
+        expected = old.run(old.COLLECT["Observation"], staff, params)
+        got = client.get(f"/fhir/Observation?{qs}", **auth(token_a)).json()
+        urls = [e["fullUrl"] for e in got["entry"]]
+        assert urls == [f"{BASE}Observation/{e.id}" for e in expected.entries], qs
+        assert urls and {e["resource"]["subject"]["reference"] for e in got["entry"]} == {
+            f"Patient/{row.pk}"}
+        seen.add(tuple(urls))
+    assert len(seen) == 3 and len(built) == 1
+    other = client.get(f"/fhir/Observation?patient={data['rows'][3].pk}&_sort=-date",
+                       **auth(token_b)).json()
+    assert other["entry"] == [] and other["total"] == 0 and len(built) == 2
+    for token, clinic in ((token_a, clinic_a), (token_b, clinic_b)):
+        page = client.get("/fhir/Observation?_count=200", **auth(token)).json()
+        subjects = {e["resource"]["subject"]["reference"] for e in page["entry"]}
+        assert subjects and subjects <= {
+            f"Patient/{p.pk}" for p in Patient.objects.filter(clinic=clinic)}
+    assert len(built) == 4
