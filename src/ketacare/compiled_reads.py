@@ -44,9 +44,9 @@ def _marker(kind: type, i: int) -> Key:
     return uuid.UUID(int=_UUID_MARKER + i) if kind is uuid.UUID else _INT_MARKER + i
 
 
-def uuid_markers(n: int) -> list[uuid.UUID]:
+def uuid_markers(n: int) -> list[Key]:
     """n marker UUIDs, for a statement compiled once and bound to real ones (`key_slots`)."""
-    return [uuid.UUID(int=_UUID_MARKER + i) for i in range(n)]  # as _marker(uuid.UUID, i)
+    return [_marker(uuid.UUID, i) for i in range(n)]
 
 
 Slots = tuple[tuple[int, int, bool], ...]  # (parameter position, key index, as hex)
